@@ -118,7 +118,10 @@ pub fn load(path: Option<&Path>) -> Result<Catalog, Error> {
 /// Parses a catalog; `origin` names it in errors (a path, or `built-in`).
 pub fn parse(yaml: &str, origin: &str) -> Result<Catalog, Error> {
     let _ = yaml;
-    Ok(Catalog { origin: origin.to_owned(), endpoints: Vec::new() })
+    Ok(Catalog {
+        origin: origin.to_owned(),
+        endpoints: Vec::new(),
+    })
 }
 
 impl Target {

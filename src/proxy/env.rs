@@ -31,7 +31,10 @@ enum NoProxyEntry {
     /// A host name: matches itself and every name below it.
     Domain(String),
     Ip(IpAddr),
-    Network { addr: IpAddr, prefix: u8 },
+    Network {
+        addr: IpAddr,
+        prefix: u8,
+    },
 }
 
 impl EnvSource {
@@ -52,7 +55,7 @@ impl EnvSource {
             })
         };
         let mut source = EnvSource::default();
-        let mut setting = |name: &str, problems: &mut Vec<(String, String)>| {
+        let setting = |name: &str, problems: &mut Vec<(String, String)>| {
             let (variable, value) = lookup(name).or_else(|| lookup("all_proxy"))?;
             let (value, had_credentials) = strip_credentials(&value);
             match ProxyAddr::parse(&value) {
@@ -254,7 +257,11 @@ mod tests {
     }
 
     fn env(pairs: &[(&str, &str)]) -> EnvSource {
-        EnvSource::from_vars(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())))
+        EnvSource::from_vars(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        )
     }
 
     #[test]
@@ -308,7 +315,10 @@ mod tests {
         let choice = source.route_for(&target("https://login.live.com"));
         assert_eq!(choice.route.to_string(), "proxy proxy:3128");
         let text = format!("{:?}", source.reports());
-        assert!(!text.contains("s3cret") && !text.contains("alice"), "{text}");
+        assert!(
+            !text.contains("s3cret") && !text.contains("alice"),
+            "{text}"
+        );
         assert!(text.contains("DAPREFLIGHT_PROXY_USER"), "{text}");
     }
 
@@ -320,6 +330,9 @@ mod tests {
             Route::Direct
         );
         let text = format!("{:?}", source.reports());
-        assert!(text.contains("ignored") && text.contains("socks5"), "{text}");
+        assert!(
+            text.contains("ignored") && text.contains("socks5"),
+            "{text}"
+        );
     }
 }

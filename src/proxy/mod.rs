@@ -279,7 +279,14 @@ mod tests {
         let err = ProxyAddr::parse("http://alice:s3cret@proxy:3128").unwrap_err();
         assert!(err.contains("DAPREFLIGHT_PROXY_USER"), "{err}");
         assert!(!err.contains("s3cret"), "{err}");
-        for bad in ["socks5://p:1080", "https://p:443", "http://p:0", "http://p:99999", "http://:80", "http://pro xy:1"] {
+        for bad in [
+            "socks5://p:1080",
+            "https://p:443",
+            "http://p:0",
+            "http://p:99999",
+            "http://:80",
+            "http://pro xy:1",
+        ] {
             assert!(ProxyAddr::parse(bad).is_err(), "{bad}");
         }
     }

@@ -1,0 +1,229 @@
+//! The command line: clap `Args`, and `Args::into_config()` which validates them into a `Config`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::{CatalogChoice, CheckConfig, Config, EndpointsConfig, Limits};
+use crate::endpoints::DEFAULT_PROFILE;
+use crate::error::Error;
+use crate::interception::DeviceStore;
+use crate::output::{Format, Style};
+use crate::probe::{Credentials, dns};
+use crate::proxy::{self, EnvSource, ProxyOverride, ProxySources};
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  dapreflight check
+  dapreflight check --proxy http://proxy.corp.example:8080
+  dapreflight check --profile all --format json --output report.json
+  dapreflight check --endpoints my-endpoints.yaml --trust-anchor corp-root.pem
+  dapreflight check --resolve v10c.events.data.microsoft.com:443:203.0.113.7
+
+Proxy credentials are read from DAPREFLIGHT_PROXY_USER and DAPREFLIGHT_PROXY_PASSWORD in the
+environment, never from the command line. Exit codes: 0 every probed endpoint ok, 1 findings,
+2 could not run.";
+
+/// Can this device reach the Microsoft diagnostic-data endpoints? If not, why?
+#[derive(Debug, Parser)]
+#[command(name = "dapreflight", version, about, long_about = None)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Probe every endpoint through the route this device would use, and report what happened.
+    #[command(after_help = CHECK_EXAMPLES)]
+    Check(CheckArgs),
+    /// List the endpoint catalog (e.g. `dapreflight endpoints --profile all --format json`).
+    Endpoints(EndpointsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct CatalogArgs {
+    /// Endpoint profile to use, or `all` (e.g. `--profile wufb-reports`); `endpoints` lists them.
+    #[arg(long, value_name = "PROFILE", default_value = DEFAULT_PROFILE)]
+    profile: String,
+    /// Replace the built-in catalog with this YAML file (e.g. `--endpoints endpoints.yaml`);
+    /// entries need only `url`.
+    #[arg(long, value_name = "FILE")]
+    endpoints: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    catalog: CatalogArgs,
+    /// Probe through this HTTP proxy (e.g. `--proxy http://proxy.corp:8080`); overrides the
+    /// environment. No credentials in the URL: use `DAPREFLIGHT_PROXY_USER`/`_PASSWORD`.
+    #[arg(long, value_name = "URL", conflicts_with = "direct")]
+    proxy: Option<String>,
+    /// Probe without any proxy, whatever the environment says.
+    #[arg(long)]
+    direct: bool,
+    /// Connect to ADDR for HOST:PORT without DNS, as curl's --resolve (repeatable; e.g.
+    /// `--resolve v10c.events.data.microsoft.com:443:203.0.113.7`).
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    resolve: Vec<String>,
+    /// Ask this DNS server instead of the system's (repeatable; e.g. `--dns-server 10.0.0.53`
+    /// or `--dns-server 127.0.0.1:5353`).
+    #[arg(long, value_name = "ADDR[:PORT]")]
+    dns_server: Vec<String>,
+    /// Also accept chains ending in the roots in this PEM file, for every endpoint (repeatable;
+    /// e.g. `--trust-anchor corp-root.pem`).
+    #[arg(long, value_name = "FILE")]
+    trust_anchor: Vec<PathBuf>,
+    /// Deadline for each probe stage (DNS, connect, proxy, TLS, HTTP) in seconds (e.g.
+    /// `--timeout 3`).
+    #[arg(long, value_name = "SECS", default_value = "10")]
+    timeout: f64,
+    /// How many probes run at once (e.g. `--concurrency 8`).
+    #[arg(long, value_name = "N", default_value = "32")]
+    concurrency: usize,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct EndpointsArgs {
+    #[command(flatten)]
+    catalog: CatalogArgs,
+    /// Output format (e.g. `--format json`).
+    #[arg(long, value_enum, default_value = "table")]
+    format: FormatArg,
+}
+
+#[derive(Debug, clap::Args)]
+struct OutputArgs {
+    /// Output format (e.g. `--format json`).
+    #[arg(long, value_enum, default_value = "table")]
+    format: FormatArg,
+    /// Write the report to this file instead of stdout (e.g. `--output report.json`).
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FormatArg {
+    Table,
+    Json,
+}
+
+impl Args {
+    /// Validates the arguments; `vars` is the process environment and `color` whether stdout
+    /// wants colour.
+    pub fn into_config(
+        self,
+        vars: impl IntoIterator<Item = (String, String)>,
+        color: bool,
+    ) -> Result<Config, Error> {
+        let vars: Vec<(String, String)> = vars.into_iter().collect();
+        match self.command {
+            Command::Endpoints(args) => Ok(Config::Endpoints(EndpointsConfig {
+                catalog: args.catalog.into_choice(),
+                style: Style {
+                    format: args.format.into(),
+                    color,
+                },
+            })),
+            Command::Check(args) => args
+                .into_config(vars, color)
+                .map(|config| Config::Check(Box::new(config))),
+        }
+    }
+}
+
+impl CatalogArgs {
+    fn into_choice(self) -> CatalogChoice {
+        CatalogChoice {
+            file: self.endpoints,
+            profile: self.profile,
+        }
+    }
+}
+
+impl CheckArgs {
+    fn into_config(self, vars: Vec<(String, String)>, color: bool) -> Result<CheckConfig, Error> {
+        let flag = match (&self.proxy, self.direct) {
+            (Some(url), _) => ProxyOverride::Proxy(proxy::parse_proxy_flag(url)?),
+            (None, true) => ProxyOverride::Direct,
+            (None, false) => ProxyOverride::None,
+        };
+        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 600.0) {
+            return Err(argument("--timeout", "expected seconds between 0 and 600"));
+        }
+        if !(1..=1024).contains(&self.concurrency) {
+            return Err(argument(
+                "--concurrency",
+                "expected a number from 1 to 1024",
+            ));
+        }
+        let pins = self
+            .resolve
+            .iter()
+            .map(|text| dns::parse_pin(text).map_err(|message| argument("--resolve", &message)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let dns_servers = self
+            .dns_server
+            .iter()
+            .map(|text| parse_dns_server(text))
+            .collect::<Result<Vec<_>, _>>()?;
+        let to_file = self.output.output.is_some();
+        Ok(CheckConfig {
+            catalog: self.catalog.into_choice(),
+            proxy_sources: ProxySources {
+                flag,
+                env: EnvSource::from_vars(vars.iter().cloned()),
+            },
+            limits: Limits {
+                stage_timeout: Duration::from_secs_f64(self.timeout),
+                concurrency: self.concurrency,
+            },
+            pins,
+            dns_servers: (!dns_servers.is_empty()).then_some(dns_servers),
+            trust_anchor_files: self.trust_anchor,
+            credentials: Credentials::from_vars(vars),
+            device_store: DeviceStore::System,
+            style: Style {
+                format: self.output.format.into(),
+                color: color && !to_file,
+            },
+            output: self.output.output,
+        })
+    }
+}
+
+fn parse_dns_server(text: &str) -> Result<SocketAddr, Error> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let bare = text.trim_start_matches('[').trim_end_matches(']');
+    bare.parse::<std::net::IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| {
+            argument(
+                "--dns-server",
+                &format!("'{text}' is not an IP address or IP:PORT"),
+            )
+        })
+}
+
+fn argument(flag: &str, message: &str) -> Error {
+    Error::Argument {
+        flag: flag.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+impl From<FormatArg> for Format {
+    fn from(arg: FormatArg) -> Self {
+        match arg {
+            FormatArg::Table => Format::Table,
+            FormatArg::Json => Format::Json,
+        }
+    }
+}

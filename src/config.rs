@@ -1,0 +1,74 @@
+//! The validated `Config` a run works from. No clap types: `cli` builds it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::interception::DeviceStore;
+use crate::output::Style;
+use crate::probe::{Credentials, Pin};
+use crate::proxy::ProxySources;
+
+/// What to do, with everything it needs.
+#[derive(Clone, Debug)]
+pub enum Config {
+    /// `dapreflight check`: probe the endpoints and report.
+    Check(Box<CheckConfig>),
+    /// `dapreflight endpoints`: list the catalog.
+    Endpoints(EndpointsConfig),
+}
+
+/// Settings for `check`.
+#[derive(Clone, Debug)]
+pub struct CheckConfig {
+    pub catalog: CatalogChoice,
+    pub proxy_sources: ProxySources,
+    pub limits: Limits,
+    /// `--resolve` pins.
+    pub pins: Vec<Pin>,
+    /// `--dns-server`: replaces the system's DNS servers.
+    pub dns_servers: Option<Vec<SocketAddr>>,
+    /// `--trust-anchor` files: roots every trust rule accepts.
+    pub trust_anchor_files: Vec<PathBuf>,
+    /// From `DAPREFLIGHT_PROXY_USER` / `DAPREFLIGHT_PROXY_PASSWORD`; never from the command line.
+    pub credentials: Option<Credentials>,
+    /// The device's own trust store, where an inspection CA shows up.
+    pub device_store: DeviceStore,
+    pub style: Style,
+    /// `--output`: write the report here instead of stdout.
+    pub output: Option<PathBuf>,
+}
+
+/// Settings for `endpoints`.
+#[derive(Clone, Debug)]
+pub struct EndpointsConfig {
+    pub catalog: CatalogChoice,
+    pub style: Style,
+}
+
+/// Which endpoint list, and which profile of it.
+#[derive(Clone, Debug)]
+pub struct CatalogChoice {
+    /// `--endpoints FILE`, replacing the built-in catalog.
+    pub file: Option<PathBuf>,
+    /// `--profile`, or `all`.
+    pub profile: String,
+}
+
+/// Deadlines and concurrency.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Each stage's own deadline.
+    pub stage_timeout: Duration,
+    /// How many probes run at once.
+    pub concurrency: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            stage_timeout: Duration::from_secs(10),
+            concurrency: 32,
+        }
+    }
+}

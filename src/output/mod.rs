@@ -1,0 +1,46 @@
+//! Renderings of the one `Report` model: a table for people, JSON for machines.
+//!
+//! Renderers compute nothing: a value a rendering needs is a `Report` method, so JSON has it too.
+
+pub mod json;
+pub mod table;
+
+use std::io::{self, Write};
+
+use crate::endpoints::Endpoint;
+use crate::report::Report;
+
+/// The output formats.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    #[default]
+    Table,
+    Json,
+}
+
+/// How to render: the format, and whether colour is wanted (a terminal, `NO_COLOR` unset).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Style {
+    pub format: Format,
+    pub color: bool,
+}
+
+/// Writes `report` to `out` in the chosen format.
+pub fn render(report: &Report, style: Style, out: &mut impl Write) -> io::Result<()> {
+    match style.format {
+        Format::Table => table::render(report, style.color, out),
+        Format::Json => json::render(report, out),
+    }
+}
+
+/// Writes an endpoint list (the `endpoints` command) to `out`.
+pub fn render_endpoints(
+    endpoints: &[Endpoint],
+    style: Style,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    match style.format {
+        Format::Table => table::render_endpoints(endpoints, out),
+        Format::Json => json::render_endpoints(endpoints, out),
+    }
+}

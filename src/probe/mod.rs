@@ -1,0 +1,482 @@
+//! The probe: one (endpoint, route) pair, stage by stage, recorded as evidence.
+//!
+//! DNS → TCP → (proxy) CONNECT or absolute-form request → TLS handshake capturing the chain →
+//! HTTP request. Every stage has its own deadline; a probe that stops early is data
+//! ([`ProbeFailure`]), never an error. This module takes a [`Route`] and never reads proxy settings.
+
+pub mod dns;
+pub mod http;
+pub mod tcp;
+pub mod tls;
+pub mod tunnel;
+
+use std::fmt;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::endpoints::{Endpoint, Scheme, Target};
+use crate::interception::TrustStores;
+use crate::proxy::{ContextConfig, ProxyAddr, Route, RouteChoice};
+
+pub use dns::{Pin, Resolver};
+pub use tunnel::{Challenge, Credentials};
+
+/// Everything `check` will probe: each distinct (target, route) once, with the contexts using it.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub probes: Vec<PlannedProbe>,
+}
+
+/// One probe and every context that would take the same route to the same target.
+#[derive(Clone, Debug)]
+pub struct PlannedProbe {
+    pub endpoint: Endpoint,
+    /// The concrete target; `None` when the endpoint is a wildcard with no probe host.
+    pub target: Option<Target>,
+    pub route: Route,
+    /// (context name, where its route came from), in context order.
+    pub contexts: Vec<(String, RouteChoice)>,
+}
+
+/// How probes run: deadlines, concurrency, name pins, credentials and trust stores.
+#[derive(Clone, Debug)]
+pub struct ProbeSettings {
+    /// The deadline for each stage (DNS, connect, proxy, TLS, HTTP) on its own.
+    pub stage_timeout: Duration,
+    /// How many probes run at once.
+    pub concurrency: usize,
+    pub resolver: Resolver,
+    pub credentials: Option<Credentials>,
+    pub trust: Arc<TrustStores>,
+}
+
+/// What a probe saw, stage by stage. Stages it never reached are `None`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Evidence {
+    pub timings_ms: Timings,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns: Option<DnsEvidence>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connect: Option<ConnectEvidence>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<ProxyEvidence>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<tls::TlsEvidence>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpEvidence>,
+    /// Where and why the probe stopped; `None` when every stage completed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<ProbeFailure>,
+    /// Why the endpoint was not probed at all (a wildcard with no concrete host).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_probed: Option<String>,
+}
+
+/// Milliseconds spent in each stage; absent stages were not reached (or not needed).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Timings {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connect: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<u64>,
+    pub total: u64,
+}
+
+/// The stages of a probe, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Dns,
+    Connect,
+    Proxy,
+    Tls,
+    Http,
+}
+
+/// Which name was resolved, to what, and how.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DnsEvidence {
+    pub name: String,
+    pub addresses: Vec<IpAddr>,
+    /// `resolver`, `--resolve`, or `literal` (the name was an address).
+    pub source: String,
+}
+
+/// The TCP connection that was opened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConnectEvidence {
+    pub peer: SocketAddr,
+    /// Addresses tried before `peer` that failed, with why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<String>,
+}
+
+/// What the proxy answered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProxyEvidence {
+    pub address: ProxyAddr,
+    /// The request line sent, e.g. `CONNECT v10c.events.data.microsoft.com:443`.
+    pub request: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The status line as received, e.g. `HTTP/1.1 407 Proxy Authentication Required`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_line: Option<String>,
+    /// Headers of interest (`Proxy-Authenticate`, `Via`, `Server`, `Proxy-Agent`, ...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<Header>,
+    /// Every challenge offered in `Proxy-Authenticate`, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub challenges: Vec<Challenge>,
+    /// The retry with credentials, when one was made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth: Option<AuthAttempt>,
+}
+
+/// One response header, as received.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Header {
+    pub name: String,
+    pub value: String,
+}
+
+/// The retry with credentials after a 407. Never holds the credentials themselves.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuthAttempt {
+    pub scheme: String,
+    pub accepted: bool,
+    /// The proxy's status to the retry.
+    pub status: Option<u16>,
+}
+
+/// The HTTP exchange with the service.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HttpEvidence {
+    /// e.g. `GET /health/keepalive`, or the absolute form through a proxy.
+    pub request: String,
+    pub status: u16,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<Header>,
+}
+
+/// Where and why a probe stopped. Serialized into the report as-is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ProbeFailure {
+    /// The name did not resolve.
+    DnsFailed { name: String, reason: String },
+    /// No address accepted the connection.
+    ConnectFailed { to: String, reason: String },
+    /// No answer within the stage's deadline.
+    Timeout { stage: Stage, after_ms: u64 },
+    /// The proxy answered 407; `schemes` lists its Proxy-Authenticate offers.
+    ProxyAuthRequired { schemes: Vec<String> },
+    /// The proxy refused the credentials from the environment.
+    ProxyAuthRejected { scheme: String, status: u16 },
+    /// The proxy refused the request (403, 451, 511, ...).
+    ProxyDenied { status: u16, reason: String },
+    /// The proxy failed (502, 503, 504, 598, 599) or answered something that is not HTTP.
+    ProxyError { status: Option<u16>, reason: String },
+    /// The TLS handshake failed for a reason other than trust.
+    TlsFailed { reason: String },
+    /// The connection was up but no HTTP answer came back.
+    HttpFailed { reason: String },
+}
+
+impl Stage {
+    /// The stage's name as it appears in the report.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Dns => "dns",
+            Stage::Connect => "connect",
+            Stage::Proxy => "proxy",
+            Stage::Tls => "tls",
+            Stage::Http => "http",
+        }
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Pairs every endpoint with the route each context takes to it; identical pairs are probed once.
+#[must_use]
+pub fn plan(endpoints: &[Endpoint], contexts: &[ContextConfig]) -> Plan {
+    let mut probes: Vec<PlannedProbe> = Vec::new();
+    for endpoint in endpoints {
+        let target = probe_target(endpoint);
+        for context in contexts {
+            let choice = match &target {
+                Some(target) => context.route_for(target),
+                None => context.route_for(&endpoint.target),
+            };
+            let existing = probes
+                .iter_mut()
+                .find(|probe| probe.endpoint.url == endpoint.url && probe.route == choice.route);
+            match existing {
+                Some(probe) => probe.contexts.push((context.name.clone(), choice)),
+                None => probes.push(PlannedProbe {
+                    endpoint: endpoint.clone(),
+                    target: target.clone(),
+                    route: choice.route.clone(),
+                    contexts: vec![(context.name.clone(), choice)],
+                }),
+            }
+        }
+    }
+    Plan { probes }
+}
+
+/// The concrete target for an endpoint: itself, or its probe host for a wildcard.
+fn probe_target(endpoint: &Endpoint) -> Option<Target> {
+    if !endpoint.wildcard {
+        return Some(Target {
+            path: endpoint.probe_path.clone(),
+            ..endpoint.target.clone()
+        });
+    }
+    endpoint.probe_host.as_ref().map(|host| Target {
+        host: host.to_ascii_lowercase(),
+        path: endpoint.probe_path.clone(),
+        ..endpoint.target.clone()
+    })
+}
+
+/// Runs every planned probe, at most `settings.concurrency` at once; evidence in plan order.
+pub async fn run_all(plan: &Plan, settings: &ProbeSettings) -> Vec<Evidence> {
+    let permits = Arc::new(Semaphore::new(settings.concurrency.max(1)));
+    let mut tasks = JoinSet::new();
+    for (index, planned) in plan.probes.iter().enumerate() {
+        let planned = planned.clone();
+        let settings = settings.clone();
+        let permits = Arc::clone(&permits);
+        tasks.spawn(async move {
+            // The semaphore is never closed, so acquiring only waits.
+            let _permit = permits.acquire_owned().await;
+            (index, probe(&planned, &settings).await)
+        });
+    }
+    let mut evidence = vec![Evidence::default(); plan.probes.len()];
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((index, found)) => evidence[index] = found,
+            // A probe task only ends abnormally if it panicked: keep the others' results.
+            Err(err) => {
+                if let Ok(panic) = err.try_into_panic() {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+        }
+    }
+    evidence
+}
+
+/// Probes one planned (target, route) pair.
+pub async fn probe(planned: &PlannedProbe, settings: &ProbeSettings) -> Evidence {
+    let Some(target) = &planned.target else {
+        return Evidence {
+            not_probed: Some(format!(
+                "wildcard entry {}: cannot be probed as written; allow the pattern",
+                planned.endpoint.url
+            )),
+            ..Evidence::default()
+        };
+    };
+    let started = Instant::now();
+    let mut run = ProbeRun {
+        settings,
+        evidence: Evidence::default(),
+    };
+    let outcome = run.stages(target, &planned.route, &planned.endpoint).await;
+    let mut evidence = run.evidence;
+    if let Err(failure) = outcome {
+        evidence.failure = Some(failure);
+    }
+    evidence.timings_ms.total = millis(started.elapsed());
+    evidence
+}
+
+/// The state of one probe while its stages run.
+struct ProbeRun<'a> {
+    settings: &'a ProbeSettings,
+    evidence: Evidence,
+}
+
+impl ProbeRun<'_> {
+    async fn stages(
+        &mut self,
+        target: &Target,
+        route: &Route,
+        endpoint: &Endpoint,
+    ) -> Result<(), ProbeFailure> {
+        let (host, port) = match route {
+            Route::Direct => (target.host.clone(), target.port),
+            Route::Proxy { proxy } => (proxy.host.clone(), proxy.port),
+        };
+        let addresses = self.resolve(&host, port).await?;
+        let stream = self.connect(&addresses).await?;
+        match (route, target.scheme) {
+            (Route::Direct, Scheme::Https) => {
+                let tls = self.handshake(stream, target, endpoint).await?;
+                self.request(tls, target).await
+            }
+            (Route::Direct, Scheme::Http) => self.request(stream, target).await,
+            (Route::Proxy { proxy }, Scheme::Https) => {
+                let stream = self.tunnel(stream, proxy, target, &addresses).await?;
+                let tls = self.handshake(stream, target, endpoint).await?;
+                self.request(tls, target).await
+            }
+            (Route::Proxy { proxy }, Scheme::Http) => {
+                self.request_via_proxy(stream, proxy, target, &addresses)
+                    .await
+            }
+        }
+    }
+
+    async fn resolve(&mut self, host: &str, port: u16) -> Result<Vec<SocketAddr>, ProbeFailure> {
+        let deadline = self.settings.stage_timeout;
+        let started = Instant::now();
+        let lookup = self.settings.resolver.lookup(host, port);
+        let result = within(Stage::Dns, deadline, lookup).await;
+        let elapsed = millis(started.elapsed());
+        let (addresses, source) = result??;
+        if source != "literal" {
+            self.evidence.timings_ms.dns = Some(elapsed);
+        }
+        self.evidence.dns = Some(DnsEvidence {
+            name: host.to_owned(),
+            addresses: addresses.iter().map(SocketAddr::ip).collect(),
+            source: source.to_owned(),
+        });
+        Ok(addresses)
+    }
+
+    async fn connect(
+        &mut self,
+        addresses: &[SocketAddr],
+    ) -> Result<tokio::net::TcpStream, ProbeFailure> {
+        let started = Instant::now();
+        let connected = tcp::connect(addresses, self.settings.stage_timeout).await;
+        self.evidence.timings_ms.connect = Some(millis(started.elapsed()));
+        let (stream, evidence) = connected?;
+        self.evidence.connect = Some(evidence);
+        Ok(stream)
+    }
+
+    async fn tunnel(
+        &mut self,
+        stream: tokio::net::TcpStream,
+        proxy: &ProxyAddr,
+        target: &Target,
+        addresses: &[SocketAddr],
+    ) -> Result<tokio::net::TcpStream, ProbeFailure> {
+        let started = Instant::now();
+        let outcome = tunnel::connect(
+            stream,
+            proxy,
+            target,
+            addresses,
+            self.settings.credentials.as_ref(),
+            self.settings.stage_timeout,
+        )
+        .await;
+        self.evidence.timings_ms.proxy = Some(millis(started.elapsed()));
+        self.evidence.proxy = Some(outcome.evidence);
+        outcome.stream
+    }
+
+    async fn handshake<S>(
+        &mut self,
+        stream: S,
+        target: &Target,
+        endpoint: &Endpoint,
+    ) -> Result<tokio_rustls::client::TlsStream<S>, ProbeFailure>
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    {
+        let started = Instant::now();
+        let result = tls::handshake(
+            stream,
+            &target.host,
+            endpoint.trust,
+            &self.settings.trust,
+            self.settings.stage_timeout,
+        )
+        .await;
+        self.evidence.timings_ms.tls = Some(millis(started.elapsed()));
+        let (stream, evidence) = result?;
+        self.evidence.tls = Some(evidence);
+        Ok(stream)
+    }
+
+    async fn request<S>(&mut self, stream: S, target: &Target) -> Result<(), ProbeFailure>
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let started = Instant::now();
+        let result = http::get(stream, target, self.settings.stage_timeout).await;
+        self.evidence.timings_ms.http = Some(millis(started.elapsed()));
+        self.evidence.http = Some(result?);
+        Ok(())
+    }
+
+    /// Plain http through a proxy: an absolute-form request, which the proxy may answer itself.
+    async fn request_via_proxy(
+        &mut self,
+        stream: tokio::net::TcpStream,
+        proxy: &ProxyAddr,
+        target: &Target,
+        addresses: &[SocketAddr],
+    ) -> Result<(), ProbeFailure> {
+        let started = Instant::now();
+        let outcome = tunnel::forward(
+            stream,
+            proxy,
+            target,
+            addresses,
+            self.settings.credentials.as_ref(),
+            self.settings.stage_timeout,
+        )
+        .await;
+        self.evidence.timings_ms.http = Some(millis(started.elapsed()));
+        self.evidence.proxy = Some(outcome.evidence);
+        self.evidence.http = outcome.http;
+        outcome.result
+    }
+}
+
+/// Runs `future` with the stage's deadline; a missed deadline becomes `ProbeFailure::Timeout`.
+pub(crate) async fn within<T>(
+    stage: Stage,
+    deadline: Duration,
+    future: impl Future<Output = T>,
+) -> Result<T, ProbeFailure> {
+    tokio::time::timeout(deadline, future)
+        .await
+        .map_err(|_| ProbeFailure::Timeout {
+            stage,
+            after_ms: millis(deadline),
+        })
+}
+
+/// Whole milliseconds, saturating.
+pub(crate) fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
