@@ -90,7 +90,7 @@ impl EnvSource {
             return RouteChoice {
                 route: Route::Direct,
                 source: format!(
-                    "no {}_proxy variable set",
+                    "no {}_PROXY variable set",
                     scheme_name(target.scheme).to_ascii_uppercase()
                 ),
             };
