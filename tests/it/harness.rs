@@ -1,0 +1,147 @@
+//! Runs `check` through the library against the in-process peers, the way the binary would.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use dapreflight::config::{CatalogChoice, CheckConfig, Limits};
+use dapreflight::interception::DeviceStore;
+use dapreflight::output::Style;
+use dapreflight::probe::{Credentials, Pin};
+use dapreflight::proxy::{ProxyAddr, ProxyOverride, ProxySources};
+use dapreflight::report::{ProbeResult, Report};
+use tempfile::TempDir;
+
+use crate::support::Ca;
+
+/// A `check` run being set up: endpoints, route, trust and limits.
+pub struct Check {
+    dir: TempDir,
+    entries: Vec<String>,
+    proxy: ProxyOverride,
+    anchors: Vec<PathBuf>,
+    device: Vec<rustls::pki_types::CertificateDer<'static>>,
+    pins: Vec<Pin>,
+    dns_servers: Option<Vec<SocketAddr>>,
+    credentials: Option<Credentials>,
+    timeout: Duration,
+}
+
+impl Check {
+    /// A direct check of nothing yet, with a 2 s stage deadline.
+    pub fn new() -> Self {
+        Self {
+            dir: TempDir::new().expect("temporary directory"),
+            entries: Vec::new(),
+            proxy: ProxyOverride::Direct,
+            anchors: Vec::new(),
+            device: Vec::new(),
+            pins: Vec::new(),
+            dns_servers: None,
+            credentials: None,
+            timeout: Duration::from_secs(2),
+        }
+    }
+
+    /// Adds an endpoint entry, as YAML flow mapping fields (`url: ..., trust: ...`).
+    pub fn endpoint(mut self, fields: &str) -> Self {
+        self.entries.push(format!("  - {{{fields}}}"));
+        self
+    }
+
+    /// Adds `https://{host}:{port}{path}` with the name pinned to 127.0.0.1.
+    pub fn https(self, host: &str, addr: SocketAddr, path: &str) -> Self {
+        self.pinned(host, addr)
+            .endpoint(&format!("url: \"https://{host}:{}{path}\"", addr.port()))
+    }
+
+    /// Pins `host:port` of `addr` to 127.0.0.1, as `--resolve` does.
+    pub fn pinned(mut self, host: &str, addr: SocketAddr) -> Self {
+        self.pins.push(Pin {
+            host: host.to_owned(),
+            port: addr.port(),
+            addresses: vec![addr.ip()],
+        });
+        self
+    }
+
+    /// Routes every probe through this proxy, as `--proxy` does.
+    pub fn via(mut self, proxy: SocketAddr) -> Self {
+        self.proxy = ProxyOverride::Proxy(
+            ProxyAddr::parse(&format!("http://{proxy}")).expect("proxy address"),
+        );
+        self
+    }
+
+    /// Accepts chains ending in `ca` for every endpoint, as `--trust-anchor` does.
+    pub fn trust(mut self, ca: &Ca) -> Self {
+        self.anchors.push(ca.write_pem(self.dir.path()));
+        self
+    }
+
+    /// Puts `ca` in the device's own trust store (and nothing else is in it).
+    pub fn device_trusts(mut self, ca: &Ca) -> Self {
+        self.device.push(ca.cert_der());
+        self
+    }
+
+    /// Proxy credentials, as from `DAPREFLIGHT_PROXY_USER` / `_PASSWORD`.
+    pub fn credentials(mut self, user: &str, password: &str) -> Self {
+        self.credentials = Some(Credentials::new(user.to_owned(), password.to_owned()));
+        self
+    }
+
+    /// Asks this DNS server instead of the system's.
+    pub fn dns_server(mut self, server: SocketAddr) -> Self {
+        self.dns_servers = Some(vec![server]);
+        self
+    }
+
+    /// Sets each stage's deadline.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Writes the endpoint file and returns the config `check` would run with.
+    pub fn config(&self) -> CheckConfig {
+        let file = self.dir.path().join("endpoints.yaml");
+        std::fs::write(&file, format!("endpoints:\n{}\n", self.entries.join("\n")))
+            .expect("write endpoint file");
+        CheckConfig {
+            catalog: CatalogChoice {
+                file: Some(file),
+                profile: "all".to_owned(),
+            },
+            proxy_sources: ProxySources {
+                flag: self.proxy.clone(),
+                env: dapreflight::proxy::EnvSource::default(),
+            },
+            limits: Limits {
+                stage_timeout: self.timeout,
+                concurrency: 8,
+            },
+            pins: self.pins.clone(),
+            dns_servers: self.dns_servers.clone(),
+            trust_anchor_files: self.anchors.clone(),
+            credentials: self.credentials.clone(),
+            device_store: DeviceStore::Certificates(self.device.clone()),
+            style: Style::default(),
+            output: None,
+        }
+    }
+
+    /// Runs the check and returns its report.
+    pub async fn run(self) -> Report {
+        dapreflight::build_report(&self.config())
+            .await
+            .expect("check runs")
+    }
+
+    /// Runs a check of exactly one endpoint and returns its one result.
+    pub async fn run_one(self) -> ProbeResult {
+        let report = self.run().await;
+        assert_eq!(report.results.len(), 1, "{report:#?}");
+        report.results.into_iter().next().expect("one result")
+    }
+}
