@@ -19,7 +19,7 @@ use tokio::task::{JoinHandle, JoinSet};
 pub use ca::{Ca, Leaf};
 pub use dns::DnsServer;
 pub use origin::{HttpServer, SeenRequest, TlsServer};
-pub use proxy::{FakeProxy, ProxyBehavior, SeenProxyRequest};
+pub use proxy::{FakeProxy, GARBAGE, ProxyBehavior, SeenProxyRequest};
 
 /// A 127.0.0.1 address with nothing listening on it, for "connection refused".
 pub fn closed_port() -> SocketAddr {
@@ -60,7 +60,9 @@ pub fn is_loopback_host(host: &str) -> bool {
     if let Ok(ip) = bare.parse::<std::net::IpAddr>() {
         return ip.is_loopback();
     }
-    host == "localhost" || host.ends_with(".localhost") || host.ends_with(".test")
+    // `host` is lowercased above, so comparing the last label exactly is enough.
+    let last_label = host.rsplit('.').next().unwrap_or_default();
+    host == "localhost" || (host.contains('.') && matches!(last_label, "test" | "localhost"))
 }
 
 /// The largest number of connections (or datagrams) any peer serves before it stops accepting.

@@ -36,19 +36,19 @@ pub struct SeenRequest {
 pub struct TlsServer {
     addr: SocketAddr,
     names: Vec<String>,
-    stats: Arc<Stats>,
+    log: Arc<Log>,
     _task: Background,
 }
 
 /// A plain HTTP/1.1 origin on 127.0.0.1.
 pub struct HttpServer {
     addr: SocketAddr,
-    stats: Arc<Stats>,
+    log: Arc<Log>,
     _task: Background,
 }
 
 #[derive(Default)]
-struct Stats {
+struct Log {
     connections: AtomicUsize,
     requests: Mutex<Vec<SeenRequest>>,
 }
@@ -77,30 +77,30 @@ impl TlsServer {
         let addr = listener
             .local_addr()
             .expect("a bound socket has an address");
-        let stats = Arc::new(Stats::default());
-        let task_stats = Arc::clone(&stats);
+        let log = Arc::new(Log::default());
+        let task_log = Arc::clone(&log);
         let task = Background::spawn(async move {
             let mut connections = JoinSet::new();
             for _ in 0..MAX_ACCEPTS {
                 let Ok((tcp, _)) = listener.accept().await else {
                     continue;
                 };
-                task_stats.connections.fetch_add(1, Ordering::Relaxed);
+                task_log.connections.fetch_add(1, Ordering::Relaxed);
                 let acceptor = acceptor.clone();
-                let stats = Arc::clone(&task_stats);
+                let log = Arc::clone(&task_log);
                 spawn_connection(&mut connections, async move {
                     let Ok(tls) = acceptor.accept(tcp).await else {
                         return;
                     };
                     let sni = tls.get_ref().1.server_name().map(str::to_owned);
-                    serve(tls, status, sni, stats).await;
+                    serve(tls, status, sni, log).await;
                 });
             }
         });
         TlsServer {
             addr,
             names,
-            stats,
+            log,
             _task: task,
         }
     }
@@ -128,12 +128,12 @@ impl TlsServer {
 
     /// How many TCP connections the server accepted.
     pub fn connections(&self) -> usize {
-        self.stats.connections.load(Ordering::Relaxed)
+        self.log.connections.load(Ordering::Relaxed)
     }
 
     /// The requests answered so far, oldest first.
     pub fn requests(&self) -> Vec<SeenRequest> {
-        self.stats.requests()
+        self.log.requests()
     }
 }
 
@@ -145,22 +145,22 @@ impl HttpServer {
         let addr = listener
             .local_addr()
             .expect("a bound socket has an address");
-        let stats = Arc::new(Stats::default());
-        let task_stats = Arc::clone(&stats);
+        let log = Arc::new(Log::default());
+        let task_log = Arc::clone(&log);
         let task = Background::spawn(async move {
             let mut connections = JoinSet::new();
             for _ in 0..MAX_ACCEPTS {
                 let Ok((tcp, _)) = listener.accept().await else {
                     continue;
                 };
-                task_stats.connections.fetch_add(1, Ordering::Relaxed);
-                let stats = Arc::clone(&task_stats);
-                spawn_connection(&mut connections, serve(tcp, status, None, stats));
+                task_log.connections.fetch_add(1, Ordering::Relaxed);
+                let log = Arc::clone(&task_log);
+                spawn_connection(&mut connections, serve(tcp, status, None, log));
             }
         });
         HttpServer {
             addr,
-            stats,
+            log,
             _task: task,
         }
     }
@@ -187,16 +187,16 @@ impl HttpServer {
 
     /// How many TCP connections the server accepted.
     pub fn connections(&self) -> usize {
-        self.stats.connections.load(Ordering::Relaxed)
+        self.log.connections.load(Ordering::Relaxed)
     }
 
     /// The requests answered so far, oldest first.
     pub fn requests(&self) -> Vec<SeenRequest> {
-        self.stats.requests()
+        self.log.requests()
     }
 }
 
-impl Stats {
+impl Log {
     fn requests(&self) -> Vec<SeenRequest> {
         self.requests
             .lock()
@@ -216,11 +216,10 @@ async fn serve(
     io: impl AsyncRead + AsyncWrite + Unpin + Send + 'static,
     status: StatusCode,
     sni: Option<String>,
-    stats: Arc<Stats>,
+    log: Arc<Log>,
 ) {
     let service = service_fn(move |req: Request<Incoming>| {
-        stats
-            .requests
+        log.requests
             .lock()
             .expect("no peer task panics holding the lock")
             .push(seen(&req, sni.clone()));

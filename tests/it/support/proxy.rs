@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::fmt::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -366,11 +367,11 @@ async fn forward(mut conn: Conn, request: &ProxyRequest, latency: Option<Duratio
             "keep-alive",
         ];
         if !hop_by_hop.iter().any(|h| name.eq_ignore_ascii_case(h)) {
-            out.push_str(&format!("{name}: {value}\r\n"));
+            write!(out, "{name}: {value}\r\n").expect("writing to a String never fails");
         }
     }
     if request.header("host").is_none() {
-        out.push_str(&format!("Host: {authority}\r\n"));
+        write!(out, "Host: {authority}\r\n").expect("writing to a String never fails");
     }
     out.push_str("Via: 1.1 fakeproxy\r\nConnection: close\r\n\r\n");
     let mut bytes = out.into_bytes();
@@ -506,14 +507,16 @@ async fn respond(
         .unwrap_or("Unknown");
     let mut out = format!("HTTP/1.1 {status} {reason}\r\n");
     for (name, value) in headers {
-        out.push_str(&format!("{name}: {value}\r\n"));
+        write!(out, "{name}: {value}\r\n").expect("writing to a String never fails");
     }
     let connection = if keep_alive { "keep-alive" } else { "close" };
-    out.push_str(&format!(
+    write!(
+        out,
         "Proxy-Agent: fakeproxy\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\
          Proxy-Connection: {connection}\r\nConnection: {connection}\r\n\r\n{body}",
         body.len()
-    ));
+    )
+    .expect("writing to a String never fails");
     let _ = conn.write_all(out.as_bytes()).await;
     if !keep_alive {
         let _ = conn.shutdown().await;
