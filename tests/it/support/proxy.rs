@@ -358,7 +358,7 @@ async fn forward(mut conn: Conn, request: &ProxyRequest, latency: Option<Duratio
     let Some(mut upstream) = connect_upstream(&mut conn, host, port).await else {
         return;
     };
-    let mut out = format!("{} {path} HTTP/1.1\r\n", request.method);
+    let mut out = format!("{} {} HTTP/1.1\r\n", request.method, origin_form(path));
     for (name, value) in &request.headers {
         let hop_by_hop = [
             "proxy-authorization",
@@ -411,7 +411,7 @@ async fn intercept(mut conn: Conn, request: &ProxyRequest, ca: &Ca, shared: &Arc
             sni: None,
         };
         if let Some((_, path)) = split_http_url(&request.target) {
-            path.clone_into(&mut seen_request.path);
+            seen_request.path = origin_form(path);
         }
         lock(&shared.intercepted).push(seen_request);
         let headers = [("X-Intercepted", "1")];
@@ -545,5 +545,14 @@ fn split_http_url(url: &str) -> Option<(&str, &str)> {
     if authority.is_empty() {
         return None;
     }
-    Some((authority, if path.is_empty() { "/" } else { path }))
+    Some((authority, path))
+}
+
+/// The origin-form target for a URL's path part: `""` → `/`, `?q` → `/?q`.
+fn origin_form(path: &str) -> String {
+    if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("/{path}")
+    }
 }
