@@ -13,7 +13,7 @@ use crate::support::{Ca, DnsServer, HttpServer, TlsServer, closed_port};
 #[tokio::test]
 async fn origin_chaining_to_a_trust_anchor_is_ok_with_its_chain_and_timings() {
     let ca = Ca::generate("Origin Test Root");
-    let origin = TlsServer::start(ca.issue(&["origin.test"])).await;
+    let origin = TlsServer::start_with(ca.issue(&["origin.test"]), 404).await;
     let result = Check::new()
         .https("origin.test", origin.addr(), "/health/keepalive")
         .trust(&ca)
@@ -39,7 +39,7 @@ async fn origin_chaining_to_a_trust_anchor_is_ok_with_its_chain_and_timings() {
 #[tokio::test]
 async fn an_answer_outside_the_reachable_set_is_http_unexpected() {
     let ca = Ca::generate("Origin Test Root");
-    let origin = TlsServer::start_with_status(ca.issue(&["origin.test"]), 503).await;
+    let origin = TlsServer::start_with(ca.issue(&["origin.test"]), 503).await;
     let result = Check::new()
         .https("origin.test", origin.addr(), "/")
         .trust(&ca)
@@ -53,7 +53,7 @@ async fn an_answer_outside_the_reachable_set_is_http_unexpected() {
 #[tokio::test]
 async fn a_valid_chain_for_another_name_is_not_ok() {
     let ca = Ca::generate("Origin Test Root");
-    let origin = TlsServer::start(ca.issue(&["other.test"])).await;
+    let origin = TlsServer::start_with(ca.issue(&["other.test"]), 404).await;
     let result = Check::new()
         .https("origin.test", origin.addr(), "/")
         .trust(&ca)
@@ -68,7 +68,7 @@ async fn a_valid_chain_for_another_name_is_not_ok() {
 #[tokio::test]
 async fn an_expired_certificate_is_untrusted_and_says_so() {
     let ca = Ca::generate("Origin Test Root");
-    let origin = TlsServer::start(ca.issue_expired(&["origin.test"])).await;
+    let origin = TlsServer::start_with(ca.issue_expired(&["origin.test"]), 404).await;
     let result = Check::new()
         .https("origin.test", origin.addr(), "/")
         .trust(&ca)
@@ -81,7 +81,7 @@ async fn an_expired_certificate_is_untrusted_and_says_so() {
 #[tokio::test]
 async fn a_chain_from_an_unknown_root_is_untrusted() {
     let ca = Ca::generate("Nobody Knows Me Root");
-    let origin = TlsServer::start(ca.issue(&["origin.test"])).await;
+    let origin = TlsServer::start_with(ca.issue(&["origin.test"]), 404).await;
     let result = Check::new()
         .https("origin.test", origin.addr(), "/")
         .run_one()
@@ -118,7 +118,7 @@ async fn a_name_under_invalid_is_dns_failed_without_a_query() {
 #[tokio::test]
 async fn names_are_resolved_through_the_dns_server_and_nxdomain_is_dns_failed() {
     let ca = Ca::generate("Origin Test Root");
-    let origin = TlsServer::start(ca.issue(&["origin.test"])).await;
+    let origin = TlsServer::start_with(ca.issue(&["origin.test"]), 404).await;
     let dns = DnsServer::start(&[("origin.test", Ipv4Addr::LOCALHOST)]).await;
     let port = origin.addr().port();
     let report = Check::new()

@@ -11,7 +11,7 @@ use crate::support::{Ca, FakeProxy, HttpServer, ProxyBehavior, TlsServer, closed
 #[tokio::test]
 async fn an_open_proxy_tunnels_to_the_origin_and_its_answer_is_recorded() {
     let ca = Ca::generate("Origin Test Root");
-    let origin = TlsServer::start(ca.issue(&["origin.test"])).await;
+    let origin = TlsServer::start_with(ca.issue(&["origin.test"]), 404).await;
     let proxy = FakeProxy::start(ProxyBehavior::Tunnel).await;
     let result = Check::new()
         .endpoint(&format!("url: \"https://origin.test:{}/health/keepalive\"", origin.addr().port()))
