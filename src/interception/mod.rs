@@ -900,3 +900,497 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let year = yoe + era * 400 + i64::from(month <= 2);
     (year, month, day)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use rcgen::{
+        BasicConstraints, Certificate, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa,
+        Issuer, KeyPair, date_time_ymd,
+    };
+
+    use super::*;
+
+    /// A test CA: its certificate and what signs with it.
+    struct Ca {
+        cert: Certificate,
+        issuer: Issuer<'static, KeyPair>,
+    }
+
+    impl Ca {
+        fn root(name: &str) -> Self {
+            let key = KeyPair::generate().unwrap();
+            let params = ca_params(name);
+            let cert = params.self_signed(&key).unwrap();
+            Self {
+                cert,
+                issuer: Issuer::new(params, key),
+            }
+        }
+
+        fn intermediate(&self, name: &str) -> Self {
+            let key = KeyPair::generate().unwrap();
+            let params = ca_params(name);
+            let cert = params.signed_by(&key, &self.issuer).unwrap();
+            Self {
+                cert,
+                issuer: Issuer::new(params, key),
+            }
+        }
+
+        fn der(&self) -> CertificateDer<'static> {
+            self.cert.der().clone()
+        }
+
+        fn leaf(&self, host: &str) -> CertificateDer<'static> {
+            self.leaf_with(host, |_| {})
+        }
+
+        fn leaf_with(
+            &self,
+            host: &str,
+            adjust: impl FnOnce(&mut CertificateParams),
+        ) -> CertificateDer<'static> {
+            let key = KeyPair::generate().unwrap();
+            let mut params = CertificateParams::new(vec![host.to_owned()]).unwrap();
+            params.distinguished_name.push(DnType::CommonName, host);
+            params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+            adjust(&mut params);
+            params.signed_by(&key, &self.issuer).unwrap().der().clone()
+        }
+    }
+
+    fn ca_params(name: &str) -> CertificateParams {
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, name);
+        params
+    }
+
+    fn device(certs: &[CertificateDer<'static>]) -> DeviceStore {
+        DeviceStore::Certificates(certs.to_vec())
+    }
+
+    fn verdict(
+        chain: &[CertificateDer<'static>],
+        host: &str,
+        stores: &TrustStores,
+    ) -> Interception {
+        assess(chain, host, TrustRule::MicrosoftApplicationRoot, stores).verdict
+    }
+
+    #[test]
+    fn chain_to_an_extra_anchor_is_not_intercepted() {
+        let root = Ca::root("Test Root");
+        let stores = TrustStores::new(vec![root.der()], device(&[]));
+        for rule in RULES_WITH_ROOTS {
+            let assessment = assess(&[root.leaf("origin.test")], "origin.test", rule, &stores);
+            let expected = Interception::NotDetected {
+                anchor: "Test Root".into(),
+            };
+            assert_eq!(assessment.verdict, expected, "{rule:?}");
+            assert_eq!(assessment.rule, rule);
+        }
+    }
+
+    #[test]
+    fn chain_only_the_device_trusts_is_interception() {
+        let cases = [
+            ("Corp Inspection CA", None),
+            ("Zscaler Root CA", Some("Zscaler")),
+            ("DO_NOT_TRUST_FiddlerRoot", Some("Fiddler")),
+        ];
+        for (name, product) in cases {
+            let inspection = Ca::root(name);
+            let stores = TrustStores::new(Vec::new(), device(&[inspection.der()]));
+            let expected = Interception::Detected {
+                issuer: name.into(),
+                anchor: name.into(),
+                product: product.map(str::to_owned),
+            };
+            assert_eq!(
+                verdict(&[inspection.leaf("origin.test")], "origin.test", &stores),
+                expected,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn intermediates_are_followed_to_the_anchor() {
+        let root = Ca::root("Zscaler Root CA");
+        let intermediate = root.intermediate("Zscaler Intermediate Root CA (zscalerthree.net)");
+        let chain = [intermediate.leaf("origin.test"), intermediate.der()];
+        let stores = TrustStores::new(Vec::new(), device(&[root.der()]));
+        let expected = Interception::Detected {
+            issuer: "Zscaler Intermediate Root CA (zscalerthree.net)".into(),
+            anchor: "Zscaler Root CA".into(),
+            product: Some("Zscaler".into()),
+        };
+        assert_eq!(verdict(&chain, "origin.test", &stores), expected);
+
+        // The same chain with the root sent along, and trusted by the rule's extra anchors.
+        let chain = [
+            intermediate.leaf("origin.test"),
+            intermediate.der(),
+            root.der(),
+        ];
+        let stores = TrustStores::new(vec![root.der()], device(&[]));
+        let expected = Interception::NotDetected {
+            anchor: "Zscaler Root CA".into(),
+        };
+        assert_eq!(verdict(&chain, "origin.test", &stores), expected);
+
+        // Without the intermediate the chain cannot be built.
+        let stores = TrustStores::new(Vec::new(), device(&[root.der()]));
+        let got = verdict(&[intermediate.leaf("origin.test")], "origin.test", &stores);
+        assert!(matches!(got, Interception::Untrusted { .. }), "{got:?}");
+    }
+
+    #[test]
+    fn chain_nobody_trusts_is_untrusted_and_still_names_the_product() {
+        let cases = [
+            ("Corp Inspection CA", None),
+            ("Sophos SSL CA_C320ABPCBJ8BQ6B", Some("Sophos")),
+        ];
+        for (name, product) in cases {
+            let unknown = Ca::root(name);
+            let stores = TrustStores::new(vec![Ca::root("Other").der()], device(&[]));
+            let Interception::Untrusted {
+                issuer,
+                product: got,
+                reason,
+            } = verdict(&[unknown.leaf("origin.test")], "origin.test", &stores)
+            else {
+                panic!("{name}: not untrusted");
+            };
+            assert_eq!(issuer, name);
+            assert_eq!(got.as_deref(), product);
+            assert!(reason.contains("unknown issuer"), "{reason}");
+        }
+    }
+
+    #[test]
+    fn self_signed_leaf_is_untrusted_and_says_so() {
+        let key = KeyPair::generate().unwrap();
+        let params = CertificateParams::new(vec!["origin.test".to_owned()]).unwrap();
+        let leaf = params.self_signed(&key).unwrap().der().clone();
+        let stores = TrustStores::new(Vec::new(), device(&[]));
+        let got = verdict(&[leaf], "origin.test", &stores);
+        let Interception::Untrusted { reason, .. } = got else {
+            panic!("{got:?}");
+        };
+        assert!(reason.contains("self-signed"), "{reason}");
+    }
+
+    #[test]
+    fn trusted_chain_for_another_name_is_wrong_name() {
+        let root = Ca::root("Test Root");
+        let chain = [root.leaf("other.test")];
+        for stores in [
+            TrustStores::new(vec![root.der()], device(&[])),
+            TrustStores::new(Vec::new(), device(&[root.der()])),
+        ] {
+            let expected = Interception::WrongName {
+                host: "origin.test".into(),
+                names: vec!["other.test".into()],
+            };
+            assert_eq!(verdict(&chain, "origin.test", &stores), expected);
+        }
+    }
+
+    #[test]
+    fn ip_literal_hosts_are_checked_against_ip_names() {
+        let root = Ca::root("Test Root");
+        let stores = TrustStores::new(vec![root.der()], device(&[]));
+        let chain = [root.leaf("127.0.0.1")];
+        let got = verdict(&chain, "127.0.0.1", &stores);
+        assert_eq!(
+            got,
+            Interception::NotDetected {
+                anchor: "Test Root".into()
+            }
+        );
+        let Interception::WrongName { names, .. } = verdict(&chain, "10.0.0.1", &stores) else {
+            panic!("not a name mismatch");
+        };
+        assert_eq!(names, ["127.0.0.1"]);
+    }
+
+    #[test]
+    fn expired_leaf_is_untrusted_with_its_expiry() {
+        let root = Ca::root("Test Root");
+        let leaf = root.leaf_with("origin.test", |params| {
+            params.not_before = date_time_ymd(1999, 1, 1);
+            params.not_after = date_time_ymd(2000, 1, 1);
+        });
+        for stores in [
+            TrustStores::new(vec![root.der()], device(&[])),
+            TrustStores::new(Vec::new(), device(&[root.der()])),
+        ] {
+            let got = verdict(&[leaf.clone()], "origin.test", &stores);
+            let Interception::Untrusted { reason, issuer, .. } = got else {
+                panic!("{got:?}");
+            };
+            assert_eq!(issuer, "Test Root");
+            assert!(
+                reason.contains("expired at 2000-01-01T00:00:00Z"),
+                "{reason}"
+            );
+            assert!(reason.contains("origin.test"), "{reason}");
+        }
+    }
+
+    #[test]
+    fn validity_is_judged_at_the_given_time() {
+        let root = Ca::root("Test Root");
+        let leaf = root.leaf_with("origin.test", |params| {
+            params.not_before = date_time_ymd(2030, 1, 1);
+        });
+        let stores = TrustStores::new(vec![root.der()], device(&[]));
+        let now = TrustRule::MicrosoftApplicationRoot;
+        let early = assess_at(
+            &[leaf.clone()],
+            "origin.test",
+            now,
+            &stores,
+            UnixTime::now(),
+        );
+        let Interception::Untrusted { reason, .. } = early.verdict else {
+            panic!("{early:?}");
+        };
+        assert!(
+            reason.contains("not valid until 2030-01-01T00:00:00Z"),
+            "{reason}"
+        );
+        let later = UnixTime::since_unix_epoch(std::time::Duration::from_secs(1_950_000_000));
+        let late = assess_at(&[leaf], "origin.test", now, &stores, later);
+        assert!(matches!(late.verdict, Interception::NotDetected { .. }));
+    }
+
+    #[test]
+    fn no_chain_plain_http_or_bad_host_is_inconclusive() {
+        let root = Ca::root("Test Root");
+        let stores = TrustStores::new(vec![root.der()], device(&[]));
+        let leaf = root.leaf("origin.test");
+        let cases: [(&[CertificateDer<'static>], &str, TrustRule); 3] = [
+            (&[], "origin.test", TrustRule::MicrosoftApplicationRoot),
+            (&[leaf.clone()], "origin.test", TrustRule::None),
+            (&[leaf], "not a host", TrustRule::PublicRoots),
+        ];
+        for (chain, host, rule) in cases {
+            let got = assess(chain, host, rule, &stores).verdict;
+            assert!(
+                matches!(got, Interception::Inconclusive { .. }),
+                "{host} {rule:?}: {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn private_chain_fails_the_pinned_roots_when_no_store_trusts_it() {
+        let root = Ca::root("Test Root");
+        let stores = TrustStores::new(Vec::new(), device(&[]));
+        let got = verdict(&[root.leaf("origin.test")], "origin.test", &stores);
+        assert!(matches!(got, Interception::Untrusted { .. }));
+    }
+
+    #[test]
+    fn verdict_serializes_with_its_tag() {
+        let assessment = TrustAssessment {
+            rule: TrustRule::MicrosoftApplicationRoot,
+            verdict: Interception::Detected {
+                issuer: "Zscaler Intermediate Root CA".into(),
+                anchor: "Zscaler Root CA".into(),
+                product: Some("Zscaler".into()),
+            },
+        };
+        let json = serde_json::to_value(&assessment).unwrap();
+        assert_eq!(json["verdict"], "detected");
+        assert_eq!(json["rule"], "microsoft-application-root");
+        assert_eq!(json["product"], "Zscaler");
+    }
+
+    #[test]
+    fn stores_are_shareable_between_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<TrustStores>();
+    }
+
+    #[test]
+    fn compiled_in_roots_parse_and_match_the_pins() {
+        let roots = pinned_roots();
+        let count = |rule| {
+            roots
+                .iter()
+                .find(|(r, _)| *r == rule)
+                .map_or(0, |(_, v)| v.len())
+        };
+        assert_eq!(count(TrustRule::MicrosoftApplicationRoot), 1);
+        assert_eq!(count(TrustRule::MicrosoftPublicRoots), 6);
+        // SPKI SHA-256 values from reference/pins.md.
+        let pins = [
+            (
+                "Microsoft Root Certificate Authority 2011",
+                "02376d0908ac23041cc7d666d9daf192554f7fc36317aa9cb800908616b28af8",
+            ),
+            (
+                "Microsoft RSA Root Certificate Authority 2017",
+                "b2f7298b52bf2c3cac4ddfe72de4d682ac58957595982f2b62301af597c699c5",
+            ),
+            (
+                "Microsoft ECC Root Certificate Authority 2017",
+                "35f53ce1264611e03340fe37e1ec7d4cc986c5613dca70fd04aa44545f2daf28",
+            ),
+            (
+                "DigiCert Global Root G2",
+                "8bb593a93be1d0e8a822bb887c547890c3e706aad2dab76254f97fb36b82fc26",
+            ),
+            (
+                "DigiCert Global Root G3",
+                "b94c198300cec5c057ad0727b70bbe91816992256439a7b32f4598119dda9c97",
+            ),
+            (
+                "DigiCert Global Root CA",
+                "aff988906dde12955d9bebbf928fdcc31cce328d5b9384f21c8941ca26e20391",
+            ),
+            (
+                "Baltimore CyberTrust Root",
+                "63d9af9b47b1064d49a10e7b7fd566dbc8caa399459bfc2829c571ad8c6ef34a",
+            ),
+        ];
+        let all: Vec<&CertificateInfo> = roots.iter().flat_map(|(_, infos)| infos).collect();
+        for (name, spki) in pins {
+            let info = all
+                .iter()
+                .find(|info| info.subject.starts_with(&format!("CN={name},")))
+                .unwrap_or_else(|| panic!("{name} is not pinned"));
+            assert_eq!(info.spki_sha256, spki, "{name}");
+            assert!(info.is_ca, "{name}");
+            assert_eq!(info.subject, info.issuer, "{name}");
+        }
+        // Every rule's verifier builds.
+        let stores = TrustStores::new(Vec::new(), device(&[]));
+        for rule in RULES_WITH_ROOTS {
+            assert!(stores.rule_verifier(rule).is_some(), "{rule:?}");
+        }
+    }
+
+    #[test]
+    fn describe_reads_the_microsoft_application_root() {
+        let pem = include_str!("../../roots/microsoft-root-ca-2011.pem");
+        let der = CertificateDer::from_pem_slice(pem.as_bytes()).unwrap();
+        let [info] = describe(&[der]).try_into().unwrap();
+        let expected = CertificateInfo {
+            subject: "CN=Microsoft Root Certificate Authority 2011, O=Microsoft Corporation, \
+                      L=Redmond, ST=Washington, C=US"
+                .into(),
+            issuer: "CN=Microsoft Root Certificate Authority 2011, O=Microsoft Corporation, \
+                     L=Redmond, ST=Washington, C=US"
+                .into(),
+            serial: "3f8bc8b5fc9fb29643b569d66c42e144".into(),
+            not_before: "2011-03-22T22:05:28Z".into(),
+            not_after: "2036-03-22T22:13:04Z".into(),
+            spki_sha256: "02376d0908ac23041cc7d666d9daf192554f7fc36317aa9cb800908616b28af8".into(),
+            is_ca: true,
+            dns_names: Vec::new(),
+        };
+        assert_eq!(info, expected);
+    }
+
+    #[test]
+    fn describe_reads_a_test_leaf_and_survives_garbage() {
+        let root = Ca::root("Test Root");
+        let garbage = CertificateDer::from(vec![0x30, 0x03, 0x01, 0x02]);
+        let infos = describe(&[
+            root.leaf("origin.test"),
+            garbage,
+            CertificateDer::from(vec![]),
+        ]);
+        assert_eq!(infos.len(), 3);
+        assert_eq!(infos[0].subject, "CN=origin.test");
+        assert_eq!(infos[0].issuer, "CN=Test Root");
+        assert_eq!(infos[0].dns_names, ["origin.test"]);
+        assert!(!infos[0].is_ca);
+        assert_eq!(infos[0].spki_sha256.len(), 64);
+        assert!(infos[1].subject.starts_with("unparseable certificate"));
+        assert!(infos[2].subject.starts_with("unparseable certificate"));
+    }
+
+    #[test]
+    fn names_are_escaped_and_times_formatted() {
+        let cases = [
+            (0, "1970-01-01T00:00:00Z"),
+            (951_782_400, "2000-02-29T00:00:00Z"),
+            (2_089_836_784, "2036-03-22T22:13:04Z"),
+            (-1, "1969-12-31T23:59:59Z"),
+        ];
+        for (secs, expected) in cases {
+            assert_eq!(timestamp(secs), expected);
+        }
+        assert_eq!(escape("Acme, Inc."), "Acme\\, Inc.");
+        assert_eq!(escape(" a+b "), "\\ a\\+b\\ ");
+        assert_eq!(serial_hex(&[0x00, 0x83, 0x01]), "8301");
+        assert_eq!(serial_hex(&[0x00]), "00");
+        let long = vec![7u8; 300];
+        assert_eq!(der_contents(&der_sequence(&long)), Some(long.as_slice()));
+        assert_eq!(der_contents(&der_sequence(b"ab")), Some(&b"ab"[..]));
+        assert_eq!(der_contents(&[0x30, 0x05, 0x01]), None);
+    }
+
+    #[test]
+    fn anchor_files_load_or_say_what_is_wrong() {
+        let root = Ca::root("Test Root");
+        let other = Ca::root("Other Root");
+        let two = format!("{}{}", root.cert.pem(), other.cert.pem());
+        let not_x509 = "-----BEGIN CERTIFICATE-----\nMAMBAgM=\n-----END CERTIFICATE-----\n";
+        let bad_base64 = format!(
+            "{}-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n",
+            root.cert.pem()
+        );
+        let cases: [(&str, Result<usize, &str>); 5] = [
+            (&two, Ok(2)),
+            ("", Err("no PEM certificate")),
+            ("just some text\n", Err("no PEM certificate")),
+            (
+                not_x509,
+                Err("certificate 1 is not a valid X.509 certificate"),
+            ),
+            (
+                &bad_base64,
+                Err("certificate 2: the PEM block is not valid base64"),
+            ),
+        ];
+        for (text, expected) in cases {
+            let mut file = tempfile::NamedTempFile::new().unwrap();
+            file.write_all(text.as_bytes()).unwrap();
+            match (load_anchor_file(file.path()), expected) {
+                (Ok(certs), Ok(count)) => assert_eq!(certs.len(), count),
+                (Err(err @ Error::TrustAnchor { .. }), Err(message)) => {
+                    assert!(err.to_string().contains(message), "{err}");
+                }
+                (got, want) => panic!("{text:?}: got {got:?}, want {want:?}"),
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let missing = load_anchor_file(&dir.path().join("missing.pem"));
+        assert!(
+            matches!(missing, Err(Error::TrustAnchorFile { .. })),
+            "{missing:?}"
+        );
+    }
+
+    #[test]
+    fn loaded_anchors_are_accepted_by_every_rule() {
+        let root = Ca::root("Test Root");
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(root.cert.pem().as_bytes()).unwrap();
+        let extra = load_anchor_file(file.path()).unwrap();
+        let stores = TrustStores::new(extra, device(&[]));
+        for rule in RULES_WITH_ROOTS {
+            let got = assess(&[root.leaf("origin.test")], "origin.test", rule, &stores).verdict;
+            assert!(matches!(got, Interception::NotDetected { .. }), "{rule:?}");
+        }
+    }
+}
