@@ -91,7 +91,7 @@ pub struct CertificateInfo {
     /// RFC 3339, UTC.
     pub not_before: String,
     pub not_after: String,
-    /// Hex SHA-256 of the DER SubjectPublicKeyInfo.
+    /// Hex SHA-256 of the DER `SubjectPublicKeyInfo`.
     pub spki_sha256: String,
     pub is_ca: bool,
     pub dns_names: Vec<String>,
@@ -1129,7 +1129,7 @@ mod tests {
             TrustStores::new(vec![root.der()], device(&[])),
             TrustStores::new(Vec::new(), device(&[root.der()])),
         ] {
-            let got = verdict(&[leaf.clone()], "origin.test", &stores);
+            let got = verdict(std::slice::from_ref(&leaf), "origin.test", &stores);
             let Interception::Untrusted { reason, issuer, .. } = got else {
                 panic!("{got:?}");
             };
@@ -1149,11 +1149,11 @@ mod tests {
             params.not_before = date_time_ymd(2030, 1, 1);
         });
         let stores = TrustStores::new(vec![root.der()], device(&[]));
-        let now = TrustRule::MicrosoftApplicationRoot;
+        let rule = TrustRule::MicrosoftApplicationRoot;
         let early = assess_at(
-            &[leaf.clone()],
+            std::slice::from_ref(&leaf),
             "origin.test",
-            now,
+            rule,
             &stores,
             UnixTime::now(),
         );
@@ -1165,7 +1165,7 @@ mod tests {
             "{reason}"
         );
         let later = UnixTime::since_unix_epoch(std::time::Duration::from_secs(1_950_000_000));
-        let late = assess_at(&[leaf], "origin.test", now, &stores, later);
+        let late = assess_at(&[leaf], "origin.test", rule, &stores, later);
         assert!(matches!(late.verdict, Interception::NotDetected { .. }));
     }
 
@@ -1176,8 +1176,12 @@ mod tests {
         let leaf = root.leaf("origin.test");
         let cases: [(&[CertificateDer<'static>], &str, TrustRule); 3] = [
             (&[], "origin.test", TrustRule::MicrosoftApplicationRoot),
-            (&[leaf.clone()], "origin.test", TrustRule::None),
-            (&[leaf], "not a host", TrustRule::PublicRoots),
+            (std::slice::from_ref(&leaf), "origin.test", TrustRule::None),
+            (
+                std::slice::from_ref(&leaf),
+                "not a host",
+                TrustRule::PublicRoots,
+            ),
         ];
         for (chain, host, rule) in cases {
             let got = assess(chain, host, rule, &stores).verdict;

@@ -11,7 +11,7 @@ enum Pattern {
     /// so "cisco" does not match "San Francisco".
     Word(&'static str),
     /// The whole name is this prefix and then a device serial number (letters and digits, at
-    /// least one digit), like FortiGate's per-device CA `CN=FGT60D4613059221`.
+    /// least one digit), like the per-device `FortiGate` CA `CN=FGT60D4613059221`.
     Serial(&'static str),
 }
 
@@ -28,7 +28,7 @@ struct Vendor {
 ///
 /// Names were taken from certificates seen in public bug reports and vendor documentation; the
 /// comment on each entry gives the subject as seen. None of these may match a genuine Microsoft,
-/// DigiCert or Baltimore chain (`genuine_chains_name_no_product` checks this), so no pattern
+/// `DigiCert` or Baltimore chain (`genuine_chains_name_no_product` checks this), so no pattern
 /// contains "microsoft", and public CAs a vendor also runs (Cloudflare's "Cloudflare Inc ECC
 /// CA-3", Symantec's "Symantec Class 3 Secure Server CA") are deliberately not matched.
 const VENDORS: &[Vendor] = &[
