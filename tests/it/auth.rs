@@ -1,0 +1,148 @@
+//! Proxy authentication: 407s, the schemes offered, and the Basic retry with credentials from the
+//! environment, which never show in any output.
+
+use dapreflight::output::{Format, Style};
+use dapreflight::probe::ProbeFailure;
+use dapreflight::report::Status;
+
+use crate::harness::Check;
+use crate::support::{Ca, FakeProxy, ProxyBehavior, TlsServer};
+
+fn basic_proxy() -> ProxyBehavior {
+    ProxyBehavior::RequireAuth {
+        challenges: vec!["Basic realm=\"corp\"".to_owned()],
+        accept: Some(("alice".to_owned(), "pa55-w0rd".to_owned())),
+    }
+}
+
+async fn origin() -> (Ca, TlsServer) {
+    let ca = Ca::generate("Origin Test Root");
+    let origin = TlsServer::start(&ca, &["origin.test"]).await;
+    (ca, origin)
+}
+
+fn check(ca: &Ca, origin: &TlsServer, proxy: &FakeProxy) -> Check {
+    Check::new()
+        .endpoint(&format!("url: \"https://origin.test:{}/\"", origin.port()))
+        .trust(ca)
+        .via(proxy.addr())
+}
+
+#[tokio::test]
+async fn proxy_demanding_auth_is_reported_with_its_schemes() {
+    let (ca, origin) = origin().await;
+    let proxy = FakeProxy::start(basic_proxy()).await;
+    let result = check(&ca, &origin, &proxy).run_one().await;
+    assert_eq!(result.status, Status::ProxyAuthRequired, "{result:#?}");
+    assert_eq!(
+        result.failure,
+        Some(ProbeFailure::ProxyAuthRequired { schemes: vec!["Basic".to_owned()] })
+    );
+    let evidence = result.proxy.expect("proxy evidence");
+    assert_eq!(evidence.status, Some(407));
+    assert_eq!(evidence.challenges[0].params, vec![("realm".to_owned(), "corp".to_owned())]);
+    assert!(evidence.auth.is_none(), "no credentials, no retry");
+    assert_eq!(origin.requests().len(), 0);
+}
+
+#[tokio::test]
+async fn windows_integrated_schemes_are_all_listed_and_not_retried() {
+    let (ca, origin) = origin().await;
+    let proxy = FakeProxy::start(ProxyBehavior::RequireAuth {
+        challenges: vec!["Negotiate".to_owned(), "NTLM".to_owned()],
+        accept: None,
+    })
+    .await;
+    let result = check(&ca, &origin, &proxy)
+        .credentials("alice", "pa55-w0rd")
+        .run_one()
+        .await;
+    assert_eq!(result.status, Status::ProxyAuthRequired, "{result:#?}");
+    assert_eq!(
+        result.failure,
+        Some(ProbeFailure::ProxyAuthRequired {
+            schemes: vec!["Negotiate".to_owned(), "NTLM".to_owned()]
+        })
+    );
+    assert!(result.detail.contains("Negotiate, NTLM"), "{}", result.detail);
+    assert_eq!(proxy.requests().len(), 1, "Basic was not offered: no retry");
+}
+
+#[tokio::test]
+async fn several_challenges_in_one_header_are_each_reported() {
+    let (ca, origin) = origin().await;
+    let proxy = FakeProxy::start(ProxyBehavior::RequireAuth {
+        challenges: vec!["NTLM, Basic realm=\"a,b\"".to_owned(), "Negotiate".to_owned()],
+        accept: None,
+    })
+    .await;
+    let result = check(&ca, &origin, &proxy).run_one().await;
+    assert_eq!(
+        result.failure,
+        Some(ProbeFailure::ProxyAuthRequired {
+            schemes: vec!["NTLM".to_owned(), "Basic".to_owned(), "Negotiate".to_owned()]
+        }),
+        "{result:#?}"
+    );
+}
+
+#[tokio::test]
+async fn good_basic_credentials_are_retried_and_accepted() {
+    let (ca, origin) = origin().await;
+    let proxy = FakeProxy::start(basic_proxy()).await;
+    let result = check(&ca, &origin, &proxy)
+        .credentials("alice", "pa55-w0rd")
+        .run_one()
+        .await;
+    assert_eq!(result.status, Status::Ok, "{result:#?}");
+    let auth = result.proxy.as_ref().and_then(|p| p.auth.clone()).expect("a retry");
+    assert!(auth.accepted);
+    assert_eq!(auth.status, Some(200));
+    assert!(result.detail.contains("accepted the Basic credentials"), "{}", result.detail);
+    let seen = proxy.requests();
+    assert_eq!(seen.len(), 2);
+    assert!(seen[0].proxy_authorization.is_none());
+    assert!(seen[1].proxy_authorization.as_deref().is_some_and(|a| a.starts_with("Basic ")));
+    assert_eq!(origin.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn bad_basic_credentials_are_proxy_auth_rejected() {
+    let (ca, origin) = origin().await;
+    let proxy = FakeProxy::start(basic_proxy()).await;
+    let result = check(&ca, &origin, &proxy)
+        .credentials("alice", "wrong")
+        .run_one()
+        .await;
+    assert_eq!(result.status, Status::ProxyAuthRejected, "{result:#?}");
+    assert!(!result.proxy.and_then(|p| p.auth).expect("a retry").accepted);
+}
+
+#[tokio::test]
+async fn credentials_never_appear_in_the_table_or_the_json() {
+    let (ca, origin) = origin().await;
+    let proxy = FakeProxy::start(basic_proxy()).await;
+    for password in ["pa55-w0rd", "wrong-Pa55"] {
+        let report = check(&ca, &origin, &proxy)
+            .credentials("alice", password)
+            .run()
+            .await;
+        let basic = base64_of(&format!("alice:{password}"));
+        for format in [Format::Table, Format::Json] {
+            let mut out = Vec::new();
+            dapreflight::output::render(&report, Style { format, color: false }, &mut out)
+                .expect("render");
+            let text = String::from_utf8(out).expect("utf-8");
+            for secret in [password, "alice", basic.as_str()] {
+                assert!(!text.contains(secret), "{secret} leaked in {format:?}:\n{text}");
+            }
+        }
+        let debug = format!("{report:?}");
+        assert!(!debug.contains(password), "leaked in Debug");
+    }
+}
+
+fn base64_of(text: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
