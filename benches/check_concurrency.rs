@@ -4,7 +4,13 @@
 //! latency, and prints the slowest single probe, the sum of all probes and the wall time of the
 //! whole check, as ratios. Target: wall ≤ 1.3 × the slowest probe. `cargo bench` runs it.
 
-#![allow(unreachable_pub, dead_code, unused_imports, clippy::unwrap_used, clippy::print_stdout)]
+#![allow(
+    unreachable_pub,
+    dead_code,
+    unused_imports,
+    clippy::unwrap_used,
+    clippy::print_stdout
+)]
 
 #[path = "../tests/it/support/mod.rs"]
 mod support;
@@ -57,9 +63,7 @@ async fn bench() {
                 profile: "all".to_owned(),
             },
             proxy_sources: ProxySources {
-                flag: ProxyOverride::Proxy(
-                    ProxyAddr::parse(&proxy.url()).expect("proxy address"),
-                ),
+                flag: ProxyOverride::Proxy(ProxyAddr::parse(&proxy.url()).expect("proxy address")),
                 env: EnvSource::default(),
             },
             limits: Limits {
@@ -77,7 +81,9 @@ async fn bench() {
         let mut samples = Vec::new();
         for _ in 0..RUNS {
             let started = Instant::now();
-            let report = dapreflight::build_report(&config).await.expect("check runs");
+            let report = dapreflight::build_report(&config)
+                .await
+                .expect("check runs");
             let wall = started.elapsed().as_secs_f64() * 1000.0;
             assert_eq!(report.summary.ok, ENDPOINTS, "every probe must succeed");
             let totals: Vec<u64> = report.results.iter().map(|r| r.timings_ms.total).collect();

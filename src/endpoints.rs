@@ -1,25 +1,40 @@
 //! The endpoint catalog: which URLs to probe, why, and how to judge what they answer.
 //!
-//! The built-in list is `endpoints.yaml`, compiled in; `--endpoints FILE` replaces it.
+//! The built-in list is `endpoints.yaml`, compiled in; `--endpoints FILE` replaces it. An entry of
+//! a user's file needs only `url`: the rest comes from the built-in entry for the same host, or
+//! from generic defaults.
 
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
+use std::net::Ipv6Addr;
 use std::path::Path;
 
-use serde::Serialize;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::Error;
 
 /// The built-in catalog, as shipped.
 pub const BUILTIN_YAML: &str = include_str!("../endpoints.yaml");
 
+/// The origin of the built-in catalog, as errors and reports name it.
+pub const BUILTIN_ORIGIN: &str = "built-in";
+
 /// The profile `check` uses when none is named: the client endpoints of Desktop Analytics.
 pub const DEFAULT_PROFILE: &str = "desktop-analytics";
+
+/// The pseudo-profile that selects every entry.
+pub const ALL_PROFILES: &str = "all";
+
+/// The purpose of a user's entry for a host the built-in catalog does not know.
+pub const USER_PURPOSE: &str = "user-supplied endpoint";
 
 /// A parsed endpoint list.
 #[derive(Clone, Debug, Serialize)]
 pub struct Catalog {
     /// Where the list came from: `built-in` or the file's path.
     pub origin: String,
+    /// The entries, in file order.
     pub endpoints: Vec<Endpoint>,
 }
 
@@ -31,16 +46,21 @@ pub struct Endpoint {
     /// The parsed form of `url`; for a wildcard entry its host keeps the `*`.
     #[serde(skip)]
     pub target: Target,
+    /// What the endpoint is for, from the documentation.
     pub purpose: String,
+    /// The document (repository, path, commit) the entry comes from, or the user's file.
     pub source: String,
+    /// The product profiles that need the endpoint; empty for a user's entry that names none.
     pub profiles: Vec<String>,
     /// The documentation group, e.g. `client`, `diagnostic`, `server`.
     pub group: Option<String>,
+    /// The Windows versions that use the endpoint, where the documentation says.
     pub os_versions: Option<String>,
     /// The path requested once the connection is up, e.g. `/health/keepalive`.
     pub probe_path: String,
     /// HTTP statuses that mean the real service answered.
     pub reachable: StatusSet,
+    /// Which roots a genuine certificate chain ends in.
     pub trust: TrustRule,
     /// The host contains `*`: it cannot be probed as written.
     pub wildcard: bool,
@@ -51,9 +71,11 @@ pub struct Endpoint {
 /// Scheme, host, port and path of an endpoint URL.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Target {
+    /// `http` or `https`.
     pub scheme: Scheme,
     /// Lower-case host name or IP literal (IPv6 without brackets).
     pub host: String,
+    /// The port, defaulted from the scheme when the URL has none.
     pub port: u16,
     /// Path and query, starting with `/`.
     pub path: String,
@@ -63,18 +85,20 @@ pub struct Target {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scheme {
+    /// Plain HTTP (port 80 by default).
     Http,
+    /// HTTP over TLS (port 443 by default).
     Https,
 }
 
 /// Which roots a genuine certificate chain for an endpoint ends in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TrustRule {
     /// Microsoft Root Certificate Authority 2011, which the Windows telemetry client requires.
     MicrosoftApplicationRoot,
-    /// The public roots Microsoft's services use (DigiCert Global Root G2/G3/CA, Microsoft RSA/ECC
-    /// Root 2017, Baltimore for old chains): lower confidence.
+    /// The public roots Microsoft's services use (`DigiCert Global Root G2`, `G3` and `CA`,
+    /// Microsoft RSA and ECC Root 2017, Baltimore for old chains): lower confidence.
     MicrosoftPublicRoots,
     /// Any root in Mozilla's public set (webpki-roots): the default for a user's own https entries.
     PublicRoots,
@@ -90,38 +114,772 @@ pub struct StatusSet(pub Vec<StatusPattern>);
 /// One entry of a [`StatusSet`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StatusPattern {
+    /// Exactly this status (100 to 599).
     Code(u16),
     /// Every status whose first digit is this one (`4` for `4xx`).
     Class(u8),
 }
 
 impl Catalog {
-    /// The endpoints in `profile`, or every endpoint for `all`.
+    /// The endpoints in `profile`, in file order, or every endpoint for `all`.
+    ///
+    /// An entry that names no profile (a user's entry, usually) is in every profile, and a
+    /// catalog whose entries name no profile at all is returned whole whatever the profile: a
+    /// user's plain list of URLs is probed as written.
     pub fn select(&self, profile: &str) -> Result<Vec<Endpoint>, Error> {
-        let _ = profile;
-        Ok(self.endpoints.clone())
+        let known = self.profiles();
+        if profile == ALL_PROFILES || known.is_empty() {
+            return Ok(self.endpoints.clone());
+        }
+        if !known.iter().any(|name| name == profile) {
+            let mut names = known;
+            names.push(ALL_PROFILES.to_owned());
+            return Err(Error::UnknownProfile {
+                name: profile.to_owned(),
+                known: names.join(", "),
+            });
+        }
+        Ok(self
+            .endpoints
+            .iter()
+            .filter(|endpoint| {
+                endpoint.profiles.is_empty() || endpoint.profiles.iter().any(|p| p == profile)
+            })
+            .cloned()
+            .collect())
     }
 
-    /// Every profile named in the catalog, sorted.
+    /// Every profile named in the catalog, sorted, each once (`all` is not included).
     #[must_use]
     pub fn profiles(&self) -> Vec<String> {
-        Vec::new()
+        let names: BTreeSet<&String> = self
+            .endpoints
+            .iter()
+            .flat_map(|endpoint| &endpoint.profiles)
+            .collect();
+        names.into_iter().cloned().collect()
+    }
+}
+
+impl Endpoint {
+    /// The concrete URL to probe: the entry's target with its probe path, and for a wildcard
+    /// entry its probe host; `None` for a wildcard entry without one (allow the pattern).
+    #[must_use]
+    pub fn probe_target(&self) -> Option<Target> {
+        let host = match (&self.probe_host, self.wildcard) {
+            (Some(host), _) => host.clone(),
+            (None, false) => self.target.host.clone(),
+            (None, true) => return None,
+        };
+        Some(Target {
+            scheme: self.target.scheme,
+            host,
+            port: self.target.port,
+            path: self.probe_path.clone(),
+        })
     }
 }
 
 /// Loads the catalog from `path`, or the built-in one when `path` is `None`.
 pub fn load(path: Option<&Path>) -> Result<Catalog, Error> {
-    let _ = path;
-    parse(BUILTIN_YAML, "built-in")
+    let Some(path) = path else {
+        return parse(BUILTIN_YAML, BUILTIN_ORIGIN);
+    };
+    let text = std::fs::read_to_string(path).map_err(|source| Error::EndpointFile {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(&text, &path.display().to_string())
 }
 
 /// Parses a catalog; `origin` names it in errors (a path, or `built-in`).
+///
+/// Unless `origin` is `built-in`, an entry whose host is a built-in entry's host inherits that
+/// entry's fields (all but `profiles`); fields the entry sets win.
 pub fn parse(yaml: &str, origin: &str) -> Result<Catalog, Error> {
-    let _ = yaml;
+    // The YAML library reads a file of comments as an empty mapping; say what it really is.
+    let blank = |line: &str| line.trim().is_empty() || line.trim_start().starts_with('#');
+    if yaml.lines().all(blank) {
+        return Err(list_error(origin, 1, 1, EMPTY_FILE));
+    }
+    let raw: RawFile = yaml_serde::from_str(yaml).map_err(|err| yaml_error(&err, yaml, origin))?;
+    let builtin = if origin == BUILTIN_ORIGIN {
+        None
+    } else {
+        Some(parse(BUILTIN_YAML, BUILTIN_ORIGIN)?)
+    };
+    let base = builtin.as_ref().map(|catalog| catalog.endpoints.as_slice());
+    let mut endpoints = Vec::with_capacity(raw.endpoints.0.len());
+    let mut seen: HashMap<Target, usize> = HashMap::new();
+    for (index, entry) in raw.endpoints.0.into_iter().enumerate() {
+        let endpoint = build(entry, origin, base).map_err(|invalid| {
+            let mut path = vec![Segment::Key("endpoints"), Segment::Index(index)];
+            path.extend(invalid.path);
+            located(yaml, origin, &path, &invalid.message)
+        })?;
+        if let Some(&first) = seen.get(&endpoint.target) {
+            let at = locate(yaml, &[Segment::Key("endpoints"), Segment::Index(first)])
+                .map_or_else(String::new, |(line, _)| format!(" at line {line}"));
+            let message = format!(
+                "'{}' duplicates the entry{at}: list a URL once, with all its profiles",
+                endpoint.url
+            );
+            let path = [
+                Segment::Key("endpoints"),
+                Segment::Index(index),
+                Segment::Key("url"),
+            ];
+            return Err(located(yaml, origin, &path, &message));
+        }
+        seen.insert(endpoint.target.clone(), index);
+        endpoints.push(endpoint);
+    }
     Ok(Catalog {
         origin: origin.to_owned(),
-        endpoints: Vec::new(),
+        endpoints,
     })
+}
+
+const EMPTY_FILE: &str = "the file is empty: expected a mapping with an `endpoints` list";
+
+/// The file as written: `endpoints:` and a list of entries.
+#[derive(Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with an `endpoints` list, e.g. `endpoints: [{url: https://host}]`"
+)]
+struct RawFile {
+    endpoints: RawEntries,
+}
+
+/// The entries; never empty.
+struct RawEntries(Vec<RawEntry>);
+
+/// One entry as written; only `url` is required.
+#[derive(Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an entry mapping with a `url` key, e.g. `- url: https://host`"
+)]
+struct RawEntry {
+    url: RawUrl,
+    purpose: Option<String>,
+    source: Option<String>,
+    profiles: Option<Vec<String>>,
+    group: Option<String>,
+    os_versions: Option<String>,
+    probe_path: Option<String>,
+    probe_host: Option<String>,
+    reachable: Option<StatusSet>,
+    trust: Option<TrustRule>,
+    /// Derived from the host; accepted so that a dumped catalog reads back, and checked.
+    wildcard: Option<bool>,
+}
+
+/// A URL as written and parsed; parsing it in `Deserialize` puts its line and column in errors.
+struct RawUrl {
+    written: String,
+    target: Target,
+}
+
+/// A problem found after deserializing, with where in the entry it is.
+struct Invalid {
+    path: Vec<Segment>,
+    message: String,
+}
+
+impl Invalid {
+    fn at(path: &[Segment], message: String) -> Self {
+        Invalid {
+            path: path.to_vec(),
+            message,
+        }
+    }
+}
+
+/// One step of a path into the document, for [`locate`].
+#[derive(Clone, Copy, Debug)]
+enum Segment {
+    Key(&'static str),
+    Index(usize),
+}
+
+/// Turns a written entry into an [`Endpoint`], filling what it leaves out.
+fn build(raw: RawEntry, origin: &str, base: Option<&[Endpoint]>) -> Result<Endpoint, Invalid> {
+    let target = raw.url.target;
+    let wildcard = target.host.starts_with('*');
+    if let Some(written) = raw.wildcard
+        && written != wildcard
+    {
+        let has = if wildcard { "has" } else { "has no" };
+        let message = format!(
+            "`wildcard: {written}` contradicts the host '{}', which {has} `*`: \
+             remove the field, it is derived from the host",
+            target.host
+        );
+        return Err(Invalid::at(&[Segment::Key("wildcard")], message));
+    }
+    let inherited = base.and_then(|entries| entries.iter().find(|e| e.target.host == target.host));
+    let same_scheme = inherited.filter(|e| e.target.scheme == target.scheme);
+
+    let trust = match raw.trust {
+        Some(rule) => check_trust(rule, target.scheme)
+            .map_err(|m| Invalid::at(&[Segment::Key("trust")], m))?,
+        None => same_scheme.map_or(default_trust(target.scheme), |e| e.trust),
+    };
+    let probe_path = match raw.probe_path {
+        Some(path) => {
+            check_probe_path(&path).map_err(|m| Invalid::at(&[Segment::Key("probe_path")], m))?;
+            path
+        }
+        None if target.path != "/" => target.path.clone(),
+        None => inherited.map_or_else(|| "/".to_owned(), |e| e.probe_path.clone()),
+    };
+    let probe_host = match raw.probe_host {
+        Some(host) => Some(
+            check_probe_host(&host, &target.host)
+                .map_err(|m| Invalid::at(&[Segment::Key("probe_host")], m))?,
+        ),
+        None => inherited.and_then(|e| e.probe_host.clone()),
+    };
+    let profiles = raw.profiles.unwrap_or_default();
+    for (index, name) in profiles.iter().enumerate() {
+        check_profile(name)
+            .map_err(|m| Invalid::at(&[Segment::Key("profiles"), Segment::Index(index)], m))?;
+    }
+    let text = |field: Option<String>, from: fn(&Endpoint) -> &Option<String>| {
+        field.or_else(|| inherited.and_then(|e| from(e).clone()))
+    };
+    Ok(Endpoint {
+        url: raw.url.written,
+        purpose: raw
+            .purpose
+            .or_else(|| inherited.map(|e| e.purpose.clone()))
+            .unwrap_or_else(|| USER_PURPOSE.to_owned()),
+        source: raw
+            .source
+            .or_else(|| inherited.map(|e| e.source.clone()))
+            .unwrap_or_else(|| origin.to_owned()),
+        profiles,
+        group: text(raw.group, |e| &e.group),
+        os_versions: text(raw.os_versions, |e| &e.os_versions),
+        probe_path,
+        reachable: raw
+            .reachable
+            .or_else(|| inherited.map(|e| e.reachable.clone()))
+            .unwrap_or_else(StatusSet::reachable_default),
+        trust,
+        wildcard,
+        probe_host,
+        target,
+    })
+}
+
+/// The trust rule an entry gets when neither it nor a built-in entry names one.
+fn default_trust(scheme: Scheme) -> TrustRule {
+    match scheme {
+        Scheme::Https => TrustRule::PublicRoots,
+        Scheme::Http => TrustRule::None,
+    }
+}
+
+fn check_trust(rule: TrustRule, scheme: Scheme) -> Result<TrustRule, String> {
+    match (scheme, rule) {
+        (Scheme::Https, TrustRule::None) => Err(
+            "`trust: none` is only for http URLs: an https entry must name the roots its chain \
+             ends in (microsoft-application-root, microsoft-public-roots or public-roots)"
+                .to_owned(),
+        ),
+        (Scheme::Http, TrustRule::None) | (Scheme::Https, _) => Ok(rule),
+        (Scheme::Http, _) => Err(format!(
+            "`trust: {}` needs an https URL: plain http has no certificate, use `trust: none`",
+            rule.name()
+        )),
+    }
+}
+
+fn check_probe_path(path: &str) -> Result<(), String> {
+    if !path.starts_with('/') {
+        return Err(format!(
+            "probe_path '{path}' must start with `/`, e.g. `/health/keepalive`"
+        ));
+    }
+    if !path.bytes().all(|b| b.is_ascii_graphic()) || path.contains('#') {
+        return Err(format!(
+            "probe_path '{path}' must be ASCII without spaces, control characters or `#` \
+             (percent-encode them)"
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a wildcard entry's probe host and returns it in lower case.
+fn check_probe_host(probe_host: &str, pattern: &str) -> Result<String, String> {
+    let Some(suffix) = pattern.strip_prefix('*') else {
+        return Err(format!(
+            "probe_host is only for wildcard URLs: '{pattern}' is probed as written"
+        ));
+    };
+    let host = probe_host.to_ascii_lowercase();
+    check_host_name(&host)
+        .map_err(|reason| format!("probe_host '{probe_host}' is not a host name: {reason}"))?;
+    // `*` stands for any prefix: `*v10c.events...` covers v10c and eu-v10c, `*.x` needs a label.
+    if !host.ends_with(suffix) {
+        return Err(format!(
+            "probe_host '{probe_host}' is not covered by the pattern '{pattern}'"
+        ));
+    }
+    Ok(host)
+}
+
+fn check_profile(name: &str) -> Result<(), String> {
+    if name == ALL_PROFILES {
+        return Err("the profile name `all` is reserved: it selects every entry".to_owned());
+    }
+    let valid = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{name}' is not a profile name: expected lower-case letters, digits and `-`"
+        ))
+    }
+}
+
+/// Parses an endpoint URL; the error is the whole message, with any user-info masked.
+fn parse_url(raw: &str) -> Result<Target, String> {
+    let invalid = |reason: &str| format!("'{}' is not a valid endpoint URL: {reason}", redact(raw));
+    let Some((scheme, rest)) = raw.split_once("://") else {
+        return Err(invalid("expected scheme://host, e.g. https://example.com"));
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    if authority.contains('@') {
+        // Never echo the credentials: the message may end up in a shared report.
+        return Err(format!(
+            "'{}' is not a valid endpoint URL: it must not contain a user name or password \
+             (user-info before `@`)",
+            redact(raw)
+        ));
+    }
+    let scheme = match scheme.to_ascii_lowercase().as_str() {
+        "https" => Scheme::Https,
+        "http" => Scheme::Http,
+        _ => return Err(invalid("the scheme must be http or https")),
+    };
+    let (host, port) = split_host_port(authority).map_err(|reason| invalid(&reason))?;
+    let port = match port {
+        None => match scheme {
+            Scheme::Https => 443,
+            Scheme::Http => 80,
+        },
+        Some(text) => match text.parse::<u16>() {
+            Ok(port) if port > 0 && text.bytes().all(|b| b.is_ascii_digit()) => port,
+            _ => return Err(invalid("the port must be a number from 1 to 65535")),
+        },
+    };
+    if tail.contains('#') {
+        return Err(invalid(
+            "a fragment (`#...`) is never sent to the server: remove it",
+        ));
+    }
+    if !tail.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(invalid(
+            "the path must be ASCII without spaces or control characters (percent-encode them)",
+        ));
+    }
+    let path = if tail.is_empty() {
+        "/".to_owned()
+    } else if tail.starts_with('?') {
+        format!("/{tail}")
+    } else {
+        tail.to_owned()
+    };
+    Ok(Target {
+        scheme,
+        host,
+        port,
+        path,
+    })
+}
+
+/// Splits an authority into a checked, lower-case host and the port text, if any.
+fn split_host_port(authority: &str) -> Result<(String, Option<&str>), String> {
+    if let Some(bracketed) = authority.strip_prefix('[') {
+        let Some((literal, after)) = bracketed.split_once(']') else {
+            return Err("an IPv6 literal needs its closing `]`".to_owned());
+        };
+        let address: Ipv6Addr = literal
+            .parse()
+            .map_err(|_| format!("'{literal}' is not an IPv6 address"))?;
+        let port = match after {
+            "" => None,
+            _ => Some(
+                after
+                    .strip_prefix(':')
+                    .ok_or("expected `:port` after the IPv6 literal")?,
+            ),
+        };
+        return Ok((address.to_string(), port));
+    }
+    let (host, port) = match authority.split_once(':') {
+        Some((_, after)) if after.contains(':') => {
+            return Err("an IPv6 literal must be in brackets, e.g. https://[2001:db8::1]/".into());
+        }
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    let host = host.to_ascii_lowercase();
+    match host.strip_prefix('*') {
+        Some(rest) => {
+            let name = rest.strip_prefix('.').unwrap_or(rest);
+            check_host_name(name).map_err(|reason| {
+                format!("the wildcard '{host}' must be `*` before a host name: {reason}")
+            })?;
+        }
+        None => check_host_name(&host)?,
+    }
+    Ok((host, port))
+}
+
+/// Checks a concrete host name (or IPv4 address): dot-separated labels of letters, digits, `-`
+/// and `_`.
+fn check_host_name(host: &str) -> Result<(), String> {
+    if host.is_empty() {
+        return Err("the host is missing".to_owned());
+    }
+    if host.contains('*') {
+        return Err(
+            "`*` is allowed only at the start of the host, as a wildcard prefix (`*.example.com`)"
+                .to_owned(),
+        );
+    }
+    if host.len() > 253 {
+        return Err("the host is longer than 253 characters".to_owned());
+    }
+    for label in host.split('.') {
+        if label.is_empty() {
+            return Err(format!(
+                "'{host}' has an empty label (two dots, or a leading or trailing dot)"
+            ));
+        }
+        if label.len() > 63 {
+            return Err(format!("'{host}' has a label longer than 63 characters"));
+        }
+        if let Some(bad) = label
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+        {
+            return Err(format!(
+                "'{host}' contains '{bad}': expected letters, digits, `-` and `.` \
+                 (write an internationalized name in its xn-- form)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The URL with any user-info replaced by `***`, safe to show.
+fn redact(raw: &str) -> String {
+    let start = raw.find("://").map_or(0, |i| i + 3);
+    let authority_end = raw[start..]
+        .find(['/', '?', '#'])
+        .map_or(raw.len(), |i| start + i);
+    match raw[start..authority_end].rfind('@') {
+        Some(at) => format!("{}***@{}", &raw[..start], &raw[start + at + 1..]),
+        None => raw.to_owned(),
+    }
+}
+
+/// An error at the node `path` names, or at the start of the file if it cannot be found.
+fn located(yaml: &str, origin: &str, path: &[Segment], message: &str) -> Error {
+    let (line, column) = locate(yaml, path).unwrap_or((1, 1));
+    list_error(origin, line, column, message)
+}
+
+fn list_error(origin: &str, line: usize, column: usize, reason: &str) -> Error {
+    Error::EndpointList {
+        origin: origin.to_owned(),
+        message: format!("line {line}, column {column}: {reason}"),
+    }
+}
+
+/// Rewrites a YAML or deserialization error as `line L, column C: reason`.
+fn yaml_error(err: &yaml_serde::Error, yaml: &str, origin: &str) -> Error {
+    let location = err.location();
+    let (line, column) = location
+        .as_ref()
+        .map_or((1, 1), |at| (at.line(), at.column()));
+    let text = err.to_string();
+    // The library says where at the end and which node at the start; the location comes first
+    // in our message, so drop both.
+    let text = text.replacen(&format!(" at line {line} column {column}"), "", 1);
+    let text = match text.split_once(": ") {
+        Some((path, rest)) if is_node_path(path) => rest.to_owned(),
+        _ => text,
+    };
+    // libyaml counts columns in characters, from 1.
+    let at_tab = yaml
+        .lines()
+        .nth(line.saturating_sub(1))
+        .and_then(|text| text.chars().nth(column.saturating_sub(1)))
+        == Some('\t');
+    let reason = if at_tab {
+        "a tab character is not allowed here: YAML indents with spaces".to_owned()
+    } else if location.is_none() && text.starts_with("EOF while parsing") {
+        EMPTY_FILE.to_owned()
+    } else if text == "missing field `endpoints`" {
+        format!("{text}: expected `endpoints:` followed by a list of entries")
+    } else if text == "missing field `url`" {
+        format!("{text}: every entry needs one, e.g. `- url: https://host`")
+    } else {
+        text
+    };
+    list_error(origin, line, column, &reason)
+}
+
+/// Whether `text` is a node path as the YAML library writes it (`endpoints[3].url`).
+fn is_node_path(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '[' | ']' | '?'))
+}
+
+/// The line and column of the node at `path`.
+///
+/// The deserializer attaches the position of the node being read to any error raised there, so
+/// this walks the document and fails on purpose at the node.
+fn locate(yaml: &str, path: &[Segment]) -> Option<(usize, usize)> {
+    let deserializer = yaml_serde::Deserializer::from_str(yaml);
+    let err = Locate(path).deserialize(deserializer).err()?;
+    err.location().map(|at| (at.line(), at.column()))
+}
+
+struct Locate<'a>(&'a [Segment]);
+
+/// Fails at whatever node it is asked to read.
+struct Here;
+
+impl<'de> DeserializeSeed<'de> for Locate<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        if self.0.is_empty() {
+            deserializer.deserialize_any(Here)
+        } else {
+            deserializer.deserialize_any(self)
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for Locate<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a mapping or a list on the path")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let Some((Segment::Key(wanted), rest)) = self.0.split_first() else {
+            return Err(de::Error::custom("not on the path"));
+        };
+        while let Some(key) = map.next_key::<String>()? {
+            if key == *wanted {
+                return map.next_value_seed(Locate(rest));
+            }
+            map.next_value::<IgnoredAny>()?;
+        }
+        Err(de::Error::custom("not found"))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let Some((Segment::Index(wanted), rest)) = self.0.split_first() else {
+            return Err(de::Error::custom("not on the path"));
+        };
+        for _ in 0..*wanted {
+            if seq.next_element::<IgnoredAny>()?.is_none() {
+                return Err(de::Error::custom("not found"));
+            }
+        }
+        seq.next_element_seed(Locate(rest))?;
+        Err(de::Error::custom("not found"))
+    }
+}
+
+impl Visitor<'_> for Here {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("nothing: this is the node being located")
+    }
+}
+
+impl<'de> Deserialize<'de> for RawEntries {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> Visitor<'de> for Entries {
+            type Value = RawEntries;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of entries, each `- url: https://host`")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawEntries, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = seq.next_element()? {
+                    entries.push(entry);
+                }
+                if entries.is_empty() {
+                    return Err(de::Error::custom(
+                        "the endpoint list is empty: expected at least one entry",
+                    ));
+                }
+                Ok(RawEntries(entries))
+            }
+        }
+        deserializer.deserialize_seq(Entries)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawUrl {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // The check runs inside the visitor: an error raised there gets the scalar's position.
+        struct Url;
+        impl Visitor<'_> for Url {
+            type Value = RawUrl;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an http or https URL, e.g. https://host")
+            }
+
+            fn visit_str<E: de::Error>(self, written: &str) -> Result<RawUrl, E> {
+                let target = parse_url(written).map_err(E::custom)?;
+                Ok(RawUrl {
+                    written: written.to_owned(),
+                    target,
+                })
+            }
+        }
+        deserializer.deserialize_str(Url)
+    }
+}
+
+impl<'de> Deserialize<'de> for StatusSet {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Statuses;
+        impl<'de> Visitor<'de> for Statuses {
+            type Value = StatusSet;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of statuses such as [2xx, 3xx, 4xx]")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StatusSet, A::Error> {
+                let mut patterns = Vec::new();
+                while let Some(pattern) = seq.next_element()? {
+                    patterns.push(pattern);
+                }
+                if patterns.is_empty() {
+                    return Err(de::Error::custom(
+                        "the `reachable` list is empty: expected statuses such as [2xx, 3xx, 4xx]",
+                    ));
+                }
+                Ok(StatusSet(patterns))
+            }
+        }
+        deserializer.deserialize_seq(Statuses)
+    }
+}
+
+impl<'de> Deserialize<'de> for StatusPattern {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Pattern;
+        impl Visitor<'_> for Pattern {
+            type Value = StatusPattern;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an HTTP status such as 404 or a class such as 4xx")
+            }
+
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<StatusPattern, E> {
+                StatusPattern::parse(&value.to_string()).map_err(E::custom)
+            }
+
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<StatusPattern, E> {
+                StatusPattern::parse(&value.to_string()).map_err(E::custom)
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<StatusPattern, E> {
+                StatusPattern::parse(value).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_any(Pattern)
+    }
+}
+
+impl StatusPattern {
+    /// Parses `404` or `4xx`; the error says what was expected.
+    fn parse(text: &str) -> Result<Self, String> {
+        let invalid = || {
+            format!(
+                "'{text}' is not an HTTP status: expected a code from 100 to 599 \
+                 or a class from 1xx to 5xx"
+            )
+        };
+        let bytes = text.as_bytes();
+        match bytes {
+            [digit @ b'1'..=b'5', x, y]
+                if x.eq_ignore_ascii_case(&b'x') && y.eq_ignore_ascii_case(&b'x') =>
+            {
+                Ok(StatusPattern::Class(digit - b'0'))
+            }
+            _ => match text.parse::<u16>() {
+                Ok(code) if (100..=599).contains(&code) && bytes.len() == 3 => {
+                    Ok(StatusPattern::Code(code))
+                }
+                _ => Err(invalid()),
+            },
+        }
+    }
+}
+
+impl StatusSet {
+    /// Whether `status` is in the set.
+    #[must_use]
+    pub fn contains(&self, status: u16) -> bool {
+        self.0.iter().any(|pattern| match *pattern {
+            StatusPattern::Code(code) => code == status,
+            StatusPattern::Class(class) => status / 100 == u16::from(class),
+        })
+    }
+
+    /// `[2xx, 3xx, 4xx]`: any answer from the service itself, even a 400 or 404, proves the path
+    /// to it works.
+    #[must_use]
+    pub fn reachable_default() -> Self {
+        StatusSet(vec![
+            StatusPattern::Class(2),
+            StatusPattern::Class(3),
+            StatusPattern::Class(4),
+        ])
+    }
+}
+
+impl TrustRule {
+    /// The rule's name as written in the catalog (`microsoft-application-root`).
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            TrustRule::MicrosoftApplicationRoot => "microsoft-application-root",
+            TrustRule::MicrosoftPublicRoots => "microsoft-public-roots",
+            TrustRule::PublicRoots => "public-roots",
+            TrustRule::None => "none",
+        }
+    }
 }
 
 impl Target {
@@ -150,22 +908,478 @@ impl fmt::Display for Target {
     }
 }
 
-impl StatusSet {
-    /// Whether `status` is in the set.
-    #[must_use]
-    pub fn contains(&self, status: u16) -> bool {
-        self.0.iter().any(|pattern| match *pattern {
-            StatusPattern::Code(code) => code == status,
-            StatusPattern::Class(class) => status / 100 == u16::from(class),
-        })
-    }
-}
-
 impl Serialize for StatusPattern {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match *self {
             StatusPattern::Code(code) => serializer.serialize_u16(code),
             StatusPattern::Class(class) => serializer.serialize_str(&format!("{class}xx")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn builtin() -> Catalog {
+        parse(BUILTIN_YAML, BUILTIN_ORIGIN).expect("the built-in list parses")
+    }
+
+    fn entry<'a>(catalog: &'a [Endpoint], url: &str) -> &'a Endpoint {
+        catalog
+            .iter()
+            .find(|e| e.url == url)
+            .unwrap_or_else(|| panic!("{url} is listed"))
+    }
+
+    fn message(err: &Error) -> String {
+        err.to_string()
+    }
+
+    #[test]
+    fn builtin_list_parses_and_every_entry_is_documented() {
+        let catalog = builtin();
+        assert_eq!(catalog.origin, "built-in");
+        assert!(!catalog.endpoints.is_empty());
+        for e in &catalog.endpoints {
+            assert!(!e.purpose.is_empty(), "{} has a purpose", e.url);
+            assert!(
+                e.source.starts_with("MicrosoftDocs/"),
+                "{} has a source",
+                e.url
+            );
+            assert!(!e.profiles.is_empty(), "{} is in a profile", e.url);
+            assert!(e.group.is_some(), "{} has a group", e.url);
+            assert!(
+                !e.reachable.0.is_empty(),
+                "{} has reachable statuses",
+                e.url
+            );
+        }
+    }
+
+    #[test]
+    fn builtin_profiles_have_the_documented_entry_counts() {
+        let catalog = builtin();
+        let cases = [
+            ("desktop-analytics", 18),
+            ("service-connection-point", 4),
+            ("update-compliance", 7),
+            ("wufb-reports", 13),
+            ("wufb-reports-eu", 13),
+            ("all", 25),
+        ];
+        for (profile, count) in cases {
+            let selected = catalog.select(profile).expect("known profile");
+            assert_eq!(selected.len(), count, "{profile}");
+        }
+        let names: Vec<&str> = cases[..5].iter().map(|(name, _)| *name).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(catalog.profiles(), sorted);
+    }
+
+    #[test]
+    fn default_profile_has_the_client_endpoints() {
+        let selected = builtin().select(DEFAULT_PROFILE).expect("default profile");
+        let cases = [
+            (
+                "https://v10c.events.data.microsoft.com",
+                Scheme::Https,
+                "/health/keepalive",
+                TrustRule::MicrosoftApplicationRoot,
+            ),
+            (
+                "https://vortex-win.data.microsoft.com",
+                Scheme::Https,
+                "/health/keepalive",
+                TrustRule::MicrosoftApplicationRoot,
+            ),
+            ("http://adl.windows.com", Scheme::Http, "/", TrustRule::None),
+            (
+                "https://ceuswatcab01.blob.core.windows.net",
+                Scheme::Https,
+                "/",
+                TrustRule::MicrosoftPublicRoots,
+            ),
+            (
+                "https://login.live.com",
+                Scheme::Https,
+                "/",
+                TrustRule::MicrosoftPublicRoots,
+            ),
+            (
+                "https://v20.events.data.microsoft.com",
+                Scheme::Https,
+                "/",
+                TrustRule::MicrosoftApplicationRoot,
+            ),
+        ];
+        for (url, scheme, probe_path, trust) in cases {
+            let e = entry(&selected, url);
+            assert_eq!(e.target.scheme, scheme, "{url}");
+            assert_eq!(e.probe_path, probe_path, "{url}");
+            assert_eq!(e.trust, trust, "{url}");
+            assert!(
+                e.reachable.contains(404) && !e.reachable.contains(502),
+                "{url}"
+            );
+        }
+        assert_eq!(entry(&selected, "http://adl.windows.com").target.port, 80);
+        assert!(
+            selected
+                .iter()
+                .all(|e| e.group.as_deref() != Some("server"))
+        );
+    }
+
+    #[test]
+    fn eu_profile_uses_the_eu_hosts_instead_of_v10c_and_umwatsonc() {
+        let hosts: Vec<String> = builtin()
+            .select("wufb-reports-eu")
+            .expect("eu profile")
+            .into_iter()
+            .map(|e| e.target.host)
+            .collect();
+        let cases = [
+            ("eu-v10c.events.data.microsoft.com", true),
+            ("eu-watsonc.events.data.microsoft.com", true),
+            ("v10.vortex-win.data.microsoft.com", true),
+            ("v10c.events.data.microsoft.com", false),
+            ("*v10c.events.data.microsoft.com", false),
+            ("umwatsonc.events.data.microsoft.com", false),
+        ];
+        for (host, expected) in cases {
+            assert_eq!(hosts.iter().any(|h| h == host), expected, "{host}");
+        }
+    }
+
+    #[test]
+    fn wildcards_are_detected_and_probed_through_their_probe_host() {
+        let catalog = builtin();
+        let cases = [
+            ("https://*.manage.microsoft.com", true, None),
+            (
+                "https://*v10c.events.data.microsoft.com",
+                true,
+                Some("https://v10c.events.data.microsoft.com/health/keepalive"),
+            ),
+            ("https://aka.ms", false, Some("https://aka.ms/")),
+        ];
+        for (url, wildcard, probe) in cases {
+            let e = entry(&catalog.endpoints, url);
+            assert_eq!(e.wildcard, wildcard, "{url}");
+            assert_eq!(
+                e.probe_target().map(|t| t.to_string()).as_deref(),
+                probe,
+                "{url}"
+            );
+        }
+    }
+
+    #[test]
+    fn urls_parse_into_targets() {
+        let cases = [
+            (
+                "https://Example.COM",
+                Scheme::Https,
+                "example.com",
+                443,
+                "/",
+            ),
+            (
+                "http://example.com:8080/a?b=c",
+                Scheme::Http,
+                "example.com",
+                8080,
+                "/a?b=c",
+            ),
+            (
+                "https://example.com?x=1",
+                Scheme::Https,
+                "example.com",
+                443,
+                "/?x=1",
+            ),
+            (
+                "https://[::1]:8443/health",
+                Scheme::Https,
+                "::1",
+                8443,
+                "/health",
+            ),
+            (
+                "https://[2001:DB8::1]",
+                Scheme::Https,
+                "2001:db8::1",
+                443,
+                "/",
+            ),
+            ("https://10.0.0.1", Scheme::Https, "10.0.0.1", 443, "/"),
+            (
+                "https://*.example.com",
+                Scheme::Https,
+                "*.example.com",
+                443,
+                "/",
+            ),
+        ];
+        for (url, scheme, host, port, path) in cases {
+            let target = parse_url(url).expect(url);
+            assert_eq!(
+                target,
+                Target {
+                    scheme,
+                    host: host.into(),
+                    port,
+                    path: path.into()
+                },
+                "{url}"
+            );
+        }
+        let target = parse_url("https://[::1]:8443/x").expect("ipv6");
+        assert_eq!(target.to_string(), "https://[::1]:8443/x");
+    }
+
+    #[test]
+    fn user_entries_inherit_from_the_builtin_host_or_get_generic_defaults() {
+        let yaml = r"
+endpoints:
+  - url: https://v10c.events.data.microsoft.com
+  - url: https://proxy-test.example.com:8443/check
+  - url: http://plain.example.com
+  - url: https://login.live.com
+    purpose: mine
+    reachable: [200]
+  - url: https://adl.windows.com
+";
+        let catalog = parse(yaml, "mine.yaml").expect("valid user file");
+        let v10c = entry(&catalog.endpoints, "https://v10c.events.data.microsoft.com");
+        assert_eq!(v10c.probe_path, "/health/keepalive");
+        assert_eq!(v10c.trust, TrustRule::MicrosoftApplicationRoot);
+        assert!(
+            v10c.source
+                .contains("internet-endpoints-desktop-analytics.md")
+        );
+        assert!(v10c.profiles.is_empty(), "profiles are not inherited");
+
+        let custom = entry(
+            &catalog.endpoints,
+            "https://proxy-test.example.com:8443/check",
+        );
+        assert_eq!(custom.purpose, USER_PURPOSE);
+        assert_eq!(custom.source, "mine.yaml");
+        assert_eq!(custom.probe_path, "/check");
+        assert_eq!(custom.trust, TrustRule::PublicRoots);
+        assert_eq!(custom.reachable, StatusSet::reachable_default());
+        assert_eq!(custom.target.port, 8443);
+
+        let plain = entry(&catalog.endpoints, "http://plain.example.com");
+        assert_eq!(
+            (plain.trust, plain.probe_path.as_str()),
+            (TrustRule::None, "/")
+        );
+
+        let login = entry(&catalog.endpoints, "https://login.live.com");
+        assert_eq!(login.purpose, "mine");
+        assert_eq!(login.reachable, StatusSet(vec![StatusPattern::Code(200)]));
+        assert_eq!(login.trust, TrustRule::MicrosoftPublicRoots);
+
+        // The built-in adl entry is plain http: its `trust: none` cannot carry over to https.
+        let adl = entry(&catalog.endpoints, "https://adl.windows.com");
+        assert_eq!(adl.trust, TrustRule::PublicRoots);
+        assert!(adl.purpose.contains("compatibility data"));
+
+        // A list of bare URLs names no profile: every profile selects all of it.
+        for profile in ["all", DEFAULT_PROFILE, "anything"] {
+            assert_eq!(
+                catalog.select(profile).expect("no filter").len(),
+                5,
+                "{profile}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_profile_lists_the_known_ones() {
+        let err = builtin().select("desktop-analytic").expect_err("unknown");
+        let text = message(&err);
+        assert!(matches!(err, Error::UnknownProfile { .. }));
+        assert!(text.contains("desktop-analytic'"), "{text}");
+        assert!(
+            text.contains("desktop-analytics, service-connection-point"),
+            "{text}"
+        );
+        assert!(text.ends_with(", all"), "{text}");
+    }
+
+    /// Parses each file and returns the rows whose error does not start with
+    /// `mine.yaml: line L, column C:` and contain the reason.
+    fn mismatches(cases: &[(&str, usize, usize, &str)], prefix: &str) -> Vec<String> {
+        let mut wrong = Vec::new();
+        for &(body, line, column, reason) in cases {
+            let yaml = format!("{prefix}{body}");
+            let text = match parse(&yaml, "mine.yaml") {
+                Ok(_) => "parsed".to_owned(),
+                Err(err) => message(&err),
+            };
+            let at = format!("mine.yaml: line {line}, column {column}: ");
+            if !text.starts_with(&at) || !text.contains(reason) || text.contains("hunter2") {
+                wrong.push(format!("{yaml:?}\n  got: {text}"));
+            }
+        }
+        wrong
+    }
+
+    #[test]
+    fn invalid_entries_are_reported_with_line_column_and_reason() {
+        // Each body follows "endpoints:\n", so the entry starts on line 2.
+        #[rustfmt::skip] // one row per case reads as a table
+        let cases = [
+            ("  - url: https://a.example\n    colour: red\n", 3, 5, "unknown field `colour`"),
+            ("  - url: ftp://x\n", 2, 10,
+             "'ftp://x' is not a valid endpoint URL: the scheme must be http or https"),
+            ("  - url: https://user:hunter2@a.example/\n", 2, 10,
+             "'https://***@a.example/' is not a valid endpoint URL: it must not contain a user"),
+            ("  - url: https://a.example:0\n", 2, 10, "the port must be a number from 1 to 65535"),
+            ("  - url: https://a.example:65536\n", 2, 10, "the port must be a number from 1"),
+            ("  - url: https://a.example:x\n", 2, 10, "the port must be a number from 1"),
+            ("  - url: https://a.*.example\n", 2, 10, "`*` is allowed only at the start"),
+            ("  - url: https://*\n", 2, 10, "the wildcard '*' must be `*` before a host name"),
+            ("  - url: https://::1/\n", 2, 10, "an IPv6 literal must be in brackets"),
+            ("  - url: https://[::1\n", 2, 10, "an IPv6 literal needs its closing `]`"),
+            ("  - url: https:///x\n", 2, 10, "the host is missing"),
+            ("  - url: a.example\n", 2, 10, "expected scheme://host"),
+            ("  - url: me:hunter2@a.example\n", 2, 10, "'***@a.example' is not a valid endpoint"),
+            ("  - url: https://é.example\n", 2, 10, "contains 'é': expected letters, digits"),
+            ("  - url: https://a.example/a b\n", 2, 10, "the path must be ASCII without spaces"),
+            ("  - url: [https://a.example]\n", 2, 10, "expected an http or https URL"),
+            ("  - purpose: x\n", 2, 5, "missing field `url`: every entry needs one"),
+            ("  - url: https://a.example\n    url: https://b.example\n", 2, 5,
+             "duplicate field `url`"),
+            ("  - url: https://a.example\n  - url: https://A.example/\n", 3, 10,
+             "'https://A.example/' duplicates the entry at line 2"),
+            ("  - url: https://a.example\n    reachable: [2xx, 600]\n", 3, 22,
+             "'600' is not an HTTP status: expected a code from 100 to 599 or a class"),
+            ("  - url: https://a.example\n    reachable: [6xx]\n", 3, 17,
+             "'6xx' is not an HTTP status"),
+            ("  - url: https://a.example\n    reachable: []\n", 3, 16,
+             "the `reachable` list is empty"),
+            ("  - url: https://a.example\n    trust: none\n", 3, 12,
+             "`trust: none` is only for http URLs"),
+            ("  - url: http://a.example\n    trust: public-roots\n", 3, 12,
+             "`trust: public-roots` needs an https URL"),
+            ("  - url: https://a.example\n    trust: pinned\n", 3, 12,
+             "unknown variant `pinned`"),
+            ("  - url: https://a.example\n    probe_host: b.example\n", 3, 17,
+             "probe_host is only for wildcard URLs"),
+            ("  - url: https://*.a.example\n    probe_host: b.example\n", 3, 17,
+             "probe_host 'b.example' is not covered by the pattern '*.a.example'"),
+            ("  - url: https://a.example\n    probe_path: health\n", 3, 17,
+             "probe_path 'health' must start with `/`"),
+            ("  - url: https://a.example\n    profiles: [ok, Bad Name]\n", 3, 20,
+             "'Bad Name' is not a profile name"),
+            ("  - url: https://a.example\n    profiles: [all]\n", 3, 16,
+             "the profile name `all` is reserved"),
+            ("  - url: https://a.example\n    wildcard: true\n", 3, 15,
+             "`wildcard: true` contradicts the host"),
+            ("  - url: https://a.example\n   purpose: x\n", 3, 4, "did not find expected"),
+            ("\t- url: https://a.example\n", 2, 1, "a tab character is not allowed here"),
+            ("  - https://a.example\n", 2, 5, "expected an entry mapping with a `url` key"),
+        ];
+        let wrong = mismatches(&cases, "endpoints:\n");
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn invalid_files_are_reported_with_line_column_and_reason() {
+        #[rustfmt::skip] // one row per case reads as a table
+        let cases = [
+            ("endpoints: https://a.example\n", 1, 12, "expected a list of entries"),
+            ("- url: https://a.example\n", 1, 1, "expected a mapping with an `endpoints` list"),
+            ("endpoints: []\n", 1, 12, "the endpoint list is empty"),
+            ("endpoints:\n", 1, 11, "the endpoint list is empty"),
+            ("urls: []\n", 1, 1, "unknown field `urls`"),
+            ("version: 1\n", 1, 1, "unknown field `version`"),
+            ("{}\n", 1, 1, "missing field `endpoints`: expected `endpoints:` followed by"),
+            ("# nothing yet\n", 1, 1, "the file is empty"),
+            ("", 1, 1, "the file is empty"),
+            ("endpoints: [\n", 2, 1, "did not find expected node content"),
+        ];
+        let wrong = mismatches(&cases, "");
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let cases = [
+            "endpoints: [[[",
+            "endpoints: {a: b}",
+            "endpoints:\n  - url: [1, 2]\n",
+            "endpoints:\n  - url: ~\n",
+            "endpoints:\n  - url: 42\n",
+            "endpoints:\n  - *x\n",
+            "---\nendpoints: []\n---\n",
+            "\u{feff}endpoints: 1",
+            "endpoints:\n  - &a {url: https://a.example}\n  - *a\n",
+            "endpoints:\n  - url: !tag https://a.example\n",
+            "endpoints:\n  - url: https://a.example\n    reachable: 4xx\n",
+            "endpoints:\n  - url: https://a.example\n    reachable: [-1, 1e3, 4.5]\n",
+            "endpoints:\n  - url: \"https://a.example/\\u0000\"\n",
+            "endpoints:\n  - url: https://[::1\n",
+            "endpoints:\n  - url: https://[zz]/\n",
+            "endpoints:\n  - url: https://[::1]x\n",
+            ":\n",
+            "- - -",
+            "{",
+            "\"",
+            "endpoints:\n  - url: https://é.example\n",
+        ];
+        for yaml in cases {
+            if let Err(err) = parse(yaml, "mine.yaml") {
+                let text = message(&err);
+                assert!(text.starts_with("mine.yaml: line "), "{yaml:?}: {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn load_reads_a_file_and_names_it_in_errors() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let good = dir.path().join("good.yaml");
+        std::fs::write(&good, "endpoints:\n  - url: https://a.example\n").expect("write");
+        let catalog = load(Some(&good)).expect("loads");
+        assert_eq!(catalog.origin, good.display().to_string());
+        assert_eq!(catalog.endpoints[0].source, good.display().to_string());
+
+        let bad = dir.path().join("bad.yaml");
+        std::fs::write(&bad, "endpoints:\n  - url: ftp://x\n").expect("write");
+        let text = message(&load(Some(&bad)).expect_err("bad scheme"));
+        assert!(
+            text.starts_with(&format!("{}: line 2, column 10:", bad.display())),
+            "{text}"
+        );
+
+        let missing = dir.path().join("missing.yaml");
+        assert!(matches!(
+            load(Some(&missing)),
+            Err(Error::EndpointFile { .. })
+        ));
+        assert_eq!(load(None).expect("built-in").origin, BUILTIN_ORIGIN);
+    }
+
+    #[test]
+    fn status_sets_match_codes_and_classes() {
+        let set = StatusSet(vec![StatusPattern::Class(2), StatusPattern::Code(404)]);
+        let cases = [
+            (200, true),
+            (204, true),
+            (404, true),
+            (403, false),
+            (500, false),
+        ];
+        for (status, expected) in cases {
+            assert_eq!(set.contains(status), expected, "{status}");
         }
     }
 }

@@ -66,7 +66,7 @@ pub fn render_endpoints(endpoints: &[Endpoint], out: &mut impl Write) -> io::Res
         table.add_row([
             url,
             endpoint.profiles.join(", "),
-            format!("{:?}", endpoint.trust),
+            endpoint.trust.name().to_owned(),
             endpoint.probe_path.clone(),
             endpoint.purpose.clone(),
         ]);

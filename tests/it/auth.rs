@@ -36,11 +36,16 @@ async fn proxy_demanding_auth_is_reported_with_its_schemes() {
     assert_eq!(result.status, Status::ProxyAuthRequired, "{result:#?}");
     assert_eq!(
         result.failure,
-        Some(ProbeFailure::ProxyAuthRequired { schemes: vec!["Basic".to_owned()] })
+        Some(ProbeFailure::ProxyAuthRequired {
+            schemes: vec!["Basic".to_owned()]
+        })
     );
     let evidence = result.proxy.expect("proxy evidence");
     assert_eq!(evidence.status, Some(407));
-    assert_eq!(evidence.challenges[0].params, vec![("realm".to_owned(), "corp".to_owned())]);
+    assert_eq!(
+        evidence.challenges[0].params,
+        vec![("realm".to_owned(), "corp".to_owned())]
+    );
     assert!(evidence.auth.is_none(), "no credentials, no retry");
     assert_eq!(origin.requests().len(), 0);
 }
@@ -64,7 +69,11 @@ async fn windows_integrated_schemes_are_all_listed_and_not_retried() {
             schemes: vec!["Negotiate".to_owned(), "NTLM".to_owned()]
         })
     );
-    assert!(result.detail.contains("Negotiate, NTLM"), "{}", result.detail);
+    assert!(
+        result.detail.contains("Negotiate, NTLM"),
+        "{}",
+        result.detail
+    );
     assert_eq!(proxy.requests().len(), 1, "Basic was not offered: no retry");
 }
 
@@ -72,7 +81,10 @@ async fn windows_integrated_schemes_are_all_listed_and_not_retried() {
 async fn several_challenges_in_one_header_are_each_reported() {
     let (ca, origin) = origin().await;
     let proxy = FakeProxy::start(ProxyBehavior::RequireAuth {
-        challenges: vec!["NTLM, Basic realm=\"a,b\"".to_owned(), "Negotiate".to_owned()],
+        challenges: vec![
+            "NTLM, Basic realm=\"a,b\"".to_owned(),
+            "Negotiate".to_owned(),
+        ],
         accept: None,
     })
     .await;
@@ -80,7 +92,11 @@ async fn several_challenges_in_one_header_are_each_reported() {
     assert_eq!(
         result.failure,
         Some(ProbeFailure::ProxyAuthRequired {
-            schemes: vec!["NTLM".to_owned(), "Basic".to_owned(), "Negotiate".to_owned()]
+            schemes: vec![
+                "NTLM".to_owned(),
+                "Basic".to_owned(),
+                "Negotiate".to_owned()
+            ]
         }),
         "{result:#?}"
     );
@@ -95,14 +111,27 @@ async fn good_basic_credentials_are_retried_and_accepted() {
         .run_one()
         .await;
     assert_eq!(result.status, Status::Ok, "{result:#?}");
-    let auth = result.proxy.as_ref().and_then(|p| p.auth.clone()).expect("a retry");
+    let auth = result
+        .proxy
+        .as_ref()
+        .and_then(|p| p.auth.clone())
+        .expect("a retry");
     assert!(auth.accepted);
     assert_eq!(auth.status, Some(200));
-    assert!(result.detail.contains("accepted the Basic credentials"), "{}", result.detail);
+    assert!(
+        result.detail.contains("accepted the Basic credentials"),
+        "{}",
+        result.detail
+    );
     let seen = proxy.requests();
     assert_eq!(seen.len(), 2);
     assert!(seen[0].proxy_authorization.is_none());
-    assert!(seen[1].proxy_authorization.as_deref().is_some_and(|a| a.starts_with("Basic ")));
+    assert!(
+        seen[1]
+            .proxy_authorization
+            .as_deref()
+            .is_some_and(|a| a.starts_with("Basic "))
+    );
     assert_eq!(origin.requests().len(), 1);
 }
 
@@ -130,11 +159,21 @@ async fn credentials_never_appear_in_the_table_or_the_json() {
         let basic = base64_of(&format!("alice:{password}"));
         for format in [Format::Table, Format::Json] {
             let mut out = Vec::new();
-            dapreflight::output::render(&report, Style { format, color: false }, &mut out)
-                .expect("render");
+            dapreflight::output::render(
+                &report,
+                Style {
+                    format,
+                    color: false,
+                },
+                &mut out,
+            )
+            .expect("render");
             let text = String::from_utf8(out).expect("utf-8");
             for secret in [password, "alice", basic.as_str()] {
-                assert!(!text.contains(secret), "{secret} leaked in {format:?}:\n{text}");
+                assert!(
+                    !text.contains(secret),
+                    "{secret} leaked in {format:?}:\n{text}"
+                );
             }
         }
         let debug = format!("{report:?}");

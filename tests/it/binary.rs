@@ -54,7 +54,10 @@ pub fn endpoint_file(dir: &Path, yaml: &str) -> String {
 pub fn origin_args(dir: &Path, ca: &Ca, origin: &TlsServer) -> Vec<String> {
     let file = endpoint_file(
         dir,
-        &format!("endpoints:\n  - url: https://origin.test:{}/\n", origin.port()),
+        &format!(
+            "endpoints:\n  - url: https://origin.test:{}/\n",
+            origin.port()
+        ),
     );
     vec![
         "check".into(),
@@ -108,7 +111,10 @@ fn a_malformed_endpoint_file_is_exit_2_naming_the_file_and_line() {
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let err = text(&out.stderr);
     assert!(err.starts_with("dapreflight: "), "{err}");
-    assert!(err.contains("endpoints.yaml") && err.contains("line 3"), "{err}");
+    assert!(
+        err.contains("endpoints.yaml") && err.contains("line 3"),
+        "{err}"
+    );
     assert!(out.stdout.is_empty());
     let missing = dapreflight(&["check", "--endpoints", "/nonexistent/list.yaml"], &[]);
     assert_eq!(missing.status.code(), Some(2));
@@ -117,10 +123,16 @@ fn a_malformed_endpoint_file_is_exit_2_naming_the_file_and_line() {
 
 #[test]
 fn credentials_on_the_command_line_are_refused_without_echoing_them() {
-    let out = dapreflight(&["check", "--proxy", "http://alice:s3cret@127.0.0.1:3128"], &[]);
+    let out = dapreflight(
+        &["check", "--proxy", "http://alice:s3cret@127.0.0.1:3128"],
+        &[],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("DAPREFLIGHT_PROXY_USER") && err.contains("DAPREFLIGHT_PROXY_PASSWORD"), "{err}");
+    assert!(
+        err.contains("DAPREFLIGHT_PROXY_USER") && err.contains("DAPREFLIGHT_PROXY_PASSWORD"),
+        "{err}"
+    );
     assert!(!err.contains("s3cret") && !err.contains("alice"), "{err}");
 }
 
@@ -151,13 +163,19 @@ async fn every_endpoint_ok_is_exit_0_and_a_finding_is_exit_1() {
     let out = dapreflight_async(origin_args(dir.path(), &ca, &origin), vec![]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     let table = text(&out.stdout);
-    assert!(table.contains("origin.test") && table.contains(" ok "), "{table}");
+    assert!(
+        table.contains("origin.test") && table.contains(" ok "),
+        "{table}"
+    );
     assert!(table.contains("1 result in 1 context: 1 ok"), "{table}");
 
     let refused = closed_port();
     let file = endpoint_file(
         dir.path(),
-        &format!("endpoints:\n  - url: https://origin.test:{}/\n", refused.port()),
+        &format!(
+            "endpoints:\n  - url: https://origin.test:{}/\n",
+            refused.port()
+        ),
     );
     let args = vec![
         "check".into(),
@@ -178,12 +196,18 @@ async fn json_goes_to_the_output_file_whole() {
     let origin = TlsServer::start(&ca, &["origin.test"]).await;
     let report = dir.path().join("report.json");
     let mut args = origin_args(dir.path(), &ca, &origin);
-    args.extend(["--format".into(), "json".into(), "--output".into(), report.display().to_string()]);
+    args.extend([
+        "--format".into(),
+        "json".into(),
+        "--output".into(),
+        report.display().to_string(),
+    ]);
     let out = dapreflight_async(args, vec![]).await;
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert!(out.stdout.is_empty(), "the report went to the file");
     let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&report).expect("report file")).expect("json");
+        serde_json::from_str(&std::fs::read_to_string(&report).expect("report file"))
+            .expect("json");
     assert_eq!(json["schema_version"], 1);
     assert_eq!(json["results"][0]["status"], "ok");
     assert_eq!(json["results"][0]["context"], "explicit");
@@ -213,14 +237,20 @@ async fn the_environment_proxy_is_used_and_named_and_credentials_stay_secret() {
         let env = vec![
             ("HTTPS_PROXY".to_owned(), proxy.url()),
             ("DAPREFLIGHT_PROXY_USER".to_owned(), "alice".to_owned()),
-            ("DAPREFLIGHT_PROXY_PASSWORD".to_owned(), "Very-Secret-99".to_owned()),
+            (
+                "DAPREFLIGHT_PROXY_PASSWORD".to_owned(),
+                "Very-Secret-99".to_owned(),
+            ),
         ];
         let out = dapreflight_async(args, env).await;
         let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
         assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
         assert!(stdout.contains("HTTPS_PROXY"), "{stdout}");
         for secret in ["Very-Secret-99", "YWxpY2U6VmVyeS1TZWNyZXQtOTk="] {
-            assert!(!stdout.contains(secret) && !stderr.contains(secret), "{secret} leaked");
+            assert!(
+                !stdout.contains(secret) && !stderr.contains(secret),
+                "{secret} leaked"
+            );
         }
     }
 }
@@ -236,12 +266,19 @@ fn endpoints_lists_the_catalog_and_rejects_unknown_profiles() {
         .iter()
         .filter_map(|e| e["url"].as_str())
         .collect();
-    assert!(urls.contains(&"https://v10c.events.data.microsoft.com"), "{urls:?}");
+    assert!(
+        urls.contains(&"https://v10c.events.data.microsoft.com"),
+        "{urls:?}"
+    );
     assert!(urls.contains(&"http://adl.windows.com"), "{urls:?}");
     let all = dapreflight(&["endpoints", "--profile", "all"], &[]);
     assert_eq!(all.status.code(), Some(0));
     assert!(text(&all.stdout).contains("*.manage.microsoft.com"));
     let bad = dapreflight(&["endpoints", "--profile", "nope"], &[]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(text(&bad.stderr).contains("desktop-analytics"), "{}", text(&bad.stderr));
+    assert!(
+        text(&bad.stderr).contains("desktop-analytics"),
+        "{}",
+        text(&bad.stderr)
+    );
 }

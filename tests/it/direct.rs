@@ -23,17 +23,33 @@ async fn origin_chaining_to_a_trust_anchor_is_ok_with_its_chain_and_timings() {
     assert_eq!(result.http_status, Some(404));
     let tls = result.tls.as_ref().expect("tls evidence");
     assert_eq!(tls.server_name, "origin.test");
-    assert_eq!(tls.chain.len(), 1, "the leaf only: the origin does not send its root");
-    assert!(tls.chain[0].issuer.contains("Origin Test Root"), "{:?}", tls.chain);
+    assert_eq!(
+        tls.chain.len(),
+        1,
+        "the leaf only: the origin does not send its root"
+    );
+    assert!(
+        tls.chain[0].issuer.contains("Origin Test Root"),
+        "{:?}",
+        tls.chain
+    );
     assert_eq!(tls.chain[0].spki_sha256.len(), 64);
-    assert!(matches!(&tls.trust.verdict, Interception::NotDetected { anchor } if anchor.contains("Origin Test Root")));
+    assert!(
+        matches!(&tls.trust.verdict, Interception::NotDetected { anchor } if anchor.contains("Origin Test Root"))
+    );
     assert!(result.timings_ms.connect.is_some() && result.timings_ms.tls.is_some());
     assert!(result.timings_ms.http.is_some());
-    assert_eq!(result.dns.as_ref().map(|d| d.source.as_str()), Some("--resolve"));
+    assert_eq!(
+        result.dns.as_ref().map(|d| d.source.as_str()),
+        Some("--resolve")
+    );
     let seen = origin.requests();
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].path, "/health/keepalive");
-    assert_eq!(seen[0].host.as_deref(), Some(format!("origin.test:{}", origin.addr().port()).as_str()));
+    assert_eq!(
+        seen[0].host.as_deref(),
+        Some(format!("origin.test:{}", origin.addr().port()).as_str())
+    );
 }
 
 #[tokio::test]
@@ -62,7 +78,11 @@ async fn a_valid_chain_for_another_name_is_not_ok() {
     assert_eq!(result.status, Status::TlsUntrusted, "{result:#?}");
     assert!(result.detail.contains("other.test"), "{}", result.detail);
     let tls = result.tls.expect("tls evidence");
-    assert!(matches!(tls.trust.verdict, Interception::WrongName { .. }), "{:?}", tls.trust);
+    assert!(
+        matches!(tls.trust.verdict, Interception::WrongName { .. }),
+        "{:?}",
+        tls.trust
+    );
 }
 
 #[tokio::test]
@@ -75,7 +95,11 @@ async fn an_expired_certificate_is_untrusted_and_says_so() {
         .run_one()
         .await;
     assert_eq!(result.status, Status::TlsUntrusted, "{result:#?}");
-    assert!(result.detail.to_lowercase().contains("expired"), "{}", result.detail);
+    assert!(
+        result.detail.to_lowercase().contains("expired"),
+        "{}",
+        result.detail
+    );
 }
 
 #[tokio::test]
@@ -87,16 +111,17 @@ async fn a_chain_from_an_unknown_root_is_untrusted() {
         .run_one()
         .await;
     assert_eq!(result.status, Status::TlsUntrusted, "{result:#?}");
-    assert!(result.detail.contains("Nobody Knows Me Root"), "{}", result.detail);
+    assert!(
+        result.detail.contains("Nobody Knows Me Root"),
+        "{}",
+        result.detail
+    );
 }
 
 #[tokio::test]
 async fn a_refused_port_is_connect_failed() {
     let port = closed_port();
-    let result = Check::new()
-        .https("origin.test", port, "/")
-        .run_one()
-        .await;
+    let result = Check::new().https("origin.test", port, "/").run_one().await;
     assert_eq!(result.status, Status::ConnectFailed, "{result:#?}");
     assert_eq!(result.stage, Some(Stage::Connect));
     assert!(result.detail.contains("refused"), "{}", result.detail);
@@ -111,7 +136,10 @@ async fn a_name_under_invalid_is_dns_failed_without_a_query() {
         .run_one()
         .await;
     assert_eq!(result.status, Status::DnsFailed, "{result:#?}");
-    assert!(matches!(result.failure, Some(ProbeFailure::DnsFailed { .. })));
+    assert!(matches!(
+        result.failure,
+        Some(ProbeFailure::DnsFailed { .. })
+    ));
     assert_eq!(dns.queries(), 0);
 }
 
@@ -149,7 +177,11 @@ async fn a_peer_that_never_answers_the_handshake_times_out_at_the_tls_stage() {
         .await;
     assert_eq!(result.status, Status::Timeout, "{result:#?}");
     assert_eq!(result.stage, Some(Stage::Tls));
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -157,7 +189,10 @@ async fn plain_http_endpoints_are_probed_without_tls() {
     let origin = HttpServer::start(404).await;
     let result = Check::new()
         .pinned("adl.test", origin.addr())
-        .endpoint(&format!("url: \"http://adl.test:{}/\"", origin.addr().port()))
+        .endpoint(&format!(
+            "url: \"http://adl.test:{}/\"",
+            origin.addr().port()
+        ))
         .run_one()
         .await;
     assert_eq!(result.status, Status::Ok, "{result:#?}");
@@ -173,6 +208,10 @@ async fn a_wildcard_entry_without_a_probe_host_is_not_probed() {
         .await;
     let result = &report.results[0];
     assert_eq!(result.status, Status::NotProbed, "{result:#?}");
-    assert!(result.detail.contains("allow the pattern"), "{}", result.detail);
+    assert!(
+        result.detail.contains("allow the pattern"),
+        "{}",
+        result.detail
+    );
     assert_eq!(report.summary.findings, 0);
 }

@@ -6,7 +6,10 @@ use dapreflight::report::Status;
 use crate::harness::Check;
 use crate::support::{Ca, FakeProxy, ProxyBehavior, TlsServer};
 
-async fn intercepted(inspection_ca: &Ca, device_trusts_it: bool) -> dapreflight::report::ProbeResult {
+async fn intercepted(
+    inspection_ca: &Ca,
+    device_trusts_it: bool,
+) -> dapreflight::report::ProbeResult {
     let origin_ca = Ca::generate("Origin Test Root");
     let origin = TlsServer::start(&origin_ca, &["origin.test"]).await;
     let proxy = FakeProxy::start(ProxyBehavior::Intercept(inspection_ca.clone())).await;
@@ -36,8 +39,16 @@ async fn chain_re_signed_by_a_ca_the_device_trusts_is_interception() {
             product: None,
         }
     );
-    assert!(result.detail.contains("Corp Inspection CA"), "{}", result.detail);
-    assert_eq!(result.http_status, Some(200), "the HTTP answer is still recorded");
+    assert!(
+        result.detail.contains("Corp Inspection CA"),
+        "{}",
+        result.detail
+    );
+    assert_eq!(
+        result.http_status,
+        Some(200),
+        "the HTTP answer is still recorded"
+    );
 }
 
 #[tokio::test]
@@ -45,7 +56,11 @@ async fn chain_re_signed_by_an_unknown_ca_is_untrusted_not_interception() {
     let inspection_ca = Ca::generate("Corp Inspection CA");
     let result = intercepted(&inspection_ca, false).await;
     assert_eq!(result.status, Status::TlsUntrusted, "{result:#?}");
-    assert!(result.detail.contains("Corp Inspection CA"), "{}", result.detail);
+    assert!(
+        result.detail.contains("Corp Inspection CA"),
+        "{}",
+        result.detail
+    );
 }
 
 #[tokio::test]
@@ -73,6 +88,9 @@ async fn a_microsoft_endpoint_re_signed_by_an_inspection_ca_is_interception() {
         .await;
     assert_eq!(result.status, Status::TlsIntercepted, "{result:#?}");
     let tls = result.tls.expect("tls");
-    assert_eq!(tls.trust.rule, dapreflight::endpoints::TrustRule::MicrosoftApplicationRoot);
+    assert_eq!(
+        tls.trust.rule,
+        dapreflight::endpoints::TrustRule::MicrosoftApplicationRoot
+    );
     assert_eq!(proxy.intercepted()[0].path, "/health/keepalive");
 }

@@ -14,7 +14,10 @@ async fn an_open_proxy_tunnels_to_the_origin_and_its_answer_is_recorded() {
     let origin = TlsServer::start_with(ca.issue(&["origin.test"]), 404).await;
     let proxy = FakeProxy::start(ProxyBehavior::Tunnel).await;
     let result = Check::new()
-        .endpoint(&format!("url: \"https://origin.test:{}/health/keepalive\"", origin.addr().port()))
+        .endpoint(&format!(
+            "url: \"https://origin.test:{}/health/keepalive\"",
+            origin.addr().port()
+        ))
         .trust(&ca)
         .via(proxy.addr())
         .run_one()
@@ -22,10 +25,16 @@ async fn an_open_proxy_tunnels_to_the_origin_and_its_answer_is_recorded() {
     assert_eq!(result.status, Status::Ok, "{result:#?}");
     let evidence = result.proxy.as_ref().expect("proxy evidence");
     assert_eq!(evidence.status, Some(200));
-    assert_eq!(evidence.request, format!("CONNECT origin.test:{}", origin.addr().port()));
+    assert_eq!(
+        evidence.request,
+        format!("CONNECT origin.test:{}", origin.addr().port())
+    );
     assert!(result.timings_ms.proxy.is_some());
     // The proxy resolved the name: the probe did not look up origin.test itself.
-    assert_eq!(result.dns.as_ref().map(|d| d.name.as_str()), Some("127.0.0.1"));
+    assert_eq!(
+        result.dns.as_ref().map(|d| d.name.as_str()),
+        Some("127.0.0.1")
+    );
     assert_eq!(proxy.requests()[0].method, "CONNECT");
     assert_eq!(origin.requests().len(), 1);
 }
@@ -52,7 +61,13 @@ async fn a_proxy_answering_502_is_proxy_error() {
         .run_one()
         .await;
     assert_eq!(result.status, Status::ProxyError, "{result:#?}");
-    assert!(matches!(result.failure, Some(ProbeFailure::ProxyError { status: Some(502), .. })));
+    assert!(matches!(
+        result.failure,
+        Some(ProbeFailure::ProxyError {
+            status: Some(502),
+            ..
+        })
+    ));
 }
 
 #[tokio::test]
@@ -82,7 +97,10 @@ async fn a_proxy_that_never_answers_times_out_at_the_proxy_stage_within_the_dead
     assert_eq!(result.status, Status::Timeout, "{result:#?}");
     assert_eq!(
         result.failure,
-        Some(ProbeFailure::Timeout { stage: Stage::Proxy, after_ms: 400 })
+        Some(ProbeFailure::Timeout {
+            stage: Stage::Proxy,
+            after_ms: 400
+        })
     );
     assert!(elapsed >= Duration::from_millis(400), "{elapsed:?}");
     assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
@@ -96,7 +114,21 @@ async fn a_proxy_port_with_nothing_listening_is_connect_failed() {
         .run_one()
         .await;
     assert_eq!(result.status, Status::ConnectFailed, "{result:#?}");
-    assert_eq!(result.route.route.to_string(), format!("proxy {}", result.connect.as_ref().map_or_else(|| result.detail.clone(), |c| c.peer.to_string())).replace("cannot connect to ", "").split(':').next().map(|_| result.route.route.to_string()).unwrap_or_default());
+    assert_eq!(
+        result.route.route.to_string(),
+        format!(
+            "proxy {}",
+            result
+                .connect
+                .as_ref()
+                .map_or_else(|| result.detail.clone(), |c| c.peer.to_string())
+        )
+        .replace("cannot connect to ", "")
+        .split(':')
+        .next()
+        .map(|_| result.route.route.to_string())
+        .unwrap_or_default()
+    );
 }
 
 #[tokio::test]

@@ -41,7 +41,10 @@ async fn reports_of_every_kind_validate_against_the_shipped_schema() {
             .await;
         statuses.extend(report.results.iter().map(|r| r.status));
         let json = serde_json::to_value(&report).expect("serializes");
-        let errors: Vec<String> = validator.iter_errors(&json).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&json)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
         assert!(errors.is_empty(), "{errors:#?}\n{json:#}");
     }
     let direct = Check::new()
@@ -53,5 +56,8 @@ async fn reports_of_every_kind_validate_against_the_shipped_schema() {
     assert!(validator.is_valid(&json), "{json:#}");
     statuses.sort();
     statuses.dedup();
-    assert!(statuses.len() >= 7, "the scenarios cover many statuses: {statuses:?}");
+    assert!(
+        statuses.len() >= 7,
+        "the scenarios cover many statuses: {statuses:?}"
+    );
 }
