@@ -15,6 +15,7 @@
 #[path = "../tests/it/support/mod.rs"]
 mod support;
 
+use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use dapreflight::config::{CatalogChoice, CheckConfig, Limits};
@@ -44,10 +45,10 @@ async fn bench() {
     let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let origin = TlsServer::start(&ca, &name_refs).await;
     let proxy = FakeProxy::start(ProxyBehavior::Delay(LATENCY)).await;
-    let list: String = names
-        .iter()
-        .map(|name| format!("  - url: https://{name}:{}/\n", origin.port()))
-        .collect();
+    let list = names.iter().fold(String::new(), |mut list, name| {
+        let _ = writeln!(list, "  - url: https://{name}:{}/", origin.port());
+        list
+    });
     let file = dir.path().join("endpoints.yaml");
     std::fs::write(&file, format!("endpoints:\n{list}")).expect("endpoint file");
     let anchor = ca.write_pem(dir.path());

@@ -316,6 +316,40 @@ pub fn assess(
         .filter(|a| a.accepted)
         .map(|a| format!("; the proxy accepted the {} credentials", a.scheme))
         .unwrap_or_default();
+    // Through a proxy, a plain-http refusal or gateway error is the proxy's own answer, unless
+    // nothing shows it: proxies mark their pages (`Proxy-Agent`, `X-Squid-Error`, `Proxy-Status`).
+    if via_proxy && endpoint.target.scheme == Scheme::Http {
+        let marked = http
+            .headers
+            .iter()
+            .chain(evidence.proxy.iter().flat_map(|p| p.headers.iter()))
+            .any(|h| {
+                ["proxy-agent", "x-squid-error", "proxy-status"]
+                    .contains(&h.name.to_ascii_lowercase().as_str())
+            });
+        let whose = if marked {
+            ""
+        } else {
+            " (most likely the proxy's own answer)"
+        };
+        match http.status {
+            403 | 451 | 511 => {
+                return (
+                    Status::ProxyDenied,
+                    Some(Stage::Http),
+                    format!("{proxy} refused the request: {answer}{whose}"),
+                );
+            }
+            502 | 503 | 504 | 598 | 599 => {
+                return (
+                    Status::ProxyError,
+                    Some(Stage::Http),
+                    format!("{proxy} could not fetch it: {answer}{whose}"),
+                );
+            }
+            _ => {}
+        }
+    }
     if endpoint.reachable.contains(http.status) {
         let chain = match &evidence.tls {
             Some(tls) => match &tls.trust.verdict {
@@ -329,26 +363,6 @@ pub fn assess(
             Some(Stage::Http),
             format!("{answer}{chain}{auth}"),
         );
-    }
-    // Through a proxy, a plain-http answer may be the proxy's own.
-    if via_proxy && endpoint.target.scheme == Scheme::Http {
-        match http.status {
-            403 | 451 | 511 => {
-                return (
-                    Status::ProxyDenied,
-                    Some(Stage::Http),
-                    format!("{proxy} refused the request: {answer}"),
-                );
-            }
-            502 | 503 | 504 | 598 | 599 => {
-                return (
-                    Status::ProxyError,
-                    Some(Stage::Http),
-                    format!("{proxy} could not fetch it: {answer}"),
-                );
-            }
-            _ => {}
-        }
     }
     (
         Status::HttpUnexpected,

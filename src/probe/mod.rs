@@ -221,7 +221,7 @@ impl fmt::Display for Stage {
 pub fn plan(endpoints: &[Endpoint], contexts: &[ContextConfig]) -> Plan {
     let mut probes: Vec<PlannedProbe> = Vec::new();
     for endpoint in endpoints {
-        let target = probe_target(endpoint);
+        let target = endpoint.probe_target();
         for context in contexts {
             let choice = match &target {
                 Some(target) => context.route_for(target),
@@ -242,21 +242,6 @@ pub fn plan(endpoints: &[Endpoint], contexts: &[ContextConfig]) -> Plan {
         }
     }
     Plan { probes }
-}
-
-/// The concrete target for an endpoint: itself, or its probe host for a wildcard.
-fn probe_target(endpoint: &Endpoint) -> Option<Target> {
-    if !endpoint.wildcard {
-        return Some(Target {
-            path: endpoint.probe_path.clone(),
-            ..endpoint.target.clone()
-        });
-    }
-    endpoint.probe_host.as_ref().map(|host| Target {
-        host: host.to_ascii_lowercase(),
-        path: endpoint.probe_path.clone(),
-        ..endpoint.target.clone()
-    })
 }
 
 /// Runs every planned probe, at most `settings.concurrency` at once; evidence in plan order.

@@ -210,7 +210,7 @@ async fn json_goes_to_the_output_file_whole() {
             .expect("json");
     assert_eq!(json["schema_version"], 1);
     assert_eq!(json["results"][0]["status"], "ok");
-    assert_eq!(json["results"][0]["context"], "explicit");
+    assert_eq!(json["results"][0]["context"], "environment");
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .expect("list")
         .filter_map(Result::ok)
