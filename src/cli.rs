@@ -122,16 +122,23 @@ impl Args {
         color: bool,
     ) -> Result<Config, Error> {
         let vars: Vec<(String, String)> = vars.into_iter().collect();
+        // `COLUMNS` sizes the table when stdout is not a terminal (a terminal sizes it itself).
+        let width = vars
+            .iter()
+            .find(|(key, _)| key == "COLUMNS")
+            .and_then(|(_, value)| value.trim().parse::<u16>().ok())
+            .filter(|width| *width >= 40);
         match self.command {
             Command::Endpoints(args) => Ok(Config::Endpoints(EndpointsConfig {
                 catalog: args.catalog.into_choice(),
                 style: Style {
                     format: args.format.into(),
                     color,
+                    width,
                 },
             })),
             Command::Check(args) => args
-                .into_config(vars, color)
+                .into_config(vars, color, width)
                 .map(|config| Config::Check(Box::new(config))),
         }
     }
@@ -147,7 +154,12 @@ impl CatalogArgs {
 }
 
 impl CheckArgs {
-    fn into_config(self, vars: Vec<(String, String)>, color: bool) -> Result<CheckConfig, Error> {
+    fn into_config(
+        self,
+        vars: Vec<(String, String)>,
+        color: bool,
+        width: Option<u16>,
+    ) -> Result<CheckConfig, Error> {
         let flag = match (&self.proxy, self.direct) {
             (Some(url), _) => ProxyOverride::Proxy(proxy::parse_proxy_flag(url)?),
             (None, true) => ProxyOverride::Direct,
@@ -191,6 +203,7 @@ impl CheckArgs {
             style: Style {
                 format: self.output.format.into(),
                 color: color && !to_file,
+                width,
             },
             output: self.output.output,
         })

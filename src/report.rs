@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
-use crate::endpoints::{Endpoint, Scheme};
+use crate::endpoints::{Endpoint, Scheme, TrustRule};
 use crate::interception::Interception;
 use crate::probe::{
     ConnectEvidence, DnsEvidence, Evidence, HttpEvidence, Plan, ProbeFailure, ProxyEvidence, Stage,
@@ -213,9 +213,13 @@ impl Report {
         if s.not_probed > 0 {
             let _ = write!(line, ", {} not probed", s.not_probed);
         }
-        #[allow(clippy::cast_precision_loss)] // milliseconds of a run fit an f64 exactly
-        let seconds = s.duration_ms as f64 / 1000.0;
-        let _ = write!(line, "; took {seconds:.1} s");
+        if s.duration_ms < 1000 {
+            let _ = write!(line, "; took {} ms", s.duration_ms);
+        } else {
+            #[allow(clippy::cast_precision_loss)] // milliseconds of a run fit an f64 exactly
+            let seconds = s.duration_ms as f64 / 1000.0;
+            let _ = write!(line, "; took {seconds:.1} s");
+        }
         line
     }
 }
@@ -481,17 +485,22 @@ fn assess_tls(tls: &TlsEvidence) -> Option<(Status, Option<Stage>, String)> {
             anchor,
             product,
         } => {
-            let product = product
+            let by = product
                 .as_ref()
-                .map(|p| format!(" ({p})"))
+                .map(|p| format!(" by {p}"))
                 .unwrap_or_default();
+            let root = if anchor == issuer {
+                String::new()
+            } else {
+                format!(" under '{anchor}'")
+            };
             Some((
                 Status::TlsIntercepted,
                 Some(Stage::Tls),
                 format!(
-                    "SSL inspection: chain issued by '{issuer}'{product}, anchored in this \
-                     device's store at '{anchor}', not a root this endpoint uses; exclude \
-                     the host from inspection"
+                    "SSL inspection{by}: issued by '{issuer}'{root}, trusted only through this \
+                     device's store{}",
+                    confidence(tls.trust.rule)
                 ),
             ))
         }
@@ -507,7 +516,10 @@ fn assess_tls(tls: &TlsEvidence) -> Option<(Status, Option<Stage>, String)> {
             Some((
                 Status::TlsUntrusted,
                 Some(Stage::Tls),
-                format!("untrusted chain issued by '{issuer}'{product}: {reason}"),
+                format!(
+                    "untrusted chain issued by '{issuer}'{product}: {reason}{}",
+                    confidence(tls.trust.rule)
+                ),
             ))
         }
         Interception::WrongName { host, names } => Some((
@@ -527,5 +539,15 @@ fn assess_tls(tls: &TlsEvidence) -> Option<(Status, Option<Stage>, String)> {
             Some(Stage::Tls),
             format!("chain could not be judged: {reason}"),
         )),
+    }
+}
+
+/// A caveat for rules judged against public roots, which others can also chain to.
+fn confidence(rule: TrustRule) -> &'static str {
+    match rule {
+        TrustRule::MicrosoftPublicRoots | TrustRule::PublicRoots => {
+            " (public-root endpoint: lower confidence)"
+        }
+        TrustRule::MicrosoftApplicationRoot | TrustRule::None => "",
     }
 }

@@ -18,17 +18,19 @@ pub enum Format {
     Json,
 }
 
-/// How to render: the format, and whether colour is wanted (a terminal, `NO_COLOR` unset).
+/// How to render: the format, whether colour is wanted (a terminal, `NO_COLOR` unset), and the
+/// table width when it is not a terminal's (`COLUMNS`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Style {
     pub format: Format,
     pub color: bool,
+    pub width: Option<u16>,
 }
 
 /// Writes `report` to `out` in the chosen format.
 pub fn render(report: &Report, style: Style, out: &mut impl Write) -> io::Result<()> {
     match style.format {
-        Format::Table => table::render(report, style.color, out),
+        Format::Table => table::render(report, style, out),
         Format::Json => json::render(report, out),
     }
 }
@@ -40,7 +42,7 @@ pub fn render_endpoints(
     out: &mut impl Write,
 ) -> io::Result<()> {
     match style.format {
-        Format::Table => table::render_endpoints(endpoints, out),
+        Format::Table => table::render_endpoints(endpoints, style, out),
         Format::Json => json::render_endpoints(endpoints, out),
     }
 }

@@ -6,10 +6,11 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, Color, ContentArrangement, Table};
 
 use crate::endpoints::Endpoint;
+use crate::output::Style;
 use crate::report::{Report, Status};
 
 /// Writes the contexts, the results table and the summary line.
-pub fn render(report: &Report, color: bool, out: &mut impl Write) -> io::Result<()> {
+pub fn render(report: &Report, style: Style, out: &mut impl Write) -> io::Result<()> {
     for context in &report.contexts {
         let sources: Vec<String> = context
             .sources
@@ -18,17 +19,11 @@ pub fn render(report: &Report, color: bool, out: &mut impl Write) -> io::Result<
             .collect();
         writeln!(out, "context {}: {}", context.name, sources.join("; "))?;
     }
-    let mut table = Table::new();
-    table
-        .load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(["Endpoint", "Context", "Route", "Status", "Detail", "Time"]);
-    if !color {
-        table.force_no_tty();
-    }
+    let mut table = new_table(style);
+    table.set_header(["Endpoint", "Context", "Route", "Status", "Detail", "Time"]);
     for result in &report.results {
         let status = Cell::new(result.status.as_str());
-        let status = if color {
+        let status = if style.color {
             status.fg(match result.status {
                 Status::Ok => Color::Green,
                 Status::NotProbed => Color::DarkGrey,
@@ -51,12 +46,13 @@ pub fn render(report: &Report, color: bool, out: &mut impl Write) -> io::Result<
 }
 
 /// Writes the endpoint list: URL, profiles, trust rule, probe path, purpose.
-pub fn render_endpoints(endpoints: &[Endpoint], out: &mut impl Write) -> io::Result<()> {
-    let mut table = Table::new();
-    table
-        .load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(["Endpoint", "Profiles", "Trust", "Probe path", "Purpose"]);
+pub fn render_endpoints(
+    endpoints: &[Endpoint],
+    style: Style,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let mut table = new_table(style);
+    table.set_header(["Endpoint", "Profiles", "Trust", "Probe path", "Purpose"]);
     for endpoint in endpoints {
         let url = if endpoint.wildcard {
             format!("{} (wildcard)", endpoint.url)
@@ -78,4 +74,16 @@ pub fn render_endpoints(endpoints: &[Endpoint], out: &mut impl Write) -> io::Res
         endpoints.len(),
         if endpoints.len() == 1 { "" } else { "s" }
     )
+}
+
+/// A table that fits the terminal, or `style.width` when one is given; unwrapped otherwise.
+fn new_table(style: Style) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if let Some(width) = style.width {
+        table.set_width(width);
+    }
+    table
 }

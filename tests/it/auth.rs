@@ -163,7 +163,7 @@ async fn credentials_never_appear_in_the_table_or_the_json() {
                 &report,
                 Style {
                     format,
-                    color: false,
+                    ..Style::default()
                 },
                 &mut out,
             )
