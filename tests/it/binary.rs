@@ -282,3 +282,48 @@ fn endpoints_lists_the_catalog_and_rejects_unknown_profiles() {
         text(&bad.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_device_store_from_ssl_cert_file_decides_interception_versus_untrusted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inspection = Ca::generate("Corp Inspection CA");
+    let store = inspection.write_pem(dir.path()).display().to_string();
+    let proxy = FakeProxy::start(ProxyBehavior::Intercept(inspection.clone())).await;
+    let args: Vec<String> = ["check", "--proxy", &proxy.url(), "--format", "json"]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let empty = dir.path().join("empty.pem");
+    std::fs::write(&empty, "").expect("empty store");
+    for (cert_file, expected) in [
+        (store.clone(), "tls_intercepted"),
+        (empty.display().to_string(), "tls_untrusted"),
+    ] {
+        let env = vec![("SSL_CERT_FILE".to_owned(), cert_file)];
+        let out = dapreflight_async(args.clone(), env).await;
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let results = json["results"].as_array().expect("results");
+        let https: Vec<&serde_json::Value> = results
+            .iter()
+            .filter(|r| {
+                r["endpoint"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with("https://"))
+            })
+            .collect();
+        assert!(
+            https.len() >= 10,
+            "the built-in profile has many https endpoints"
+        );
+        for result in https {
+            assert_eq!(result["status"], expected, "{result:#}");
+            assert!(
+                result["detail"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("Corp Inspection CA")
+            );
+        }
+    }
+}
