@@ -320,8 +320,9 @@ pub fn assess(
         .filter(|a| a.accepted)
         .map(|a| format!("; the proxy accepted the {} credentials", a.scheme))
         .unwrap_or_default();
-    // Through a proxy, a plain-http refusal or gateway error is the proxy's own answer, unless
-    // nothing shows it: proxies mark their pages (`Proxy-Agent`, `X-Squid-Error`, `Proxy-Status`).
+    // Through a proxy, a plain-http refusal or 5xx is the proxy's own answer as a rule (tinyproxy
+    // says "500 Unable to connect", Squid "503"); marked pages (`Proxy-Agent`, `X-Squid-Error`,
+    // `Proxy-Status`) prove it, others are said to be most likely the proxy's.
     if via_proxy && endpoint.target.scheme == Scheme::Http {
         let marked = http
             .headers
@@ -344,7 +345,7 @@ pub fn assess(
                     format!("{proxy} refused the request: {answer}{whose}"),
                 );
             }
-            502 | 503 | 504 | 598 | 599 => {
+            500..=599 => {
                 return (
                     Status::ProxyError,
                     Some(Stage::Http),

@@ -152,3 +152,16 @@ async fn plain_http_refused_by_the_proxy_is_proxy_denied() {
         .await;
     assert_eq!(result.status, Status::ProxyDenied, "{result:#?}");
 }
+
+#[tokio::test]
+async fn plain_http_failing_inside_the_proxy_is_proxy_error() {
+    // tinyproxy answers "500 Unable to connect" when it cannot reach the origin.
+    let proxy = FakeProxy::start(ProxyBehavior::Refuse(500)).await;
+    let result = Check::new()
+        .endpoint("url: \"http://adl.test/\"")
+        .via(proxy.addr())
+        .run_one()
+        .await;
+    assert_eq!(result.status, Status::ProxyError, "{result:#?}");
+    assert!(result.detail.contains("500"), "{}", result.detail);
+}
