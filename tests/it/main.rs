@@ -9,3 +9,4 @@ mod peers;
 mod proxy;
 mod schema;
 mod support;
+mod third_party;
