@@ -3,6 +3,7 @@
 //! `.ci/run` installs them. Under CI a missing one fails the test loudly; on a developer's
 //! machine without them the test says so on stderr and passes.
 
+use std::fmt::Write as _;
 use std::io::Write as _;
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::os::unix::fs::PermissionsExt as _;
@@ -59,10 +60,10 @@ impl ThirdPartyProxy {
         assert!(hashed.status.success(), "openssl passwd failed: {hashed:?}");
         let hash = String::from_utf8_lossy(&hashed.stdout).trim().to_owned();
         write(dir.path(), "passwd", &format!("{user}:{hash}\n"));
-        let hosts: String = hosts
-            .iter()
-            .map(|(name, ip)| format!("{ip} {name}\n"))
-            .collect();
+        let hosts = hosts.iter().fold(String::new(), |mut text, (name, ip)| {
+            let _ = writeln!(text, "{ip} {name}");
+            text
+        });
         write(dir.path(), "hosts", &hosts);
         let d = dir.path().display();
         let ntlm = if ntlm {
