@@ -10,6 +10,7 @@ mod ca;
 mod dns;
 mod origin;
 mod proxy;
+#[cfg(unix)]
 mod third_party;
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
@@ -21,6 +22,7 @@ pub use ca::{Ca, Leaf};
 pub use dns::DnsServer;
 pub use origin::{HttpServer, SeenRequest, TlsServer};
 pub use proxy::{FakeProxy, GARBAGE, ProxyBehavior, SeenProxyRequest};
+#[cfg(unix)]
 pub use third_party::{SquidAuth, ThirdPartyProxy, available};
 
 /// A 127.0.0.1 address with nothing listening on it, for "connection refused".
