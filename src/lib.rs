@@ -11,6 +11,7 @@ pub mod interception;
 pub mod output;
 pub mod probe;
 pub mod proxy;
+pub mod registry;
 pub mod report;
 pub mod time;
 

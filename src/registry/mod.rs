@@ -1,0 +1,303 @@
+//! A snapshot of registry keys and values, from a device's `reg export` files or (on Windows)
+//! read live, with where each value came from. Parsers of proxy and policy settings read this;
+//! they never touch the registry themselves.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// Registry keys and their values. Paths compare case-insensitively, with any root alias.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RegistrySnapshot {
+    keys: Vec<RegistryKey>,
+}
+
+/// One key: its canonical path and its values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegistryKey {
+    /// Canonical path, e.g. `HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\DataCollection`.
+    pub path: String,
+    pub values: Vec<RegistryValue>,
+    pub origin: Origin,
+}
+
+/// One value of a key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegistryValue {
+    /// The value's name; empty for the key's default value.
+    pub name: String,
+    pub data: ValueData,
+    pub origin: Origin,
+}
+
+/// The data of a value, by registry type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ValueData {
+    /// `REG_SZ`.
+    String(String),
+    /// `REG_EXPAND_SZ`, unexpanded.
+    ExpandString(String),
+    /// `REG_MULTI_SZ`.
+    MultiString(Vec<String>),
+    /// `REG_DWORD`.
+    Dword(u32),
+    /// `REG_QWORD`.
+    Qword(u64),
+    /// `REG_BINARY`.
+    Binary(Vec<u8>),
+    /// Any other type, kept as its number and bytes.
+    Other { kind: u32, bytes: Vec<u8> },
+}
+
+/// Where a key or value was read: a file and line, or the live registry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    /// A file path as given, or `registry` for the live registry.
+    pub source: String,
+    pub line: Option<usize>,
+}
+
+impl RegistrySnapshot {
+    /// An empty snapshot.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds or replaces `name` under `path`; the key is created if needed.
+    pub fn set(&mut self, path: &str, name: &str, data: ValueData, origin: Origin) {
+        let key = self.key_mut(path, &origin);
+        let value = RegistryValue {
+            name: name.to_owned(),
+            data,
+            origin,
+        };
+        match key
+            .values
+            .iter_mut()
+            .find(|v| v.name.eq_ignore_ascii_case(name))
+        {
+            Some(existing) => *existing = value,
+            None => key.values.push(value),
+        }
+    }
+
+    /// Creates the key at `path` if it is not there (a key can exist with no values).
+    pub fn ensure_key(&mut self, path: &str, origin: &Origin) {
+        self.key_mut(path, origin);
+    }
+
+    /// Removes a value (`"name"=-` in a `.reg` file).
+    pub fn delete_value(&mut self, path: &str, name: &str) {
+        let path = canonical_path(path);
+        if let Some(key) = self.keys.iter_mut().find(|k| k.path == path) {
+            key.values.retain(|v| !v.name.eq_ignore_ascii_case(name));
+        }
+    }
+
+    /// Removes a key and everything below it (`[-HKEY_…]` in a `.reg` file).
+    pub fn delete_key(&mut self, path: &str) {
+        let path = canonical_path(path);
+        let below = format!("{path}\\");
+        self.keys
+            .retain(|k| k.path != path && !k.path.starts_with(&below));
+    }
+
+    /// Adds everything in `other`; its values win over this snapshot's.
+    pub fn merge(&mut self, other: RegistrySnapshot) {
+        for key in other.keys {
+            self.ensure_key(&key.path, &key.origin);
+            for value in key.values {
+                self.set(&key.path, &value.name, value.data, value.origin);
+            }
+        }
+    }
+
+    /// The value `name` under `path`, if present.
+    #[must_use]
+    pub fn value(&self, path: &str, name: &str) -> Option<&RegistryValue> {
+        self.key(path)?
+            .values
+            .iter()
+            .find(|v| v.name.eq_ignore_ascii_case(name))
+    }
+
+    /// A `REG_DWORD` (or a `REG_QWORD` that fits) value.
+    #[must_use]
+    pub fn dword(&self, path: &str, name: &str) -> Option<u32> {
+        match self.value(path, name)?.data {
+            ValueData::Dword(n) => Some(n),
+            ValueData::Qword(n) => u32::try_from(n).ok(),
+            _ => None,
+        }
+    }
+
+    /// A `REG_SZ` or `REG_EXPAND_SZ` value.
+    #[must_use]
+    pub fn string(&self, path: &str, name: &str) -> Option<&str> {
+        match &self.value(path, name)?.data {
+            ValueData::String(s) | ValueData::ExpandString(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A `REG_BINARY` value.
+    #[must_use]
+    pub fn binary(&self, path: &str, name: &str) -> Option<&[u8]> {
+        match &self.value(path, name)?.data {
+            ValueData::Binary(bytes) => Some(bytes),
+            _ => None,
+        }
+    }
+
+    /// The key at `path`, if the snapshot has it.
+    #[must_use]
+    pub fn key(&self, path: &str) -> Option<&RegistryKey> {
+        let path = canonical_path(path);
+        self.keys.iter().find(|k| k.path == path)
+    }
+
+    /// The names of the direct subkeys of `path` (e.g. the SIDs under `HKEY_USERS`).
+    #[must_use]
+    pub fn subkeys(&self, path: &str) -> Vec<String> {
+        let below = format!("{}\\", canonical_path(path));
+        let mut names: Vec<String> = self
+            .keys
+            .iter()
+            .filter_map(|k| k.path.strip_prefix(&below))
+            .map(|rest| rest.split('\\').next().unwrap_or(rest).to_owned())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// Every key, in the order first seen.
+    #[must_use]
+    pub fn keys(&self) -> &[RegistryKey] {
+        &self.keys
+    }
+
+    /// Whether the snapshot holds nothing.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    fn key_mut(&mut self, path: &str, origin: &Origin) -> &mut RegistryKey {
+        let path = canonical_path(path);
+        let index = if let Some(index) = self.keys.iter().position(|k| k.path == path) {
+            index
+        } else {
+            self.keys.push(RegistryKey {
+                path,
+                values: Vec::new(),
+                origin: origin.clone(),
+            });
+            self.keys.len() - 1
+        };
+        &mut self.keys[index]
+    }
+}
+
+/// A path with its root spelled out (`HKLM` → `HKEY_LOCAL_MACHINE`), upper case, no trailing `\`.
+///
+/// Registry paths are case-insensitive, so comparing canonical forms compares keys.
+#[must_use]
+pub fn canonical_path(path: &str) -> String {
+    let path = path.trim().trim_matches('\\');
+    let (root, rest) = path.split_once('\\').unwrap_or((path, ""));
+    let root = match root.to_ascii_uppercase().as_str() {
+        "HKLM" | "HKEY_LOCAL_MACHINE" => "HKEY_LOCAL_MACHINE",
+        "HKCU" | "HKEY_CURRENT_USER" => "HKEY_CURRENT_USER",
+        "HKU" | "HKEY_USERS" => "HKEY_USERS",
+        "HKCR" | "HKEY_CLASSES_ROOT" => "HKEY_CLASSES_ROOT",
+        "HKCC" | "HKEY_CURRENT_CONFIG" => "HKEY_CURRENT_CONFIG",
+        _ => return path.to_ascii_uppercase(),
+    };
+    if rest.is_empty() {
+        root.to_owned()
+    } else {
+        format!("{root}\\{}", rest.trim_matches('\\').to_ascii_uppercase())
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}", self.source),
+            None => f.write_str(&self.source),
+        }
+    }
+}
+
+impl Origin {
+    /// The live registry of this device.
+    #[must_use]
+    pub fn live() -> Self {
+        Self {
+            source: "registry".to_owned(),
+            line: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_compare_with_any_root_alias_and_case() {
+        let cases = [
+            (
+                "HKLM\\Software\\Policies",
+                "HKEY_LOCAL_MACHINE\\SOFTWARE\\POLICIES",
+            ),
+            ("hkey_current_user\\X\\", "HKEY_CURRENT_USER\\X"),
+            ("HKU\\.DEFAULT\\Software", "HKEY_USERS\\.DEFAULT\\SOFTWARE"),
+            ("HKEY_USERS", "HKEY_USERS"),
+        ];
+        for (path, canonical) in cases {
+            assert_eq!(canonical_path(path), canonical, "{path}");
+        }
+    }
+
+    #[test]
+    fn values_are_found_set_merged_and_deleted() {
+        let origin = Origin {
+            source: "a.reg".into(),
+            line: Some(3),
+        };
+        let mut snapshot = RegistrySnapshot::new();
+        snapshot.set(
+            "HKLM\\Software\\X",
+            "ProxyEnable",
+            ValueData::Dword(1),
+            origin.clone(),
+        );
+        snapshot.set(
+            "HKU\\S-1-5-18\\Software",
+            "A",
+            ValueData::String("a".into()),
+            origin.clone(),
+        );
+        assert_eq!(
+            snapshot.dword("HKEY_LOCAL_MACHINE\\SOFTWARE\\x", "proxyenable"),
+            Some(1)
+        );
+        assert_eq!(snapshot.subkeys("HKU"), vec!["S-1-5-18".to_owned()]);
+        let mut other = RegistrySnapshot::new();
+        other.set(
+            "HKLM\\Software\\X",
+            "ProxyEnable",
+            ValueData::Dword(0),
+            origin.clone(),
+        );
+        snapshot.merge(other);
+        assert_eq!(snapshot.dword("HKLM\\Software\\X", "ProxyEnable"), Some(0));
+        snapshot.delete_value("HKLM\\Software\\X", "PROXYENABLE");
+        assert!(snapshot.value("HKLM\\Software\\X", "ProxyEnable").is_none());
+        snapshot.delete_key("HKU");
+        assert!(snapshot.key("HKU\\S-1-5-18\\Software").is_none());
+    }
+}
