@@ -5,6 +5,8 @@
 
 pub mod env;
 pub mod resolve;
+pub mod winhttp;
+pub mod wininet;
 
 use std::fmt;
 
