@@ -3,6 +3,7 @@
 //!
 //! This module decides routes; it never opens a connection (that is `probe`).
 
+pub mod bypass;
 pub mod env;
 pub mod proxylist;
 pub mod resolve;
