@@ -4,6 +4,7 @@
 //! The JavaScript engine stays inside `engine`; the helpers are Rust (`helpers`). This module
 //! decides routes; it never connects anywhere except to fetch a PAC file (`source`).
 
+mod command;
 mod engine;
 mod helpers;
 mod result;
@@ -21,6 +22,7 @@ use crate::endpoints::Target;
 use crate::proxy::Route;
 use crate::proxy::resolve::{NameResolver, SystemResolver};
 
+pub use command::{PacReport, PacUrlOutcome, run_command};
 pub use result::{PacEntry, parse_result};
 pub use url::{UrlForms, url_forms};
 
@@ -181,7 +183,7 @@ impl fmt::Display for PacFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PacFailure::Timeout { after_ms } => {
-                write!(f, "still running after its {after_ms} ms deadline, stopped")
+                write!(f, "ran past its {after_ms} ms deadline and was stopped")
             }
             PacFailure::OutOfMemory => f.write_str("ran out of memory (over the cap), stopped"),
             PacFailure::StackOverflow => f.write_str("overflowed the stack (runaway recursion)"),
