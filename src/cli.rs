@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::config::{CatalogChoice, CheckConfig, Config, EndpointsConfig, Limits};
+use crate::config::{CatalogChoice, CheckConfig, Config, EndpointsConfig, Limits, PacConfig};
 use crate::endpoints::DEFAULT_PROFILE;
 use crate::error::Error;
 use crate::interception::DeviceStore;
@@ -41,6 +41,36 @@ enum Command {
     Check(CheckArgs),
     /// List the endpoint catalog (e.g. `dapreflight endpoints --profile all --format json`).
     Endpoints(EndpointsArgs),
+    /// Evaluate a PAC file for URLs as Windows would, like pacparser's pactester
+    /// (e.g. `dapreflight pac proxy.pac https://v10c.events.data.microsoft.com/`).
+    Pac(PacArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct PacArgs {
+    /// The PAC file: a path or an http(s) URL (fetched directly, never through a proxy).
+    #[arg(value_name = "PAC")]
+    pac: String,
+    /// URLs to evaluate the PAC for.
+    #[arg(value_name = "URL")]
+    urls: Vec<String>,
+    /// Read more URLs from FILE, one a line (blank lines and `#` comments skipped).
+    #[arg(short = 'f', long = "url-file", value_name = "FILE")]
+    url_file: Option<PathBuf>,
+    /// What `myIpAddress()` returns (e.g. `--client-ip 10.1.2.3`); default: this machine's
+    /// address on its default route.
+    #[arg(long, value_name = "ADDR")]
+    client_ip: Option<String>,
+    /// Answer lookups for HOST with ADDR (repeatable; e.g. `--dns proxy.corp=10.0.0.8`); when
+    /// given, no other name resolves.
+    #[arg(long, value_name = "HOST=ADDR")]
+    dns: Vec<String>,
+    /// Deadline in seconds for fetching the PAC and for each evaluation (e.g. `--timeout 2`).
+    #[arg(long, value_name = "SECS", default_value = "5")]
+    timeout: f64,
+    /// Output format (e.g. `--format json`).
+    #[arg(long, value_enum, default_value = "table")]
+    format: FormatArg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -140,6 +170,7 @@ impl Args {
             Command::Check(args) => args
                 .into_config(vars, color, width)
                 .map(|config| Config::Check(Box::new(config))),
+            Command::Pac(args) => args.into_config(color, width).map(Config::Pac),
         }
     }
 }
@@ -206,6 +237,51 @@ impl CheckArgs {
                 width,
             },
             output: self.output.output,
+        })
+    }
+}
+
+impl PacArgs {
+    fn into_config(self, color: bool, width: Option<u16>) -> Result<PacConfig, Error> {
+        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 600.0) {
+            return Err(argument("--timeout", "expected seconds between 0 and 600"));
+        }
+        if self.urls.is_empty() && self.url_file.is_none() {
+            return Err(argument("URL", "give at least one URL, or -f FILE"));
+        }
+        let client_ip = self
+            .client_ip
+            .map(|text| {
+                text.parse::<std::net::IpAddr>().map_err(|_| {
+                    argument("--client-ip", &format!("'{text}' is not an IP address"))
+                })
+            })
+            .transpose()?;
+        let dns = self
+            .dns
+            .iter()
+            .map(|entry| {
+                let bad = || argument("--dns", &format!("'{entry}': expected HOST=ADDR"));
+                let (host, addr) = entry.split_once('=').ok_or_else(bad)?;
+                let addr = addr.trim().parse::<std::net::IpAddr>().map_err(|_| bad())?;
+                if host.trim().is_empty() {
+                    return Err(bad());
+                }
+                Ok((host.trim().to_owned(), addr))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(PacConfig {
+            source: self.pac,
+            urls: self.urls,
+            url_file: self.url_file,
+            client_ip,
+            dns,
+            timeout: Duration::from_secs_f64(self.timeout),
+            style: Style {
+                format: self.format.into(),
+                color,
+                width,
+            },
         })
     }
 }

@@ -16,6 +16,26 @@ pub enum Config {
     Check(Box<CheckConfig>),
     /// `dapreflight endpoints`: list the catalog.
     Endpoints(EndpointsConfig),
+    /// `dapreflight pac`: evaluate a PAC file for URLs.
+    Pac(PacConfig),
+}
+
+/// Settings for `pac`.
+#[derive(Clone, Debug)]
+pub struct PacConfig {
+    /// The PAC: a file path or an `http://`/`https://` URL.
+    pub source: String,
+    /// URLs from the command line.
+    pub urls: Vec<String>,
+    /// `-f FILE`: more URLs, one a line (blank lines and `#` comments skipped).
+    pub url_file: Option<PathBuf>,
+    /// `--client-ip`: what `myIpAddress` returns.
+    pub client_ip: Option<std::net::IpAddr>,
+    /// `--dns HOST=ADDR`: when any is given, lookups answer only from this table.
+    pub dns: Vec<(String, std::net::IpAddr)>,
+    /// `--timeout`: bounds the fetch and each evaluation.
+    pub timeout: Duration,
+    pub style: Style,
 }
 
 /// Settings for `check`.

@@ -35,4 +35,7 @@ pub enum Error {
     /// The report could not be written.
     #[error("cannot write the report")]
     Output(#[source] io::Error),
+    /// A PAC file could not be loaded, compiled or evaluated (`dapreflight pac`).
+    #[error(transparent)]
+    Pac(#[from] crate::proxy::pac::PacError),
 }

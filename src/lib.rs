@@ -32,6 +32,9 @@ pub async fn run(config: &Config, out: &mut impl Write) -> Result<Outcome, Error
     match config {
         Config::Check(config) => check(config, out).await,
         Config::Endpoints(config) => list_endpoints(config, out).map(|()| Outcome::Clear),
+        Config::Pac(config) => proxy::pac::run_command(config, out)
+            .await
+            .map(|()| Outcome::Clear),
     }
 }
 

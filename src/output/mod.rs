@@ -3,6 +3,7 @@
 //! Renderers compute nothing: a value a rendering needs is a `Report` method, so JSON has it too.
 
 pub mod json;
+pub mod pac;
 pub mod table;
 
 use std::io::{self, Write};

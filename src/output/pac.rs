@@ -1,0 +1,39 @@
+//! Renderings of `dapreflight pac`: pactester-style lines for people, JSON for machines.
+
+use std::io::{self, Write};
+
+use crate::output::{Format, Style};
+use crate::proxy::pac::{PacReport, PacUrlOutcome};
+
+/// Writes `report` to `out` in the chosen format.
+pub fn render(report: &PacReport, style: Style, out: &mut impl Write) -> io::Result<()> {
+    match style.format {
+        Format::Table => render_lines(report, out),
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::other)?;
+            writeln!(out)
+        }
+    }
+}
+
+/// As pactester: the result alone for one URL, else `URL : RESULT` per URL; notes indented below.
+fn render_lines(report: &PacReport, out: &mut impl Write) -> io::Result<()> {
+    for outcome in &report.results {
+        match outcome {
+            PacUrlOutcome::Decided(decision) => {
+                if report.single {
+                    writeln!(out, "{}", decision.raw)?;
+                } else {
+                    writeln!(out, "{} : {}", decision.url, decision.raw)?;
+                }
+                for note in &decision.notes {
+                    writeln!(out, "  note: {note}")?;
+                }
+            }
+            PacUrlOutcome::Failed { url, error } => {
+                writeln!(out, "{url} : ERROR: {error}")?;
+            }
+        }
+    }
+    Ok(())
+}

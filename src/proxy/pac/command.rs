@@ -1,0 +1,110 @@
+//! `dapreflight pac`: load a PAC, evaluate it for each URL, render the answers.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::{PacDecision, PacEnvironment, PacError, PacLimits, PacScript, decide_url, source};
+use crate::config::PacConfig;
+use crate::error::Error;
+use crate::output;
+use crate::proxy::resolve::{NameResolver, SystemResolver, TableResolver};
+
+/// What `dapreflight pac` found: the script and one answer per URL.
+#[derive(Debug, Serialize)]
+pub struct PacReport {
+    /// The PAC file or URL.
+    pub pac: String,
+    /// The function Windows calls in it.
+    pub function: super::EntryPoint,
+    pub results: Vec<PacUrlOutcome>,
+    /// Whether a single URL was asked for on the command line (rendered alone, like pactester).
+    #[serde(skip)]
+    pub single: bool,
+}
+
+/// One URL's answer, or what stopped it.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum PacUrlOutcome {
+    Decided(Box<PacDecision>),
+    Failed { url: String, error: String },
+}
+
+/// Runs the `pac` command; any URL that could not be evaluated makes it an error (exit 2), after
+/// the others are rendered.
+pub async fn run_command(config: &PacConfig, out: &mut impl Write) -> Result<(), Error> {
+    let mut urls = config.urls.clone();
+    if let Some(path) = &config.url_file {
+        let text = std::fs::read_to_string(path).map_err(|err| PacError::Load {
+            origin: path.display().to_string(),
+            message: format!("cannot read the URL list: {err}"),
+        })?;
+        urls.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty() && !line.starts_with('#'))
+                .map(str::to_owned),
+        );
+    }
+    let pac = source::load(&config.source, config.timeout).await?;
+    let limits = PacLimits {
+        timeout: config.timeout,
+        ..PacLimits::default()
+    };
+    let resolver: Arc<dyn NameResolver> = if config.dns.is_empty() {
+        Arc::new(SystemResolver)
+    } else {
+        Arc::new(TableResolver::new(
+            config.dns.iter().map(|(host, ip)| (host.as_str(), *ip)),
+        ))
+    };
+    let env = PacEnvironment {
+        client_ip: config.client_ip,
+        eval_timeout: config.timeout,
+        dns_timeout: config.timeout.min(std::time::Duration::from_secs(2)),
+        ..PacEnvironment::with_resolver(resolver)
+    };
+    let single = urls.len() == 1 && config.url_file.is_none();
+    let origin = pac.origin.clone();
+    // The engine blocks: keep it off the async runtime's thread.
+    let (function, decisions) = tokio::task::spawn_blocking(move || {
+        let script = PacScript::compile(&pac.text, &pac.origin, &limits)?;
+        let decisions: Vec<(String, Result<PacDecision, PacError>)> = urls
+            .into_iter()
+            .map(|url| {
+                let decision = decide_url(&script, &url, &env);
+                (url, decision)
+            })
+            .collect();
+        Ok::<_, PacError>((script.entry_point(), decisions))
+    })
+    .await
+    .map_err(|err| PacError::Engine {
+        message: format!("the PAC thread failed: {err}"),
+    })??;
+    let mut first_error = None;
+    let results = decisions
+        .into_iter()
+        .map(|(url, decision)| match decision {
+            Ok(decision) => PacUrlOutcome::Decided(Box::new(decision)),
+            Err(err) => {
+                let error = err.to_string();
+                first_error.get_or_insert(err);
+                PacUrlOutcome::Failed { url, error }
+            }
+        })
+        .collect();
+    let report = PacReport {
+        pac: origin,
+        function,
+        results,
+        single,
+    };
+    output::pac::render(&report, config.style, out).map_err(Error::Output)?;
+    match first_error {
+        Some(err) => Err(err.into()),
+        None => Ok(()),
+    }
+}

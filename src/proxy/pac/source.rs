@@ -1,0 +1,149 @@
+//! Loading a PAC script from a file or an `http://`/`https://` URL, with a deadline and a size cap.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Empty, Limited};
+use hyper::body::Bytes;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+
+use super::PacError;
+use crate::proxy::split_host_port;
+
+/// The largest PAC accepted, as Windows' and Chromium's 1 MB limit.
+pub const MAX_PAC_BYTES: usize = 1024 * 1024;
+
+/// A PAC script's text and where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PacSource {
+    /// The file path or URL, as given.
+    pub origin: String,
+    pub text: String,
+}
+
+/// Reads the PAC at `location`: a file path, or an http(s) URL fetched directly (never through a
+/// proxy, as Windows fetches PAC files) within `timeout`.
+pub async fn load(location: &str, timeout: Duration) -> Result<PacSource, PacError> {
+    let fail = |message: String| PacError::Load {
+        origin: location.to_owned(),
+        message,
+    };
+    let lower = location.to_ascii_lowercase();
+    let bytes = if lower.starts_with("http://") || lower.starts_with("https://") {
+        tokio::time::timeout(timeout, fetch(location))
+            .await
+            .map_err(|_| fail(format!("no complete answer within {} ms", timeout.as_millis())))?
+            .map_err(fail)?
+    } else {
+        // A local file the user named: a short blocking read.
+        let bytes = std::fs::read(location)
+            .map_err(|err| fail(format!("cannot read the file: {err}")))?;
+        if bytes.len() > MAX_PAC_BYTES {
+            return Err(fail(format!("larger than {MAX_PAC_BYTES} bytes")));
+        }
+        bytes
+    };
+    Ok(PacSource {
+        origin: location.to_owned(),
+        text: decode(&bytes),
+    })
+}
+
+/// UTF-8 when it is valid, else ISO-8859-1 (Chromium's default charset for PAC files).
+fn decode(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => bytes.iter().map(|b| char::from(*b)).collect(),
+    }
+}
+
+async fn fetch(url: &str) -> Result<Vec<u8>, String> {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let https = scheme.eq_ignore_ascii_case("https");
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    let path = if path.is_empty() || !path.starts_with('/') {
+        format!("/{path}")
+    } else {
+        path.split('#').next().unwrap_or("/").to_owned()
+    };
+    if authority.contains('@') {
+        return Err("credentials in the PAC URL are not supported".to_owned());
+    }
+    let (host, port) = split_host_port(authority)?;
+    let port = port.unwrap_or(if https { 443 } else { 80 });
+    let stream = TcpStream::connect((host.as_str(), port))
+        .await
+        .map_err(|err| format!("cannot connect to {authority}: {err}"))?;
+    if https {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|err| format!("cannot set up TLS: {err}"))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let name = rustls::pki_types::ServerName::try_from(host.clone())
+            .map_err(|_| format!("'{host}' cannot be sent as a TLS server name"))?;
+        let stream = tokio_rustls::TlsConnector::from(Arc::new(config))
+            .connect(name, stream)
+            .await
+            .map_err(|err| format!("TLS with {authority} failed: {err}"))?;
+        get(stream, authority, &path).await
+    } else {
+        get(stream, authority, &path).await
+    }
+}
+
+async fn get<S>(stream: S, authority: &str, path: &str) -> Result<Vec<u8>, String>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|err| format!("cannot start HTTP: {err}"))?;
+    let driver = tokio::spawn(connection);
+    let request = hyper::Request::get(path)
+        .header(hyper::header::HOST, authority)
+        .header(
+            hyper::header::USER_AGENT,
+            format!("dapreflight/{}", env!("CARGO_PKG_VERSION")),
+        )
+        .header(hyper::header::CONNECTION, "close")
+        .body(Empty::<Bytes>::new())
+        .map_err(|err| format!("cannot build the request for '{path}': {err}"))?;
+    let result = async {
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|err| format!("no HTTP answer: {err}"))?;
+        // Windows and Chromium accept a PAC only from a 200 answer.
+        if response.status() != hyper::StatusCode::OK {
+            return Err(format!("the server answered {}", response.status()));
+        }
+        let body = Limited::new(response.into_body(), MAX_PAC_BYTES)
+            .collect()
+            .await
+            .map_err(|err| format!("cannot read the PAC (at most {MAX_PAC_BYTES} bytes): {err}"))?;
+        Ok(body.to_bytes().to_vec())
+    }
+    .await;
+    driver.abort();
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pac_bytes_decode_as_utf8_or_latin1() {
+        assert_eq!(decode(b"\xef\xbb\xbfvar a"), "var a");
+        assert_eq!(decode("caf\u{e9}".as_bytes()), "caf\u{e9}");
+        assert_eq!(decode(b"caf\xe9"), "caf\u{e9}");
+    }
+}
