@@ -5,6 +5,7 @@
 
 pub mod env;
 pub mod resolve;
+pub mod wpad;
 
 use std::fmt;
 
