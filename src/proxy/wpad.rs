@@ -175,7 +175,7 @@ pub async fn discover(options: &WpadOptions) -> WpadReport {
 
     // WinHTTP asks DHCP first and, when DHCP gives a URL, never looks at DNS (formats.md §7.1).
     if let Some(url) = dhcp_step(options, &mut report).await {
-        fetch_url(&url, "DHCP option 252", options, &mut report).await;
+        fetch_url(&url, DHCP_STEP, options, &mut report).await;
     }
 
     report.domain = suffix_step(options, &mut report);
@@ -242,8 +242,8 @@ pub fn walk(domain: &str) -> Walk {
     let mut warnings = Vec::new();
     if let Some((_, suffix)) = registrable.split_once('.') {
         warnings.push(format!(
-            "the DNS walk stops at wpad.{registrable}: the next name, wpad.{suffix}, is under the \
-             public suffix '{suffix}', where anyone who registers it could hand every device a PAC \
+            "the DNS walk stops at wpad.{registrable}: the next name, wpad.{suffix}, would sit \
+             directly under the public suffix '{suffix}', where anyone who registers it could hand every device a PAC \
              (the WPAD name-collision attack, US-CERT TA16-144A); dapreflight never queries it{}",
             if suffix.contains('.') {
                 ", but clients that devolve to two labels (Windows before 7 without KB971888) do"
@@ -336,9 +336,10 @@ impl WpadStep {
     }
 }
 
+const DHCP_STEP: &str = "DHCP option 252";
+
 /// Step 1: the PAC URL from DHCP option 252, through WinHTTP.
 async fn dhcp_step(options: &WpadOptions, report: &mut WpadReport) -> Option<PacUrl> {
-    const WHAT: &str = "DHCP option 252";
     let started = Instant::now();
     let (outcome, url) = match os_detect(options, DetectBy::Dhcp).await {
         Ok(Some(text)) => match PacUrl::parse(&text) {
@@ -358,9 +359,11 @@ async fn dhcp_step(options: &WpadOptions, report: &mut WpadReport) -> Option<Pac
         ),
         Err(outcome) => (outcome, None),
     };
-    report
-        .steps
-        .push(WpadStep::new(WHAT.to_owned(), outcome, started.elapsed()));
+    report.steps.push(WpadStep::new(
+        DHCP_STEP.to_owned(),
+        outcome,
+        started.elapsed(),
+    ));
     url
 }
 
@@ -938,8 +941,8 @@ fn final_warnings(options: &WpadOptions, report: &mut WpadReport) {
         return;
     }
     let any_record = report.steps.iter().any(|step| {
-        matches!(step.outcome, StepOutcome::Found { .. })
-            && (step.what.starts_with("DHCP") || step.what.starts_with("DNS "))
+        !step.addresses.is_empty()
+            || (step.what == DHCP_STEP && matches!(step.outcome, StepOutcome::Found { .. }))
     });
     if any_record {
         report.warnings.push(
