@@ -1,4 +1,4 @@
-//! WPAD discovery as WinHTTP does it: DHCP option 252 (Windows only), then the DNS walk
+//! WPAD discovery as `WinHTTP` does it: DHCP option 252 (Windows only), then the DNS walk
 //! `http://wpad.<suffix>/wpad.dat`, each PAC fetched directly, under a deadline and a size cap.
 //!
 //! This module finds and fetches the PAC text and says what was dangerous on the way; it never
@@ -21,7 +21,7 @@ use crate::proxy::split_host_port;
 /// The media type a PAC should be served with (Netscape's PAC specification).
 pub const PAC_CONTENT_TYPE: &str = "application/x-ns-proxy-autoconfig";
 
-/// The size cap WinHTTP's documentation gave for a PAC script, and the default here.
+/// The size cap `WinHTTP`'s documentation gave for a PAC script, and the default here.
 pub const DEFAULT_MAX_SIZE: usize = 1024 * 1024;
 
 /// What WPAD discovery may do, and where it may look.
@@ -31,7 +31,7 @@ pub struct WpadOptions {
     pub domain: Option<String>,
     /// Answers the `wpad.<suffix>` lookups (and the host of a DHCP-provided URL).
     pub resolver: Arc<dyn NameResolver>,
-    /// The deadline for each step on its own (a lookup, a fetch, a WinHTTP call).
+    /// The deadline for each step on its own (a lookup, a fetch, a `WinHTTP` call).
     pub timeout: Duration,
     /// The largest PAC body read; a larger one is an outcome ([`StepOutcome::TooLarge`]).
     pub max_size: usize,
@@ -39,7 +39,7 @@ pub struct WpadOptions {
     pub port: u16,
     /// Whether auto-detect is on in a context that uses WPAD; finding no PAC is then a warning.
     pub auto_detect_on: bool,
-    /// Whether to ask the OS (DHCP option 252, WinHTTP's own detection, the primary DNS suffix
+    /// Whether to ask the OS (DHCP option 252, `WinHTTP`'s own detection, the primary DNS suffix
     /// or `/etc/resolv.conf`). Tests turn it off so that nothing leaves the machine.
     pub query_os: bool,
 }
@@ -209,7 +209,7 @@ pub async fn discover(options: &WpadOptions) -> WpadReport {
     report
 }
 
-/// The `wpad.<suffix>` names WinHTTP would try for `domain`, stopping at the registrable domain.
+/// The `wpad.<suffix>` names `WinHTTP` would try for `domain`, stopping at the registrable domain.
 ///
 /// A name under a public suffix (`wpad.co.uk`, `wpad.com`) is never a candidate; the walk says
 /// which one it refused. A single-label suffix has no registrable domain and gets only
@@ -243,8 +243,9 @@ pub fn walk(domain: &str) -> Walk {
     if let Some((_, suffix)) = registrable.split_once('.') {
         warnings.push(format!(
             "the DNS walk stops at wpad.{registrable}: the next name, wpad.{suffix}, would sit \
-             directly under the public suffix '{suffix}', where anyone who registers it could hand every device a PAC \
-             (the WPAD name-collision attack, US-CERT TA16-144A); dapreflight never queries it{}",
+             directly under the public suffix '{suffix}', where anyone who registers it could \
+             hand every device a PAC (the WPAD name-collision attack, US-CERT TA16-144A); \
+             dapreflight never queries it{}",
             if suffix.contains('.') {
                 ", but clients that devolve to two labels (Windows before 7 without KB971888) do"
             } else {
@@ -307,9 +308,8 @@ pub fn parse_resolv_conf(text: &str) -> Option<DnsSuffix> {
         let mut words = line
             .split(|c: char| c.is_ascii_whitespace())
             .filter(|w| !w.is_empty());
-        let directive = match words.next() {
-            Some(directive @ ("search" | "domain")) => directive,
-            _ => continue,
+        let Some(directive @ ("search" | "domain")) = words.next() else {
+            continue;
         };
         // `search .` means "no search list"; a `#` starts a comment for some resolvers.
         let first = words
@@ -338,7 +338,7 @@ impl WpadStep {
 
 const DHCP_STEP: &str = "DHCP option 252";
 
-/// Step 1: the PAC URL from DHCP option 252, through WinHTTP.
+/// Step 1: the PAC URL from DHCP option 252, through `WinHTTP`.
 async fn dhcp_step(options: &WpadOptions, report: &mut WpadReport) -> Option<PacUrl> {
     let started = Instant::now();
     let (outcome, url) = match os_detect(options, DetectBy::Dhcp).await {
@@ -367,7 +367,7 @@ async fn dhcp_step(options: &WpadOptions, report: &mut WpadReport) -> Option<Pac
     url
 }
 
-/// Step 4 (after the walk): what WinHTTP's own DNS detection finds, to compare with the walk.
+/// Step 4 (after the walk): what `WinHTTP`'s own DNS detection finds, to compare with the walk.
 async fn winhttp_dns_step(options: &WpadOptions, report: &mut WpadReport) {
     const WHAT: &str = "WinHTTP DNS detection";
     let started = Instant::now();
@@ -399,7 +399,7 @@ enum DetectBy {
     Dns,
 }
 
-/// Asks WinHTTP for the auto-config URL on a blocking thread, within the deadline.
+/// Asks `WinHTTP` for the auto-config URL on a blocking thread, within the deadline.
 #[cfg(windows)]
 async fn os_detect(options: &WpadOptions, by: DetectBy) -> Result<Option<String>, StepOutcome> {
     if !options.query_os {
@@ -420,7 +420,7 @@ async fn os_detect(options: &WpadOptions, by: DetectBy) -> Result<Option<String>
     }
 }
 
-/// Off Windows there is no WinHTTP to ask.
+/// Off Windows there is no `WinHTTP` to ask.
 #[cfg(not(windows))]
 #[expect(
     clippy::unused_async,
@@ -585,9 +585,8 @@ impl fmt::Display for PacUrl {
 
 /// Resolves the URL's host, then fetches it directly; records both steps and any PAC found.
 async fn fetch_url(url: &PacUrl, found_by: &str, options: &WpadOptions, report: &mut WpadReport) {
-    let addresses = match resolve_step(&url.host, options, report).await {
-        Some(addresses) => addresses,
-        None => return,
+    let Some(addresses) = resolve_step(&url.host, options, report).await else {
+        return;
     };
     let what = format!("GET {url}");
     if url.scheme != "http" {
@@ -1010,7 +1009,7 @@ fn len_u64(bytes: &[u8]) -> u64 {
     u64::try_from(bytes.len()).unwrap_or(u64::MAX)
 }
 
-/// WinHTTP's auto-detection and the primary DNS suffix, through `windows-sys`.
+/// `WinHTTP`'s auto-detection and the primary DNS suffix, through `windows-sys`.
 #[cfg(windows)]
 mod os {
     use windows_sys::Win32::Foundation::{GetLastError, GlobalFree};
@@ -1024,7 +1023,7 @@ mod os {
 
     use super::DetectBy;
 
-    /// The URL WinHTTP detects by DHCP option 252 or by DNS; `None` when detection finds none.
+    /// The URL `WinHTTP` detects by DHCP option 252 or by DNS; `None` when detection finds none.
     #[expect(unsafe_code, reason = "WinHTTP has no safe binding")]
     pub(super) fn detect(by: DetectBy) -> Result<Option<String>, String> {
         let flags = match by {

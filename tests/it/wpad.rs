@@ -1,6 +1,7 @@
 //! WPAD discovery against a PAC server on loopback, with names answered from a table.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -131,11 +132,15 @@ async fn answer_with(tcp: &mut tokio::net::TcpStream, answer: Answer) {
             headers,
             body,
         } => {
-            let mut head = format!("HTTP/1.1 {status} Whatever\r\nConnection: close\r\n");
+            let mut lines = String::new();
             for (name, value) in headers {
-                head.push_str(&format!("{name}: {value}\r\n"));
+                write!(lines, "{name}: {value}\r\n").unwrap();
             }
-            head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+            let head = format!(
+                "HTTP/1.1 {status} Whatever\r\nConnection: close\r\n{lines}\
+                 Content-Length: {}\r\n\r\n",
+                body.len()
+            );
             let _ = tcp.write_all(head.as_bytes()).await;
             let _ = tcp.write_all(&body).await;
         }
