@@ -10,6 +10,7 @@ pub mod proxylist;
 pub mod resolve;
 pub mod winhttp;
 pub mod wininet;
+pub mod wpad;
 
 use std::fmt;
 
