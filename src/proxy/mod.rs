@@ -4,6 +4,7 @@
 //! This module decides routes; it never opens a connection (that is `probe`).
 
 pub mod env;
+pub mod netsh;
 pub mod resolve;
 
 use std::fmt;
