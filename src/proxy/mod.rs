@@ -5,6 +5,7 @@
 
 pub mod bypass;
 pub mod env;
+pub mod netsh;
 pub mod pac;
 pub mod proxylist;
 pub mod resolve;
