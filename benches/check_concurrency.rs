@@ -66,7 +66,9 @@ async fn bench() {
             proxy_sources: ProxySources {
                 flag: ProxyOverride::Proxy(ProxyAddr::parse(&proxy.url()).expect("proxy address")),
                 env: EnvSource::default(),
+                ..ProxySources::default()
             },
+            device_files: dapreflight::config::DeviceFiles::default(),
             limits: Limits {
                 stage_timeout: Duration::from_secs(10),
                 concurrency,

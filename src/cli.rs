@@ -6,17 +6,35 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::config::{CatalogChoice, CheckConfig, Config, EndpointsConfig, Limits, PacConfig};
+use crate::config::{
+    CatalogChoice, CheckConfig, Config, DeviceFiles, EndpointsConfig, Limits, PacConfig,
+    ProxyConfig,
+};
 use crate::endpoints::DEFAULT_PROFILE;
 use crate::error::Error;
 use crate::interception::DeviceStore;
 use crate::output::{Format, Style};
 use crate::probe::{Credentials, dns};
-use crate::proxy::{self, EnvSource, ProxyOverride, ProxySources};
+use crate::proxy::{self, ContextChoice, EnvSource, ProxyOverride, ProxySources};
+
+const PROXY_EXAMPLES: &str = "\
+Examples:
+  dapreflight proxy
+  dapreflight proxy --from-reg hklm.reg --from-reg hkcu.reg --from-netsh winhttp.txt
+  dapreflight proxy --pac http://pac.corp.example/proxy.pac --format json
+
+To collect a device's configuration for analysis elsewhere, run on it (as an administrator):
+  reg export \"HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\" hklm.reg
+  reg export \"HKLM\\SOFTWARE\\Policies\" policies.reg
+  reg export \"HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\" hkcu.reg
+  reg export \"HKU\\.DEFAULT\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\" system.reg
+  netsh winhttp show proxy > winhttp.txt";
 
 const CHECK_EXAMPLES: &str = "\
 Examples:
   dapreflight check
+  dapreflight check --context system
+  dapreflight check --from-reg device.reg --from-netsh winhttp.txt
   dapreflight check --proxy http://proxy.corp.example:8080
   dapreflight check --profile all --format json --output report.json
   dapreflight check --endpoints my-endpoints.yaml --trust-anchor corp-root.pem
@@ -41,6 +59,10 @@ enum Command {
     Check(CheckArgs),
     /// List the endpoint catalog (e.g. `dapreflight endpoints --profile all --format json`).
     Endpoints(EndpointsArgs),
+    /// Show each context's proxy configuration, where it came from, and the route every endpoint
+    /// takes (e.g. `dapreflight proxy --from-reg device.reg --from-netsh winhttp.txt`).
+    #[command(after_help = PROXY_EXAMPLES)]
+    Proxy(ProxyArgs),
     /// Evaluate a PAC file for URLs as Windows would, like pacparser's pactester
     /// (e.g. `dapreflight pac proxy.pac https://v10c.events.data.microsoft.com/`).
     Pac(PacArgs),
@@ -84,17 +106,51 @@ struct CatalogArgs {
     endpoints: Option<PathBuf>,
 }
 
+/// Where the proxy configuration comes from: flags, a device's exports, PAC, WPAD.
+#[derive(Debug, clap::Args)]
+struct SourceArgs {
+    /// Use this HTTP proxy for everything (e.g. `--proxy http://proxy.corp:8080`); overrides
+    /// every other source. No credentials in the URL: use `DAPREFLIGHT_PROXY_USER`/`_PASSWORD`.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["direct", "pac", "wpad"])]
+    proxy: Option<String>,
+    /// Use no proxy at all, whatever the device or the environment says.
+    #[arg(long, conflicts_with_all = ["pac", "wpad"])]
+    direct: bool,
+    /// Route every endpoint by this PAC file or URL (e.g. `--pac http://wpad.corp/proxy.pac`).
+    #[arg(long, value_name = "FILE|URL", conflicts_with = "wpad")]
+    pac: Option<String>,
+    /// Find a PAC by WPAD discovery (DHCP on Windows, then DNS `wpad.<domain>`) and route by it.
+    #[arg(long)]
+    wpad: bool,
+    /// The DNS suffix WPAD walks from, instead of this machine's (e.g. `--wpad-domain corp.example`).
+    #[arg(long, value_name = "DOMAIN")]
+    wpad_domain: Option<String>,
+    /// Read a device's registry export (`reg export`, .reg; repeatable, later files win) instead of
+    /// this machine's configuration (e.g. `--from-reg internet-settings.reg`).
+    #[arg(long, value_name = "FILE")]
+    from_reg: Vec<PathBuf>,
+    /// Read a device's `netsh winhttp show proxy` output (e.g. `--from-netsh winhttp.txt`).
+    #[arg(long, value_name = "FILE")]
+    from_netsh: Option<PathBuf>,
+    /// Which Windows context to use: the diagnostic-data service's (`system`), the signed-in
+    /// user's (`user`), or `both` (e.g. `--context system`).
+    #[arg(long, value_enum, default_value = "both")]
+    context: ContextArg,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ContextArg {
+    System,
+    User,
+    Both,
+}
+
 #[derive(Debug, clap::Args)]
 struct CheckArgs {
     #[command(flatten)]
     catalog: CatalogArgs,
-    /// Probe through this HTTP proxy (e.g. `--proxy http://proxy.corp:8080`); overrides the
-    /// environment. No credentials in the URL: use `DAPREFLIGHT_PROXY_USER`/`_PASSWORD`.
-    #[arg(long, value_name = "URL", conflicts_with = "direct")]
-    proxy: Option<String>,
-    /// Probe without any proxy, whatever the environment says.
-    #[arg(long)]
-    direct: bool,
+    #[command(flatten)]
+    sources: SourceArgs,
     /// Connect to ADDR for HOST:PORT without DNS, as curl's --resolve (repeatable; e.g.
     /// `--resolve v10c.events.data.microsoft.com:443:203.0.113.7`).
     #[arg(long, value_name = "HOST:PORT:ADDR")]
@@ -116,6 +172,21 @@ struct CheckArgs {
     concurrency: usize,
     #[command(flatten)]
     output: OutputArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct ProxyArgs {
+    #[command(flatten)]
+    catalog: CatalogArgs,
+    #[command(flatten)]
+    sources: SourceArgs,
+    /// Deadline in seconds for fetching a PAC, each WPAD step and each PAC evaluation (e.g.
+    /// `--timeout 3`).
+    #[arg(long, value_name = "SECS", default_value = "10")]
+    timeout: f64,
+    /// Output format (e.g. `--format json`).
+    #[arg(long, value_enum, default_value = "table")]
+    format: FormatArg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -171,6 +242,9 @@ impl Args {
                 .into_config(vars, color, width)
                 .map(|config| Config::Check(Box::new(config))),
             Command::Pac(args) => args.into_config(color, width).map(Config::Pac),
+            Command::Proxy(args) => args
+                .into_config(&vars, color, width)
+                .map(|config| Config::Proxy(Box::new(config))),
         }
     }
 }
@@ -191,14 +265,8 @@ impl CheckArgs {
         color: bool,
         width: Option<u16>,
     ) -> Result<CheckConfig, Error> {
-        let flag = match (&self.proxy, self.direct) {
-            (Some(url), _) => ProxyOverride::Proxy(proxy::parse_proxy_flag(url)?),
-            (None, true) => ProxyOverride::Direct,
-            (None, false) => ProxyOverride::None,
-        };
-        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 600.0) {
-            return Err(argument("--timeout", "expected seconds between 0 and 600"));
-        }
+        let timeout = parse_timeout(self.timeout)?;
+        let (proxy_sources, device_files) = self.sources.into_sources(&vars, timeout)?;
         if !(1..=1024).contains(&self.concurrency) {
             return Err(argument(
                 "--concurrency",
@@ -218,12 +286,10 @@ impl CheckArgs {
         let to_file = self.output.output.is_some();
         Ok(CheckConfig {
             catalog: self.catalog.into_choice(),
-            proxy_sources: ProxySources {
-                flag,
-                env: EnvSource::from_vars(vars.iter().cloned()),
-            },
+            proxy_sources,
+            device_files,
             limits: Limits {
-                stage_timeout: Duration::from_secs_f64(self.timeout),
+                stage_timeout: timeout,
                 concurrency: self.concurrency,
             },
             pins,
@@ -243,18 +309,15 @@ impl CheckArgs {
 
 impl PacArgs {
     fn into_config(self, color: bool, width: Option<u16>) -> Result<PacConfig, Error> {
-        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 600.0) {
-            return Err(argument("--timeout", "expected seconds between 0 and 600"));
-        }
+        parse_timeout(self.timeout)?;
         if self.urls.is_empty() && self.url_file.is_none() {
             return Err(argument("URL", "give at least one URL, or -f FILE"));
         }
         let client_ip = self
             .client_ip
             .map(|text| {
-                text.parse::<std::net::IpAddr>().map_err(|_| {
-                    argument("--client-ip", &format!("'{text}' is not an IP address"))
-                })
+                text.parse::<std::net::IpAddr>()
+                    .map_err(|_| argument("--client-ip", &format!("'{text}' is not an IP address")))
             })
             .transpose()?;
         let dns = self
@@ -283,6 +346,71 @@ impl PacArgs {
                 width,
             },
         })
+    }
+}
+
+impl SourceArgs {
+    fn into_sources(
+        self,
+        vars: &[(String, String)],
+        timeout: Duration,
+    ) -> Result<(ProxySources, DeviceFiles), Error> {
+        let flag = match (&self.proxy, self.direct) {
+            (Some(url), _) => ProxyOverride::Proxy(proxy::parse_proxy_flag(url)?),
+            (None, true) => ProxyOverride::Direct,
+            (None, false) => ProxyOverride::None,
+        };
+        let contexts = match self.context {
+            ContextArg::System => ContextChoice::System,
+            ContextArg::User => ContextChoice::User,
+            ContextArg::Both => ContextChoice::Both,
+        };
+        let sources = ProxySources {
+            flag,
+            env: EnvSource::from_vars(vars.iter().cloned()),
+            windows: None,
+            contexts,
+            pac: self.pac,
+            wpad: self.wpad,
+            wpad_domain: self.wpad_domain,
+            live_network: self.wpad,
+            timeout,
+        };
+        let files = DeviceFiles {
+            registry: self.from_reg,
+            netsh: self.from_netsh,
+        };
+        Ok((sources, files))
+    }
+}
+
+impl ProxyArgs {
+    fn into_config(
+        self,
+        vars: &[(String, String)],
+        color: bool,
+        width: Option<u16>,
+    ) -> Result<ProxyConfig, Error> {
+        let timeout = parse_timeout(self.timeout)?;
+        let (proxy_sources, device_files) = self.sources.into_sources(vars, timeout)?;
+        Ok(ProxyConfig {
+            catalog: self.catalog.into_choice(),
+            proxy_sources,
+            device_files,
+            style: Style {
+                format: self.format.into(),
+                color,
+                width,
+            },
+        })
+    }
+}
+
+fn parse_timeout(seconds: f64) -> Result<Duration, Error> {
+    if seconds.is_finite() && seconds > 0.0 && seconds <= 600.0 {
+        Ok(Duration::from_secs_f64(seconds))
+    } else {
+        Err(argument("--timeout", "expected seconds between 0 and 600"))
     }
 }
 

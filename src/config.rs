@@ -18,6 +18,26 @@ pub enum Config {
     Endpoints(EndpointsConfig),
     /// `dapreflight pac`: evaluate a PAC file for URLs.
     Pac(PacConfig),
+    /// `dapreflight proxy`: show each context's configuration and routes.
+    Proxy(Box<ProxyConfig>),
+}
+
+/// Settings for `proxy`.
+#[derive(Clone, Debug)]
+pub struct ProxyConfig {
+    pub catalog: CatalogChoice,
+    pub proxy_sources: ProxySources,
+    pub device_files: DeviceFiles,
+    pub style: Style,
+}
+
+/// A device's exported configuration, named on the command line.
+#[derive(Clone, Debug, Default)]
+pub struct DeviceFiles {
+    /// `--from-reg`: `reg export` files, merged in order (later files win).
+    pub registry: Vec<PathBuf>,
+    /// `--from-netsh`: `netsh winhttp show proxy` output.
+    pub netsh: Option<PathBuf>,
 }
 
 /// Settings for `pac`.
@@ -43,6 +63,8 @@ pub struct PacConfig {
 pub struct CheckConfig {
     pub catalog: CatalogChoice,
     pub proxy_sources: ProxySources,
+    /// `--from-reg` / `--from-netsh`: analyse these instead of this machine's configuration.
+    pub device_files: DeviceFiles,
     pub limits: Limits,
     /// `--resolve` pins.
     pub pins: Vec<Pin>,

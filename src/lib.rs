@@ -21,11 +21,12 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use crate::config::{CheckConfig, Config, EndpointsConfig};
+use crate::config::{CheckConfig, Config, DeviceFiles, EndpointsConfig, ProxyConfig};
 use crate::error::Error;
 use crate::interception::TrustStores;
 use crate::probe::{ProbeSettings, Resolver};
-use crate::report::{CatalogInfo, Outcome, Report};
+use crate::proxy::{ProxySources, WindowsSource};
+use crate::report::{CatalogInfo, Outcome, ProxyView, Report};
 
 /// Runs the command `config` describes, writing its output to `out`.
 pub async fn run(config: &Config, out: &mut impl Write) -> Result<Outcome, Error> {
@@ -35,7 +36,98 @@ pub async fn run(config: &Config, out: &mut impl Write) -> Result<Outcome, Error
         Config::Pac(config) => proxy::pac::run_command(config, out)
             .await
             .map(|()| Outcome::Clear),
+        Config::Proxy(config) => show_proxy(config, out).await.map(|()| Outcome::Clear),
     }
+}
+
+/// Shows each context's proxy configuration and the route every endpoint takes in it.
+pub async fn show_proxy(config: &ProxyConfig, out: &mut impl Write) -> Result<(), Error> {
+    let catalog = endpoints::load(config.catalog.file.as_deref())?;
+    let endpoints = catalog.select(&config.catalog.profile)?;
+    let sources = gather_sources(&config.proxy_sources, &config.device_files)?;
+    let contexts = proxy::discover(&sources).await?;
+    let view = ProxyView::new(&endpoints, contexts);
+    output::render_proxy(&view, config.style, out).map_err(Error::Output)
+}
+
+/// The sources `check` and `proxy` read: the flags and the environment, plus the device's Windows
+/// configuration from its exports or, on Windows, from the live registry.
+pub fn gather_sources(sources: &ProxySources, files: &DeviceFiles) -> Result<ProxySources, Error> {
+    let mut sources = sources.clone();
+    if !files.registry.is_empty() || files.netsh.is_some() {
+        sources.windows = Some(read_device_files(files)?);
+    } else if let Some(live) = live_windows(&sources) {
+        sources.windows = Some(live);
+        // On the device itself, auto-detect (WPAD) is what Windows would do: run it.
+        sources.live_network = true;
+    }
+    Ok(sources)
+}
+
+/// Reads `--from-reg` exports (merged in order) and a `--from-netsh` capture.
+fn read_device_files(files: &DeviceFiles) -> Result<WindowsSource, Error> {
+    let read = |path: &Path| {
+        fs::read(path).map_err(|source| Error::DeviceFile {
+            path: path.to_owned(),
+            source,
+        })
+    };
+    let mut source = WindowsSource {
+        registry_origin: files
+            .registry
+            .iter()
+            .map(|path| path.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        ..WindowsSource::default()
+    };
+    for path in &files.registry {
+        let origin = path.display().to_string();
+        let bytes = read(path)?;
+        if proxy::netsh::looks_like_netsh(&bytes) {
+            return Err(Error::DeviceExport {
+                message: format!(
+                    "{origin}: this is netsh output, not a registry export: pass it with --from-netsh"
+                ),
+            });
+        }
+        let snapshot =
+            registry::regfile::parse(&bytes, &origin).map_err(|err| Error::DeviceExport {
+                message: err.to_string(),
+            })?;
+        source.registry.merge(snapshot);
+    }
+    if let Some(path) = &files.netsh {
+        let origin = path.display().to_string();
+        let capture = proxy::netsh::parse_show_proxy(&read(path)?, &origin).map_err(|err| {
+            Error::DeviceExport {
+                message: err.to_string(),
+            }
+        })?;
+        source.netsh = Some((capture, origin));
+    }
+    Ok(source)
+}
+
+/// This machine's Windows proxy configuration, read live, unless a flag overrides it.
+#[cfg(windows)]
+fn live_windows(sources: &ProxySources) -> Option<WindowsSource> {
+    if sources.flag != proxy::ProxyOverride::None || sources.pac.is_some() || sources.wpad {
+        return None;
+    }
+    let (registry, problems) = registry::live::read_keys(proxy::windows::KEYS);
+    Some(WindowsSource {
+        registry,
+        registry_origin: "registry".to_owned(),
+        netsh: None,
+        problems,
+    })
+}
+
+/// Off Windows there is no live registry: the environment is the source.
+#[cfg(not(windows))]
+fn live_windows(_sources: &ProxySources) -> Option<WindowsSource> {
+    None
 }
 
 /// Probes every endpoint along the route each context picks, and renders the report.
@@ -56,7 +148,8 @@ pub async fn build_report(config: &CheckConfig) -> Result<Report, Error> {
     for path in &config.trust_anchor_files {
         anchors.extend(interception::load_anchor_file(path)?);
     }
-    let contexts = proxy::discover(&config.proxy_sources);
+    let sources = gather_sources(&config.proxy_sources, &config.device_files)?;
+    let contexts = proxy::discover(&sources).await?;
     let plan = probe::plan(&endpoints, &contexts); // one probe per distinct (target, route)
     let settings = ProbeSettings {
         stage_timeout: config.limits.stage_timeout,

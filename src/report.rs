@@ -98,6 +98,56 @@ pub enum Status {
     NotProbed,
 }
 
+/// What `dapreflight proxy` shows: each context's configuration and the route every endpoint
+/// takes in it, without probing.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProxyView {
+    pub schema_version: u32,
+    pub tool_version: &'static str,
+    pub generated_at: String,
+    pub device: Device,
+    pub contexts: Vec<ContextConfig>,
+    /// One per endpoint × context × route, in catalog order, then context order.
+    pub routes: Vec<RouteRow>,
+}
+
+/// The route one context takes to one endpoint.
+#[derive(Clone, Debug, Serialize)]
+pub struct RouteRow {
+    pub endpoint: String,
+    pub context: String,
+    pub route: RouteChoice,
+}
+
+impl ProxyView {
+    /// Asks every context for its routes to every endpoint.
+    #[must_use]
+    pub fn new(endpoints: &[Endpoint], contexts: Vec<ContextConfig>) -> Self {
+        let mut routes = Vec::new();
+        for endpoint in endpoints {
+            let probed = endpoint.probe_target();
+            let target = probed.as_ref().unwrap_or(&endpoint.target);
+            for context in &contexts {
+                for route in context.routes_for(target) {
+                    routes.push(RouteRow {
+                        endpoint: endpoint.url.clone(),
+                        context: context.name.clone(),
+                        route,
+                    });
+                }
+            }
+        }
+        Self {
+            schema_version: SCHEMA_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION"),
+            generated_at: rfc3339(SystemTime::now()),
+            device: Device::current(),
+            contexts,
+            routes,
+        }
+    }
+}
+
 /// Counts over all results.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Summary {
@@ -294,7 +344,7 @@ pub fn assess(
     }
     let proxy = match route {
         Route::Proxy { proxy } => format!("proxy {proxy}"),
-        Route::Direct => "direct".to_owned(),
+        Route::Direct | Route::Unprobeable { .. } => "direct".to_owned(),
     };
     if let Some(failure) = &evidence.failure {
         return assess_failure(failure, &proxy, evidence);

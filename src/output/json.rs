@@ -22,3 +22,9 @@ pub fn render_endpoints(endpoints: &[Endpoint], out: &mut impl Write) -> io::Res
     serde_json::to_writer_pretty(&mut *out, &List { endpoints })?;
     writeln!(out)
 }
+
+/// Writes any serializable view as one pretty-printed object and a final newline.
+pub fn render_value(value: &impl Serialize, out: &mut impl Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)
+}

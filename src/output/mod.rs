@@ -9,7 +9,7 @@ pub mod table;
 use std::io::{self, Write};
 
 use crate::endpoints::Endpoint;
-use crate::report::Report;
+use crate::report::{ProxyView, Report};
 
 /// The output formats.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -33,6 +33,14 @@ pub fn render(report: &Report, style: Style, out: &mut impl Write) -> io::Result
     match style.format {
         Format::Table => table::render(report, style, out),
         Format::Json => json::render(report, out),
+    }
+}
+
+/// Writes what `dapreflight proxy` shows.
+pub fn render_proxy(view: &ProxyView, style: Style, out: &mut impl Write) -> io::Result<()> {
+    match style.format {
+        Format::Table => table::render_proxy(view, style, out),
+        Format::Json => json::render_value(view, out),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The table rendering: each context's sources, one row per result, then the summary line.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
@@ -7,18 +8,12 @@ use comfy_table::{Cell, Color, ContentArrangement, Table};
 
 use crate::endpoints::Endpoint;
 use crate::output::Style;
-use crate::report::{Report, Status};
+use crate::proxy::{ContextConfig, Route, SourceStatus};
+use crate::report::{ProxyView, Report, Status};
 
 /// Writes the contexts, the results table and the summary line.
 pub fn render(report: &Report, style: Style, out: &mut impl Write) -> io::Result<()> {
-    for context in &report.contexts {
-        let sources: Vec<String> = context
-            .sources
-            .iter()
-            .map(|s| format!("{}: {}", s.name, s.detail))
-            .collect();
-        writeln!(out, "context {}: {}", context.name, sources.join("; "))?;
-    }
+    render_contexts(&report.contexts, out)?;
     let mut table = new_table(style);
     table.set_header(["Endpoint", "Context", "Route", "Status", "Detail", "Time"]);
     for result in &report.results {
@@ -43,6 +38,48 @@ pub fn render(report: &Report, style: Style, out: &mut impl Write) -> io::Result
     }
     writeln!(out, "{table}")?;
     writeln!(out, "{}", report.summary_line())
+}
+
+/// Writes each context's sources, what is configured but disabled, and its warnings.
+fn render_contexts(contexts: &[ContextConfig], out: &mut impl Write) -> io::Result<()> {
+    for context in contexts {
+        writeln!(out, "context {}:", context.name)?;
+        for source in &context.sources {
+            let mark = match source.status {
+                SourceStatus::Used => "✓",
+                SourceStatus::NotSet => "·",
+                SourceStatus::NotApplicable => "–",
+            };
+            writeln!(out, "  {mark} {}: {}", source.name, source.detail)?;
+        }
+        for disabled in &context.disabled {
+            writeln!(out, "  ⊘ {disabled}")?;
+        }
+        for warning in &context.warnings {
+            writeln!(out, "  ! {warning}")?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes what `dapreflight proxy` shows: the contexts, then the route per endpoint and context.
+pub fn render_proxy(view: &ProxyView, style: Style, out: &mut impl Write) -> io::Result<()> {
+    render_contexts(&view.contexts, out)?;
+    let mut table = new_table(style);
+    table.set_header(["Endpoint", "Context", "Route", "Chosen by"]);
+    for row in &view.routes {
+        let route = match &row.route.route {
+            Route::Unprobeable { reason } => format!("not probeable: {reason}"),
+            other => other.to_string(),
+        };
+        let mut chosen = row.route.source.clone();
+        if let Some(pac) = &row.route.pac {
+            let line = pac.line.map(|l| format!(" line {l}")).unwrap_or_default();
+            let _ = write!(chosen, "; PAC{line} returned \"{}\"", pac.result);
+        }
+        table.add_row([row.endpoint.clone(), row.context.clone(), route, chosen]);
+    }
+    writeln!(out, "{table}")
 }
 
 /// Writes the endpoint list: URL, profiles, trust rule, probe path, purpose.

@@ -216,28 +216,28 @@ impl fmt::Display for Stage {
     }
 }
 
-/// Pairs every endpoint with the route each context takes to it; identical pairs are probed once.
+/// Pairs every endpoint with the routes each context takes to it; identical pairs are probed once
+/// and reported for every context (and source) that uses them.
 #[must_use]
 pub fn plan(endpoints: &[Endpoint], contexts: &[ContextConfig]) -> Plan {
     let mut probes: Vec<PlannedProbe> = Vec::new();
     for endpoint in endpoints {
         let target = endpoint.probe_target();
+        let routed = target.as_ref().unwrap_or(&endpoint.target);
         for context in contexts {
-            let choice = match &target {
-                Some(target) => context.route_for(target),
-                None => context.route_for(&endpoint.target),
-            };
-            let existing = probes
-                .iter_mut()
-                .find(|probe| probe.endpoint.url == endpoint.url && probe.route == choice.route);
-            match existing {
-                Some(probe) => probe.contexts.push((context.name.clone(), choice)),
-                None => probes.push(PlannedProbe {
-                    endpoint: endpoint.clone(),
-                    target: target.clone(),
-                    route: choice.route.clone(),
-                    contexts: vec![(context.name.clone(), choice)],
-                }),
+            for choice in context.routes_for(routed) {
+                let existing = probes.iter_mut().find(|probe| {
+                    probe.endpoint.url == endpoint.url && probe.route == choice.route
+                });
+                match existing {
+                    Some(probe) => probe.contexts.push((context.name.clone(), choice)),
+                    None => probes.push(PlannedProbe {
+                        endpoint: endpoint.clone(),
+                        target: target.clone(),
+                        route: choice.route.clone(),
+                        contexts: vec![(context.name.clone(), choice)],
+                    }),
+                }
             }
         }
     }
@@ -284,6 +284,12 @@ pub async fn probe(planned: &PlannedProbe, settings: &ProbeSettings) -> Evidence
             ..Evidence::default()
         };
     };
+    if let Route::Unprobeable { reason } = &planned.route {
+        return Evidence {
+            not_probed: Some(reason.clone()),
+            ..Evidence::default()
+        };
+    }
     let started = Instant::now();
     let mut run = ProbeRun {
         settings,
@@ -314,6 +320,12 @@ impl ProbeRun<'_> {
         let (host, port) = match route {
             Route::Direct => (target.host.clone(), target.port),
             Route::Proxy { proxy } => (proxy.host.clone(), proxy.port),
+            // `probe` reports these as not probed before any stage runs.
+            Route::Unprobeable { reason } => {
+                return Err(ProbeFailure::HttpFailed {
+                    reason: reason.clone(),
+                });
+            }
         };
         let addresses = self.resolve(&host, port).await?;
         let stream = self.connect(&addresses).await?;
@@ -332,6 +344,7 @@ impl ProbeRun<'_> {
                 self.request_via_proxy(stream, proxy, target, &addresses)
                     .await
             }
+            (Route::Unprobeable { .. }, _) => Ok(()),
         }
     }
 

@@ -93,6 +93,7 @@ impl EnvSource {
                     "no {}_PROXY variable set",
                     scheme_name(target.scheme).to_ascii_uppercase()
                 ),
+                pac: None,
             };
         };
         if let Some((variable, entries)) = &self.no_proxy
@@ -101,6 +102,7 @@ impl EnvSource {
             return RouteChoice {
                 route: Route::Direct,
                 source: format!("{variable} entry '{}'", entry.text()),
+                pac: None,
             };
         }
         RouteChoice {
@@ -108,6 +110,7 @@ impl EnvSource {
                 proxy: setting.proxy.clone(),
             },
             source: setting.variable.clone(),
+            pac: None,
         }
     }
 

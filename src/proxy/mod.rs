@@ -3,17 +3,20 @@
 //!
 //! This module decides routes; it never opens a connection (that is `probe`).
 
+pub mod autoconfig;
 pub mod bypass;
 pub mod env;
 pub mod netsh;
 pub mod pac;
 pub mod proxylist;
 pub mod resolve;
+pub mod windows;
 pub mod winhttp;
 pub mod wininet;
 pub mod wpad;
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -22,12 +25,14 @@ use crate::error::Error;
 
 pub use env::EnvSource;
 
-/// How a probe reaches its target: straight to it, or through an HTTP proxy.
+/// How a probe reaches its target: straight to it, through an HTTP proxy, or a way dapreflight
+/// cannot probe (a SOCKS or HTTPS proxy, a PAC that failed), which is reported, not probed.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Route {
     Direct,
     Proxy { proxy: ProxyAddr },
+    Unprobeable { reason: String },
 }
 
 /// The address of an HTTP proxy. Never holds credentials.
@@ -45,6 +50,9 @@ pub struct RouteChoice {
     pub route: Route,
     /// The setting that chose this route, e.g. `--proxy`, `HTTPS_PROXY`, `NO_PROXY entry '.corp'`.
     pub source: String,
+    /// The PAC decision behind the route, when a PAC chose it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pac: Option<autoconfig::PacNote>,
 }
 
 /// What the user asked for on the command line, which overrides every other source.
@@ -64,6 +72,40 @@ pub enum ProxyOverride {
 pub struct ProxySources {
     pub flag: ProxyOverride,
     pub env: EnvSource,
+    /// The device's Windows configuration: live registry, or `--from-reg`/`--from-netsh` files.
+    pub windows: Option<WindowsSource>,
+    /// Which Windows contexts to build.
+    pub contexts: ContextChoice,
+    /// `--pac FILE|URL`: route every context by this PAC.
+    pub pac: Option<String>,
+    /// `--wpad`: discover a PAC by WPAD and route every context by it.
+    pub wpad: bool,
+    /// `--wpad-domain`: the DNS suffix WPAD walks from.
+    pub wpad_domain: Option<String>,
+    /// Whether auto-detect (WPAD) may run on this machine: live Windows, or `--wpad`.
+    pub live_network: bool,
+    /// Deadline for fetching a PAC and for each WPAD step and PAC evaluation.
+    pub timeout: std::time::Duration,
+}
+
+/// A device's Windows proxy configuration, as read.
+#[derive(Clone, Debug, Default)]
+pub struct WindowsSource {
+    pub registry: crate::registry::RegistrySnapshot,
+    /// Where the registry came from: `registry` (live) or the export files.
+    pub registry_origin: String,
+    pub netsh: Option<(netsh::NetshProxy, String)>,
+    /// What could not be read (access denied, ...).
+    pub problems: Vec<String>,
+}
+
+/// `--context`: which Windows contexts `check` probes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ContextChoice {
+    System,
+    User,
+    #[default]
+    Both,
 }
 
 /// How one source of proxy settings fared.
@@ -88,61 +130,290 @@ pub enum SourceStatus {
     NotApplicable,
 }
 
-/// One context's proxy configuration: the rules that pick a route per URL.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// One context's proxy configuration: where it came from, and the rules that pick its routes.
+#[derive(Clone, Debug, Serialize)]
 pub struct ContextConfig {
-    /// `explicit` (command-line flags) or `environment`; `system` and `user` come with the
-    /// Windows readers.
+    /// `system` and `user` (Windows), `explicit` (command-line flags) or `environment`.
     pub name: String,
     pub sources: Vec<SourceReport>,
+    /// Settings present but switched off ("configured but disabled").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub disabled: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     #[serde(skip)]
-    rules: Rules,
+    rules: Vec<RouteRule>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Rules {
-    Fixed(RouteChoice),
+/// One way a context picks a route: each configured source is its own rule.
+#[derive(Clone, Debug)]
+pub enum RouteRule {
+    /// The same route for every URL (`--proxy`, `--direct`, `TelemetryProxyServer`).
+    Fixed { route: Route, source: String },
+    /// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`.
     Env(EnvSource),
+    /// A static proxy list with its bypass list (netsh winhttp, a manual WinINET proxy).
+    List {
+        list: proxylist::ProxyList,
+        bypass: bypass::BypassList,
+        api: proxylist::ProxyApi,
+        source: String,
+    },
+    /// Automatic configuration as recorded (WPAD, a PAC URL); `discover` loads it.
+    Auto {
+        config: AutoConfig,
+        api: proxylist::ProxyApi,
+        source: String,
+    },
+    /// A loaded PAC script.
+    Pac {
+        pac: Arc<LoadedPac>,
+        api: proxylist::ProxyApi,
+        source: String,
+    },
+    /// WinINET's order within one configuration: the first rule that applies is used
+    /// (auto-detect, then the configuration script, then the manual proxy).
+    FirstOf {
+        rules: Vec<RouteRule>,
+        source: String,
+    },
+    /// A source that could not be turned into a route, with why.
+    Unavailable { source: String, reason: String },
 }
 
-/// Builds each context's configuration from the sources.
-#[must_use]
-pub fn discover(sources: &ProxySources) -> Vec<ContextConfig> {
-    let explicit = |route: Route, flag: &str| ContextConfig {
-        name: "explicit".to_owned(),
-        sources: vec![SourceReport {
-            name: flag.to_owned(),
-            status: SourceStatus::Used,
-            detail: route.to_string(),
-        }],
-        rules: Rules::Fixed(RouteChoice {
-            route,
-            source: flag.to_owned(),
-        }),
-    };
-    match &sources.flag {
-        ProxyOverride::Direct => vec![explicit(Route::Direct, "--direct")],
-        ProxyOverride::Proxy(addr) => vec![explicit(
-            Route::Proxy {
-                proxy: addr.clone(),
-            },
-            "--proxy",
-        )],
-        ProxyOverride::None => vec![ContextConfig {
-            name: "environment".to_owned(),
-            sources: sources.env.reports(),
-            rules: Rules::Env(sources.env.clone()),
-        }],
+/// Automatic proxy configuration as a setting names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AutoConfig {
+    /// "Automatically detect settings": WPAD.
+    Wpad,
+    /// "Use automatic configuration script": this URL.
+    Url(String),
+}
+
+/// A PAC script ready to route URLs, with its text (to find the deciding line) and environment.
+pub struct LoadedPac {
+    pub script: pac::PacScript,
+    pub text: String,
+    pub env: pac::PacEnvironment,
+}
+
+impl fmt::Debug for LoadedPac {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoadedPac")
+            .field("origin", &self.script.origin())
+            .finish_non_exhaustive()
     }
 }
 
+/// Builds each context's configuration from the sources: flags override everything, then the
+/// device's Windows configuration, then the environment.
+pub async fn discover(sources: &ProxySources) -> Result<Vec<ContextConfig>, Error> {
+    let explicit = |rule: RouteRule, name: &str, detail: String| ContextConfig {
+        name: "explicit".to_owned(),
+        sources: vec![SourceReport {
+            name: name.to_owned(),
+            status: SourceStatus::Used,
+            detail,
+        }],
+        disabled: Vec::new(),
+        warnings: Vec::new(),
+        rules: vec![rule],
+    };
+    match &sources.flag {
+        ProxyOverride::Direct => {
+            return Ok(vec![explicit(
+                RouteRule::Fixed {
+                    route: Route::Direct,
+                    source: "--direct".to_owned(),
+                },
+                "--direct",
+                "direct".to_owned(),
+            )]);
+        }
+        ProxyOverride::Proxy(addr) => {
+            return Ok(vec![explicit(
+                RouteRule::Fixed {
+                    route: Route::Proxy {
+                        proxy: addr.clone(),
+                    },
+                    source: "--proxy".to_owned(),
+                },
+                "--proxy",
+                format!("proxy {addr}"),
+            )]);
+        }
+        ProxyOverride::None => {}
+    }
+    let mut loader = autoconfig::Loader::new(sources);
+    if let Some(location) = &sources.pac {
+        let rule = loader.forced_pac(location).await?;
+        return Ok(vec![explicit(rule, "--pac", location.clone())]);
+    }
+    if sources.wpad {
+        let (rule, steps) = loader.forced_wpad().await;
+        let mut context = explicit(rule, "--wpad", "WPAD discovery".to_owned());
+        context.sources.extend(steps);
+        return Ok(vec![context]);
+    }
+    let Some(windows) = &sources.windows else {
+        let mut reports = sources.env.reports();
+        reports.push(SourceReport {
+            name: "Windows proxy settings".to_owned(),
+            status: SourceStatus::NotApplicable,
+            detail: format!(
+                "no live registry on {}; analyse a device's exports with --from-reg/--from-netsh",
+                std::env::consts::OS
+            ),
+        });
+        return Ok(vec![ContextConfig {
+            name: "environment".to_owned(),
+            sources: reports,
+            disabled: Vec::new(),
+            warnings: Vec::new(),
+            rules: vec![RouteRule::Env(sources.env.clone())],
+        }]);
+    };
+    Ok(windows_contexts(sources, windows, &mut loader).await)
+}
+
+/// The system and user contexts of a device's Windows configuration, with automatic configuration
+/// loaded.
+async fn windows_contexts(
+    sources: &ProxySources,
+    windows: &WindowsSource,
+    loader: &mut autoconfig::Loader<'_>,
+) -> Vec<ContextConfig> {
+    let netsh = windows
+        .netsh
+        .as_ref()
+        .map(|(capture, origin)| (capture, origin.as_str()));
+    let found = windows::contexts(&windows.registry, netsh);
+    let mut contexts = Vec::new();
+    for (name, context, wanted) in [
+        (
+            "system",
+            found.system,
+            sources.contexts != ContextChoice::User,
+        ),
+        (
+            "user",
+            found.user,
+            sources.contexts != ContextChoice::System,
+        ),
+    ] {
+        if !wanted {
+            continue;
+        }
+        let mut config = ContextConfig {
+            name: name.to_owned(),
+            sources: context.sources,
+            disabled: context.disabled,
+            warnings: context.warnings,
+            rules: Vec::new(),
+        };
+        for rule in context.rules {
+            let resolved = loader.resolve(rule, &mut config.sources).await;
+            config.rules.push(resolved);
+        }
+        config.warnings.extend(found.warnings.iter().cloned());
+        config.warnings.extend(windows.problems.iter().cloned());
+        contexts.push(config);
+    }
+    contexts
+}
+
 impl ContextConfig {
-    /// The route this context takes to `target`, and the setting that chose it.
+    /// The routes this context may take to `target`, each with the setting that chose it.
     #[must_use]
-    pub fn route_for(&self, target: &Target) -> RouteChoice {
-        match &self.rules {
-            Rules::Fixed(choice) => choice.clone(),
-            Rules::Env(env) => env.route_for(target),
+    pub fn routes_for(&self, target: &Target) -> Vec<RouteChoice> {
+        self.rules
+            .iter()
+            .flat_map(|rule| rule.routes_for(target))
+            .collect()
+    }
+
+    /// Whether any rule of this context sends traffic to a proxy or an automatic configuration.
+    #[must_use]
+    pub fn uses_proxy(&self) -> bool {
+        self.rules.iter().any(RouteRule::uses_proxy)
+    }
+}
+
+impl RouteRule {
+    /// The routes this rule gives for `target`: one, or WinINET's failover list for a PAC.
+    #[must_use]
+    pub fn routes_for(&self, target: &Target) -> Vec<RouteChoice> {
+        let choice = |route: Route, source: String| RouteChoice {
+            route,
+            source,
+            pac: None,
+        };
+        match self {
+            RouteRule::Fixed { route, source } => vec![choice(route.clone(), source.clone())],
+            RouteRule::Env(env) => vec![env.route_for(target)],
+            RouteRule::List {
+                list,
+                bypass,
+                api,
+                source,
+            } => {
+                if let Some(found) = bypass.matches(&target.host) {
+                    return vec![choice(
+                        Route::Direct,
+                        format!("{source}: bypassed ({})", found.reason),
+                    )];
+                }
+                let selection = list.select(target.scheme, *api);
+                let route = match selection.route {
+                    proxylist::SelectedRoute::Direct => Route::Direct,
+                    proxylist::SelectedRoute::Proxy(proxy) => Route::Proxy { proxy },
+                    proxylist::SelectedRoute::Socks(proxy) => Route::Unprobeable {
+                        reason: format!(
+                            "SOCKS proxy {proxy}: dapreflight probes direct and HTTP-proxy routes only"
+                        ),
+                    },
+                };
+                vec![choice(route, format!("{source}: {}", selection.reason))]
+            }
+            RouteRule::Auto { config, source, .. } => {
+                let what = match config {
+                    AutoConfig::Wpad => "auto-detect (WPAD)".to_owned(),
+                    AutoConfig::Url(url) => format!("the configuration script {url}"),
+                };
+                vec![choice(
+                    Route::Unprobeable {
+                        reason: format!("{what} was not evaluated"),
+                    },
+                    source.clone(),
+                )]
+            }
+            RouteRule::Pac { pac, api, source } => {
+                autoconfig::pac_routes(pac, *api, source, target)
+            }
+            RouteRule::FirstOf { rules, source } => rules.first().map_or_else(
+                || vec![choice(Route::Direct, format!("{source}: direct"))],
+                |rule| rule.routes_for(target),
+            ),
+            RouteRule::Unavailable { source, reason } => vec![choice(
+                Route::Unprobeable {
+                    reason: reason.clone(),
+                },
+                source.clone(),
+            )],
+        }
+    }
+
+    /// Whether the rule can send traffic anywhere but direct.
+    #[must_use]
+    pub fn uses_proxy(&self) -> bool {
+        match self {
+            RouteRule::Fixed { route, .. } => !matches!(route, Route::Direct),
+            RouteRule::Env(_)
+            | RouteRule::List { .. }
+            | RouteRule::Auto { .. }
+            | RouteRule::Pac { .. }
+            | RouteRule::Unavailable { .. } => true,
+            RouteRule::FirstOf { rules, .. } => rules.iter().any(RouteRule::uses_proxy),
         }
     }
 }
@@ -250,6 +521,7 @@ impl fmt::Display for Route {
         match self {
             Route::Direct => f.write_str("direct"),
             Route::Proxy { proxy } => write!(f, "proxy {proxy}"),
+            Route::Unprobeable { .. } => f.write_str("not probeable"),
         }
     }
 }

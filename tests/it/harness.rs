@@ -116,7 +116,9 @@ impl Check {
             proxy_sources: ProxySources {
                 flag: self.proxy.clone(),
                 env: dapreflight::proxy::EnvSource::default(),
+                ..ProxySources::default()
             },
+            device_files: dapreflight::config::DeviceFiles::default(),
             limits: Limits {
                 stage_timeout: self.timeout,
                 concurrency: 8,

@@ -1,0 +1,337 @@
+//! Turning automatic proxy configuration into routes: loading PAC scripts (from a file, a URL or
+//! WPAD), and asking them, per endpoint, which route WinHTTP and WinINET would take.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::endpoints::Target;
+use crate::error::Error;
+use crate::proxy::pac::{self, PacEnvironment, PacLimits, PacScript};
+use crate::proxy::proxylist::ProxyApi;
+use crate::proxy::resolve::SystemResolver;
+use crate::proxy::wpad::{self, WpadOptions, WpadReport};
+use crate::proxy::{
+    AutoConfig, LoadedPac, ProxySources, Route, RouteChoice, RouteRule, SourceReport, SourceStatus,
+};
+
+/// What the report shows of the PAC decision behind a route.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PacNote {
+    /// The PAC's file path or URL.
+    pub script: String,
+    /// What `FindProxyForURL` returned.
+    pub result: String,
+    /// The line of the script that returns this result, when one line does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// This route's place in WinINET's failover order (1-based), for WinINET.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failover: Option<usize>,
+    /// Remarks: the stripped https form routes differently, an entry WinINET skips, ...
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// Loads each PAC once per run and runs WPAD at most once.
+pub(crate) struct Loader<'a> {
+    sources: &'a ProxySources,
+    scripts: HashMap<String, Result<Arc<LoadedPac>, String>>,
+    wpad: Option<WpadReport>,
+}
+
+impl<'a> Loader<'a> {
+    pub(crate) fn new(sources: &'a ProxySources) -> Self {
+        Self {
+            sources,
+            scripts: HashMap::new(),
+            wpad: None,
+        }
+    }
+
+    /// `--pac`: a PAC the user named must load, or the run cannot go on.
+    pub(crate) async fn forced_pac(&mut self, location: &str) -> Result<RouteRule, Error> {
+        let pac = self
+            .load(location)
+            .await
+            .map_err(|message| Error::Argument {
+                flag: "--pac".to_owned(),
+                message,
+            })?;
+        Ok(RouteRule::Pac {
+            pac,
+            api: ProxyApi::WinHttp,
+            source: format!("--pac {location}"),
+        })
+    }
+
+    /// `--wpad`: discover now; the steps become sources of the context.
+    pub(crate) async fn forced_wpad(&mut self) -> (RouteRule, Vec<SourceReport>) {
+        let report = self.discover_wpad(true).await;
+        let steps = wpad_sources(&report);
+        let rule = match &report.pac {
+            Some(found) => match self.compile(&found.url, &found.source) {
+                Ok(pac) => RouteRule::Pac {
+                    pac,
+                    api: ProxyApi::WinHttp,
+                    source: format!("WPAD {}", found.url),
+                },
+                Err(reason) => RouteRule::Unavailable {
+                    source: format!("WPAD {}", found.url),
+                    reason,
+                },
+            },
+            None => RouteRule::Fixed {
+                route: Route::Direct,
+                source: "WPAD found no PAC: direct".to_owned(),
+            },
+        };
+        (rule, steps)
+    }
+
+    /// Resolves the automatic configuration in `rule`; what happened is added to `sources`.
+    pub(crate) async fn resolve(
+        &mut self,
+        rule: RouteRule,
+        sources: &mut Vec<SourceReport>,
+    ) -> RouteRule {
+        match rule {
+            RouteRule::Auto {
+                config,
+                api,
+                source,
+            } => match self.auto(&config, sources).await {
+                Ok(Some(pac)) => RouteRule::Pac { pac, api, source },
+                Ok(None) => RouteRule::Unavailable {
+                    reason: "auto-detect found no PAC (WinINET then tries the next setting)"
+                        .to_owned(),
+                    source,
+                },
+                Err(reason) => RouteRule::Unavailable { source, reason },
+            },
+            RouteRule::FirstOf { rules, source } => {
+                // WinINET uses the first setting that yields a configuration.
+                for rule in rules {
+                    let resolved = Box::pin(self.resolve(rule, sources)).await;
+                    if !matches!(resolved, RouteRule::Unavailable { .. }) {
+                        return resolved;
+                    }
+                    if let RouteRule::Unavailable { source, reason } = &resolved {
+                        sources.push(SourceReport {
+                            name: source.clone(),
+                            status: SourceStatus::NotSet,
+                            detail: format!("skipped: {reason}"),
+                        });
+                    }
+                }
+                RouteRule::Fixed {
+                    route: Route::Direct,
+                    source: format!("{source}: nothing applied, direct"),
+                }
+            }
+            other => other,
+        }
+    }
+
+    async fn auto(
+        &mut self,
+        config: &AutoConfig,
+        sources: &mut Vec<SourceReport>,
+    ) -> Result<Option<Arc<LoadedPac>>, String> {
+        match config {
+            AutoConfig::Url(url) => self.load(url).await.map(Some),
+            AutoConfig::Wpad => {
+                if !self.sources.live_network {
+                    return Err(
+                        "auto-detect (WPAD) runs only on the device itself, or with --wpad"
+                            .to_owned(),
+                    );
+                }
+                let report = self.discover_wpad(true).await;
+                sources.extend(wpad_sources(&report));
+                match &report.pac {
+                    Some(found) => self.compile(&found.url, &found.source).map(Some),
+                    None => Ok(None),
+                }
+            }
+        }
+    }
+
+    async fn load(&mut self, location: &str) -> Result<Arc<LoadedPac>, String> {
+        if let Some(found) = self.scripts.get(location) {
+            return found.clone();
+        }
+        let loaded = match pac::source::load(location, self.sources.timeout).await {
+            Ok(source) => self.compile(location, &source.text),
+            Err(err) => Err(err.to_string()),
+        };
+        self.scripts.insert(location.to_owned(), loaded.clone());
+        loaded
+    }
+
+    fn compile(&self, origin: &str, text: &str) -> Result<Arc<LoadedPac>, String> {
+        let limits = PacLimits {
+            timeout: self.sources.timeout,
+            ..PacLimits::default()
+        };
+        let script = PacScript::compile(text, origin, &limits).map_err(|err| err.to_string())?;
+        let mut env = PacEnvironment::with_resolver(Arc::new(SystemResolver));
+        env.eval_timeout = self.sources.timeout;
+        env.dns_timeout = self.sources.timeout.min(std::time::Duration::from_secs(2));
+        Ok(Arc::new(LoadedPac {
+            script,
+            text: text.to_owned(),
+            env,
+        }))
+    }
+
+    async fn discover_wpad(&mut self, auto_detect_on: bool) -> WpadReport {
+        if let Some(report) = &self.wpad {
+            return report.clone();
+        }
+        let options = WpadOptions {
+            domain: self.sources.wpad_domain.clone(),
+            resolver: Arc::new(SystemResolver),
+            timeout: self.sources.timeout,
+            max_size: wpad::DEFAULT_MAX_SIZE,
+            port: 80,
+            auto_detect_on,
+            query_os: true,
+        };
+        let report = wpad::discover(&options).await;
+        self.wpad = Some(report.clone());
+        report
+    }
+}
+
+/// The WPAD steps and warnings as sources of the context that used them.
+fn wpad_sources(report: &WpadReport) -> Vec<SourceReport> {
+    let mut sources: Vec<SourceReport> = report
+        .steps
+        .iter()
+        .map(|step| SourceReport {
+            name: format!("WPAD: {}", step.what),
+            status: SourceStatus::Used,
+            detail: serde_json::to_value(&step.outcome)
+                .ok()
+                .and_then(|v| {
+                    let kind = v.get("kind")?.as_str()?.replace('_', " ");
+                    let rest = v
+                        .as_object()?
+                        .iter()
+                        .filter(|(k, _)| *k != "kind")
+                        .map(|(_, v)| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    Some(if rest.is_empty() {
+                        kind
+                    } else {
+                        format!("{kind}: {rest}")
+                    })
+                })
+                .unwrap_or_default(),
+        })
+        .collect();
+    sources.extend(report.warnings.iter().map(|warning| SourceReport {
+        name: "WPAD warning".to_owned(),
+        status: SourceStatus::Used,
+        detail: warning.clone(),
+    }));
+    sources
+}
+
+/// The routes a PAC gives for `target`: WinHTTP's first entry, or WinINET's failover order.
+pub(crate) fn pac_routes(
+    pac: &LoadedPac,
+    api: ProxyApi,
+    source: &str,
+    target: &Target,
+) -> Vec<RouteChoice> {
+    let decision = match pac::decide(&pac.script, target, &pac.env) {
+        Ok(decision) => decision,
+        Err(err) => {
+            return vec![RouteChoice {
+                route: Route::Unprobeable {
+                    reason: format!("the PAC failed: {err}"),
+                },
+                source: source.to_owned(),
+                pac: None,
+            }];
+        }
+    };
+    let note = |failover: Option<usize>| PacNote {
+        script: pac.script.origin().to_owned(),
+        result: decision.raw.clone(),
+        line: deciding_line(&pac.text, &decision.raw),
+        failover,
+        notes: decision.notes.clone(),
+    };
+    let unprobeable = |reason: String| Route::Unprobeable { reason };
+    match api {
+        ProxyApi::WinHttp => vec![RouteChoice {
+            route: decision.winhttp_route().unwrap_or_else(unprobeable),
+            source: format!("{source} (WinHTTP uses the first entry)"),
+            pac: Some(note(None)),
+        }],
+        ProxyApi::WinInet => {
+            let routes = decision.wininet_routes();
+            let count = routes.len();
+            if count == 0 {
+                return vec![RouteChoice {
+                    route: Route::Direct,
+                    source: format!("{source}: no usable entry, direct"),
+                    pac: Some(note(None)),
+                }];
+            }
+            routes
+                .into_iter()
+                .enumerate()
+                .map(|(index, route)| RouteChoice {
+                    route: route.unwrap_or_else(unprobeable),
+                    source: if count == 1 {
+                        source.to_owned()
+                    } else {
+                        format!("{source} (WinINET failover {} of {count})", index + 1)
+                    },
+                    pac: Some(note(Some(index + 1))),
+                })
+                .collect()
+        }
+    }
+}
+
+/// The one line of `text` that holds `result` as a string literal, if exactly one does.
+fn deciding_line(text: &str, result: &str) -> Option<usize> {
+    let result = result.trim();
+    if result.is_empty() {
+        return None;
+    }
+    let quoted = [format!("\"{result}\""), format!("'{result}'")];
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| quoted.iter().any(|q| line.contains(q.as_str())))
+        .map(|(index, _)| index + 1);
+    match (lines.next(), lines.next()) {
+        (Some(line), None) => Some(line),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_deciding_line_is_the_only_one_returning_that_string() {
+        let pac = "function FindProxyForURL(url, host) {\n  if (isPlainHostName(host)) return \"DIRECT\";\n  if (shExpMatch(host, '*.microsoft.com')) return 'PROXY a:8080; DIRECT';\n  return \"DIRECT\";\n}\n";
+        assert_eq!(deciding_line(pac, "PROXY a:8080; DIRECT"), Some(3));
+        assert_eq!(
+            deciding_line(pac, "DIRECT"),
+            None,
+            "two lines return DIRECT"
+        );
+        assert_eq!(deciding_line(pac, "PROXY b:1"), None);
+    }
+}

@@ -1,0 +1,618 @@
+//! The two Windows contexts, from a device's registry (read live, or exported with `reg export`)
+//! and its `netsh winhttp show proxy` text: which proxy sources each context has, what they say,
+//! what is configured but disabled, and the route rules they give.
+//!
+//! Pure: reads a [`RegistrySnapshot`]; the live reader and the file parsers fill it.
+
+use crate::proxy::bypass::BypassList;
+use crate::proxy::netsh::NetshProxy;
+use crate::proxy::proxylist::{ProxyApi, ProxyList};
+use crate::proxy::winhttp::{self, WinHttpSettings};
+use crate::proxy::wininet::{self, ConnectionSettings, InternetSettingsValues};
+use crate::proxy::{AutoConfig, ProxyAddr, Route, RouteRule, SourceReport, SourceStatus};
+use crate::registry::{Origin, RegistrySnapshot};
+
+/// `HKLM\…\Internet Settings\Connections`: `WinHttpSettings`, and the per-machine WinINET values.
+pub const MACHINE_CONNECTIONS: &str =
+    r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections";
+/// The 32-bit view of the same key, which 32-bit processes read; it can differ.
+pub const MACHINE_CONNECTIONS_WOW64: &str = r"HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Internet Settings\Connections";
+/// Where `ProxySettingsPerUser` lives (0 = per-machine WinINET settings).
+pub const PROXY_POLICY: &str =
+    r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\CurrentVersion\Internet Settings";
+/// Diagnostic-data policies: `TelemetryProxyServer`, `DisableEnterpriseAuthProxy`, ...
+pub const DATA_COLLECTION_POLICY: &str =
+    r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\DataCollection";
+/// WinHTTP switches such as `DisableWpad`.
+pub const WINHTTP_SWITCHES: &str =
+    r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\WinHttp";
+/// The signed-in user's Internet Options.
+pub const USER_INTERNET_SETTINGS: &str =
+    r"HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Internet Settings";
+/// LocalSystem's own hive (`HKU\.DEFAULT` is `HKU\S-1-5-18`; exports carry either name).
+pub const SYSTEM_HIVES: [&str; 2] = [r"HKEY_USERS\.DEFAULT", r"HKEY_USERS\S-1-5-18"];
+const INTERNET_SETTINGS: &str = r"Software\Microsoft\Windows\CurrentVersion\Internet Settings";
+
+/// The keys dapreflight reads, for the live reader and for the `reg export` advice.
+pub const KEYS: &[&str] = &[
+    MACHINE_CONNECTIONS,
+    MACHINE_CONNECTIONS_WOW64,
+    PROXY_POLICY,
+    DATA_COLLECTION_POLICY,
+    WINHTTP_SWITCHES,
+    r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings",
+    USER_INTERNET_SETTINGS,
+    r"HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Internet Settings\Connections",
+    r"HKEY_USERS\.DEFAULT\Software\Microsoft\Windows\CurrentVersion\Internet Settings",
+    r"HKEY_USERS\.DEFAULT\Software\Microsoft\Windows\CurrentVersion\Internet Settings\Connections",
+];
+
+/// What the device's exports or registry say about one context.
+#[derive(Clone, Debug, Default)]
+pub struct ContextSources {
+    pub sources: Vec<SourceReport>,
+    pub rules: Vec<RouteRule>,
+    /// Settings present but switched off ("configured but disabled").
+    pub disabled: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// The system and user contexts of one device, plus warnings that span both.
+#[derive(Clone, Debug, Default)]
+pub struct WindowsContexts {
+    pub system: ContextSources,
+    pub user: ContextSources,
+    pub warnings: Vec<String>,
+}
+
+/// Reads both contexts from a registry snapshot and, optionally, a `netsh winhttp show proxy`
+/// capture (`netsh_origin` names its file).
+#[must_use]
+pub fn contexts(
+    registry: &RegistrySnapshot,
+    netsh: Option<(&NetshProxy, &str)>,
+) -> WindowsContexts {
+    let mut found = WindowsContexts {
+        system: system_context(registry, netsh),
+        user: user_context(registry),
+        warnings: Vec::new(),
+    };
+    let system_has_proxy = found.system.rules.iter().any(RouteRule::uses_proxy);
+    let user_has_proxy = found.user.rules.iter().any(RouteRule::uses_proxy);
+    if user_has_proxy && !system_has_proxy {
+        found.warnings.push(
+            "the user's Internet Options have a proxy or automatic configuration, but the system \
+             context (where the diagnostic-data service runs) has none: the classic \"works in the \
+             browser, not for the service\". Configure the system context (netsh winhttp set \
+             proxy, WPAD, or per-machine WinINET) or allow the endpoints direct"
+                .to_owned(),
+        );
+    }
+    found
+}
+
+fn system_context(
+    registry: &RegistrySnapshot,
+    netsh: Option<(&NetshProxy, &str)>,
+) -> ContextSources {
+    let mut context = ContextSources::default();
+    winhttp_source(registry, netsh, &mut context);
+    telemetry_proxy_source(registry, &mut context);
+    system_wininet_source(registry, &mut context);
+    if context.rules.is_empty() {
+        context.rules.push(RouteRule::Fixed {
+            route: Route::Direct,
+            source: "no system proxy configured (direct, or a transparent proxy)".to_owned(),
+        });
+    }
+    context
+}
+
+/// `WinHttpSettings` (what `netsh winhttp set proxy` writes), compared with a netsh capture.
+fn winhttp_source(
+    registry: &RegistrySnapshot,
+    netsh: Option<(&NetshProxy, &str)>,
+    context: &mut ContextSources,
+) {
+    let name = "WinHTTP proxy (netsh winhttp)";
+    let from_registry = registry.value(MACHINE_CONNECTIONS, "WinHttpSettings");
+    let decoded = from_registry.map(|value| {
+        let origin = value.origin.to_string();
+        let parsed = match &value.data {
+            crate::registry::ValueData::Binary(bytes) => winhttp::parse_settings(bytes)
+                .map_err(|err| format!("{origin}: WinHttpSettings: {err}")),
+            other => Err(format!(
+                "{origin}: WinHttpSettings is not REG_BINARY ({})",
+                type_name(other)
+            )),
+        };
+        (parsed, origin)
+    });
+    if let (Some(main), Some(wow)) = (
+        registry.binary(MACHINE_CONNECTIONS, "WinHttpSettings"),
+        registry.binary(MACHINE_CONNECTIONS_WOW64, "WinHttpSettings"),
+    ) && main != wow
+    {
+        context.warnings.push(
+            "WinHttpSettings differs between the 64-bit and the 32-bit (WOW6432Node) registry \
+             views: 32-bit programs see another WinHTTP proxy"
+                .to_owned(),
+        );
+    }
+    match (decoded, netsh) {
+        (Some((Ok(settings), origin)), netsh) => {
+            if let Some((capture, netsh_origin)) = netsh {
+                compare_netsh(&settings, capture, netsh_origin, context);
+            }
+            context.warnings.extend(
+                settings
+                    .warnings
+                    .iter()
+                    .map(|w| format!("WinHttpSettings ({origin}): {w}")),
+            );
+            push_static(
+                context,
+                name,
+                &origin,
+                settings
+                    .proxy_in_use()
+                    .then_some(settings.proxy.as_deref())
+                    .flatten(),
+                settings.bypass.as_deref(),
+                ProxyApi::WinHttp,
+            );
+        }
+        (Some((Err(problem), _)), _) => context.sources.push(SourceReport {
+            name: name.to_owned(),
+            status: SourceStatus::NotSet,
+            detail: format!("unreadable: {problem}"),
+        }),
+        (None, Some((capture, origin))) => push_static(
+            context,
+            name,
+            origin,
+            if capture.direct {
+                None
+            } else {
+                capture.proxy.as_deref()
+            },
+            capture.bypass.as_deref(),
+            ProxyApi::WinHttp,
+        ),
+        (None, None) => context.sources.push(SourceReport {
+            name: name.to_owned(),
+            status: SourceStatus::NotSet,
+            detail: "WinHttpSettings not found (not in the export, or never set: direct)"
+                .to_owned(),
+        }),
+    }
+}
+
+fn compare_netsh(
+    settings: &WinHttpSettings,
+    capture: &NetshProxy,
+    origin: &str,
+    context: &mut ContextSources,
+) {
+    let registry_proxy = settings
+        .proxy_in_use()
+        .then(|| settings.proxy.clone())
+        .flatten();
+    let netsh_proxy = if capture.direct {
+        None
+    } else {
+        capture.proxy.clone()
+    };
+    if registry_proxy != netsh_proxy {
+        context.warnings.push(format!(
+            "{origin} shows WinHTTP proxy {} but the registry's WinHttpSettings says {}: the two \
+             captures are from different moments or devices",
+            netsh_proxy.as_deref().unwrap_or("direct"),
+            registry_proxy.as_deref().unwrap_or("direct"),
+        ));
+    }
+}
+
+/// A static proxy list with its bypass list, as a source and a route rule.
+fn push_static(
+    context: &mut ContextSources,
+    name: &str,
+    origin: &str,
+    proxy: Option<&str>,
+    bypass: Option<&str>,
+    api: ProxyApi,
+) {
+    if let Some(rule) = static_rule(context, name, origin, proxy, bypass, api) {
+        context.rules.push(rule);
+    }
+}
+
+/// The rule for a static proxy list (direct when there is none); the source is recorded.
+fn static_rule(
+    context: &mut ContextSources,
+    name: &str,
+    origin: &str,
+    proxy: Option<&str>,
+    bypass: Option<&str>,
+    api: ProxyApi,
+) -> Option<RouteRule> {
+    let Some(proxy) = proxy.filter(|p| !p.trim().is_empty()) else {
+        context.sources.push(SourceReport {
+            name: name.to_owned(),
+            status: SourceStatus::Used,
+            detail: format!("direct access ({origin})"),
+        });
+        return Some(RouteRule::Fixed {
+            route: Route::Direct,
+            source: format!("{name}: direct access"),
+        });
+    };
+    match ProxyList::parse(proxy) {
+        Ok(list) => {
+            let bypass_text = bypass.unwrap_or_default();
+            context.sources.push(SourceReport {
+                name: name.to_owned(),
+                status: SourceStatus::Used,
+                detail: if bypass_text.is_empty() {
+                    format!("{proxy} ({origin})")
+                } else {
+                    format!("{proxy}, bypass {bypass_text} ({origin})")
+                },
+            });
+            Some(RouteRule::List {
+                list,
+                bypass: BypassList::parse(bypass_text),
+                api,
+                source: name.to_owned(),
+            })
+        }
+        Err(problem) => {
+            context.sources.push(SourceReport {
+                name: name.to_owned(),
+                status: SourceStatus::NotSet,
+                detail: format!("unusable proxy list '{proxy}' ({origin}): {problem}"),
+            });
+            None
+        }
+    }
+}
+
+/// The `TelemetryProxyServer` policy: the diagnostic-data service's own proxy.
+fn telemetry_proxy_source(registry: &RegistrySnapshot, context: &mut ContextSources) {
+    let name = "TelemetryProxyServer policy";
+    let found = ["TelemetryProxyServer", "TelemetryProxyServer_PolicyManager"]
+        .iter()
+        .find_map(|value| {
+            registry
+                .value(DATA_COLLECTION_POLICY, value)
+                .map(|v| (value, v))
+        });
+    let Some((value_name, value)) = found else {
+        context.sources.push(SourceReport {
+            name: name.to_owned(),
+            status: SourceStatus::NotSet,
+            detail: "not set".to_owned(),
+        });
+        return;
+    };
+    let text = registry
+        .string(DATA_COLLECTION_POLICY, value_name)
+        .unwrap_or_default()
+        .trim();
+    match ProxyAddr::parse(text) {
+        Ok(proxy) if !text.is_empty() => {
+            context.sources.push(SourceReport {
+                name: name.to_owned(),
+                status: SourceStatus::Used,
+                detail: format!("{proxy} ({value_name}, {})", value.origin),
+            });
+            context.rules.push(RouteRule::Fixed {
+                route: Route::Proxy { proxy },
+                source: name.to_owned(),
+            });
+        }
+        _ => context.sources.push(SourceReport {
+            name: name.to_owned(),
+            status: SourceStatus::NotSet,
+            detail: format!("unusable value '{text}' ({value_name}, {})", value.origin),
+        }),
+    }
+}
+
+/// LocalSystem's WinINET settings: the per-machine ones under `ProxySettingsPerUser = 0`,
+/// otherwise `HKU\.DEFAULT`'s.
+fn system_wininet_source(registry: &RegistrySnapshot, context: &mut ContextSources) {
+    let per_user = registry.dword(PROXY_POLICY, "ProxySettingsPerUser");
+    let (name, connections, values) = if per_user == Some(0) {
+        context.sources.push(SourceReport {
+            name: "ProxySettingsPerUser policy".to_owned(),
+            status: SourceStatus::Used,
+            detail: "0: WinINET proxy settings are per-machine (HKLM), for every user and for \
+                     LocalSystem (the Desktop Analytics page's \"= 1\" is a documentation error: \
+                     per-machine is 0)"
+                .to_owned(),
+        });
+        (
+            "per-machine WinINET (ProxySettingsPerUser = 0)",
+            MACHINE_CONNECTIONS.to_owned(),
+            r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings"
+                .to_owned(),
+        )
+    } else {
+        if let Some(value) = per_user {
+            context.sources.push(SourceReport {
+                name: "ProxySettingsPerUser policy".to_owned(),
+                status: SourceStatus::NotSet,
+                detail: format!("{value}: per-user WinINET settings (the default)"),
+            });
+        }
+        let hive = SYSTEM_HIVES
+            .iter()
+            .find(|hive| {
+                registry
+                    .key(&format!(r"{hive}\{INTERNET_SETTINGS}\Connections"))
+                    .is_some()
+            })
+            .unwrap_or(&SYSTEM_HIVES[0]);
+        (
+            "LocalSystem's WinINET (HKU\\.DEFAULT)",
+            format!(r"{hive}\{INTERNET_SETTINGS}\Connections"),
+            format!(r"{hive}\{INTERNET_SETTINGS}"),
+        )
+    };
+    wininet_source(
+        registry,
+        name,
+        &connections,
+        &values,
+        ProxyApi::WinInet,
+        context,
+    );
+}
+
+/// The signed-in user's WinINET settings (HKCU).
+fn user_context(registry: &RegistrySnapshot) -> ContextSources {
+    let mut context = ContextSources::default();
+    let per_user = registry.dword(PROXY_POLICY, "ProxySettingsPerUser");
+    let (name, connections, values) = if per_user == Some(0) {
+        (
+            "per-machine WinINET (ProxySettingsPerUser = 0)",
+            MACHINE_CONNECTIONS.to_owned(),
+            r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings"
+                .to_owned(),
+        )
+    } else {
+        (
+            "the user's WinINET (Internet Options)",
+            format!(r"{USER_INTERNET_SETTINGS}\Connections"),
+            USER_INTERNET_SETTINGS.to_owned(),
+        )
+    };
+    wininet_source(
+        registry,
+        name,
+        &connections,
+        &values,
+        ProxyApi::WinInet,
+        &mut context,
+    );
+    if context.rules.is_empty() {
+        context.rules.push(RouteRule::Fixed {
+            route: Route::Direct,
+            source: format!("{name}: direct"),
+        });
+    }
+    context
+}
+
+/// One WinINET configuration: the `DefaultConnectionSettings` blob (the source of truth), compared
+/// with the legacy `ProxyEnable`/`ProxyServer` values; WinINET's order is auto-detect, then the
+/// automatic configuration script, then the manual proxy (`EricLaw`, "Understanding Web Proxy
+/// Configuration").
+fn wininet_source(
+    registry: &RegistrySnapshot,
+    name: &str,
+    connections: &str,
+    values_key: &str,
+    api: ProxyApi,
+    context: &mut ContextSources,
+) {
+    let legacy = InternetSettingsValues {
+        proxy_enable: registry.dword(values_key, "ProxyEnable"),
+        proxy_server: registry
+            .string(values_key, "ProxyServer")
+            .map(str::to_owned),
+        proxy_override: registry
+            .string(values_key, "ProxyOverride")
+            .map(str::to_owned),
+        auto_config_url: registry
+            .string(values_key, "AutoConfigURL")
+            .map(str::to_owned),
+    };
+    let settings = connection_settings(registry, name, connections, context);
+    let Some((settings, origin)) = settings else {
+        legacy_only(name, &legacy, api, context);
+        return;
+    };
+    context.warnings.extend(
+        settings
+            .warnings
+            .iter()
+            .map(|w| format!("{name} DefaultConnectionSettings ({origin}): {w}")),
+    );
+    context.warnings.extend(
+        wininet::compare(&legacy, &settings)
+            .into_iter()
+            .map(|w| format!("{name}: {w}")),
+    );
+    for (what, stored) in [
+        ("proxy", &settings.proxy),
+        ("bypass list", &settings.bypass),
+        ("automatic configuration script", &settings.auto_config_url),
+    ] {
+        if stored.is_disabled_but_kept() {
+            context.disabled.push(format!(
+                "{name}: {what} '{}' is configured but switched off ({origin})",
+                stored.text.as_deref().unwrap_or_default()
+            ));
+        }
+    }
+    if let crate::proxy::wininet::Trailer::Discovery(discovery) = &settings.trailer
+        && let Some(url) = &discovery.last_detect_url
+    {
+        context.sources.push(SourceReport {
+            name: format!("{name}: last WPAD result"),
+            status: SourceStatus::NotSet,
+            detail: format!(
+                "auto-detect last led to {url}{} (recorded by WinINET)",
+                discovery
+                    .last_detect_time
+                    .as_ref()
+                    .map(|t| format!(" at {t}"))
+                    .unwrap_or_default()
+            ),
+        });
+    }
+    let mut chain = Vec::new();
+    if settings.auto_detect {
+        context.sources.push(SourceReport {
+            name: format!("{name}: automatically detect settings"),
+            status: SourceStatus::Used,
+            detail: format!("on: WPAD is tried first ({origin})"),
+        });
+        chain.push(RouteRule::Auto {
+            config: AutoConfig::Wpad,
+            api,
+            source: format!("{name}: auto-detect (WPAD)"),
+        });
+    }
+    if let Some(url) = settings.auto_config_url.active() {
+        context.sources.push(SourceReport {
+            name: format!("{name}: automatic configuration script"),
+            status: SourceStatus::Used,
+            detail: format!("{url} ({origin})"),
+        });
+        chain.push(RouteRule::Auto {
+            config: AutoConfig::Url(url.to_owned()),
+            api,
+            source: format!("{name}: PAC {url}"),
+        });
+    }
+    // The manual proxy (or direct) is WinINET's last resort after automatic configuration.
+    chain.extend(static_rule(
+        context,
+        &format!("{name}: manual proxy"),
+        &origin.to_string(),
+        settings.proxy.active(),
+        settings.bypass.text.as_deref(),
+        api,
+    ));
+    push_chain(context, name, chain);
+}
+
+/// One WinINET configuration as a rule: its first applicable setting wins.
+fn push_chain(context: &mut ContextSources, name: &str, mut chain: Vec<RouteRule>) {
+    match chain.len() {
+        0 => {}
+        1 => context.rules.extend(chain.pop()),
+        _ => context.rules.push(RouteRule::FirstOf {
+            rules: chain,
+            source: name.to_owned(),
+        }),
+    }
+}
+
+/// The decoded `DefaultConnectionSettings` under `connections`; `None` when absent or unreadable
+/// (an unreadable value is reported as a source).
+fn connection_settings(
+    registry: &RegistrySnapshot,
+    name: &str,
+    connections: &str,
+    context: &mut ContextSources,
+) -> Option<(ConnectionSettings, Origin)> {
+    let value = registry.value(connections, "DefaultConnectionSettings")?;
+    let problem = match &value.data {
+        crate::registry::ValueData::Binary(bytes) => {
+            match wininet::parse_connection_settings(bytes) {
+                Ok(settings) => return Some((settings, value.origin.clone())),
+                Err(err) => format!(
+                    "unreadable DefaultConnectionSettings ({}): {err}",
+                    value.origin
+                ),
+            }
+        }
+        other => format!(
+            "DefaultConnectionSettings is not REG_BINARY ({}, {})",
+            type_name(other),
+            value.origin
+        ),
+    };
+    context.sources.push(SourceReport {
+        name: name.to_owned(),
+        status: SourceStatus::NotSet,
+        detail: problem,
+    });
+    None
+}
+
+/// No blob: fall back to the legacy values, saying so.
+fn legacy_only(
+    name: &str,
+    legacy: &InternetSettingsValues,
+    api: ProxyApi,
+    context: &mut ContextSources,
+) {
+    if legacy == &InternetSettingsValues::default() {
+        context.sources.push(SourceReport {
+            name: name.to_owned(),
+            status: SourceStatus::NotSet,
+            detail: "not found (not in the export, or never set)".to_owned(),
+        });
+        return;
+    }
+    context.warnings.push(format!(
+        "{name}: no DefaultConnectionSettings value; read from the legacy ProxyEnable/ProxyServer \
+         values, which WinINET only mirrors"
+    ));
+    let mut chain = Vec::new();
+    if let Some(url) = &legacy.auto_config_url {
+        chain.push(RouteRule::Auto {
+            config: AutoConfig::Url(url.clone()),
+            api,
+            source: format!("{name}: PAC {url}"),
+        });
+    }
+    let manual = legacy
+        .proxy_server
+        .as_deref()
+        .filter(|_| legacy.proxy_enable == Some(1));
+    if legacy.proxy_enable != Some(1)
+        && let Some(server) = &legacy.proxy_server
+    {
+        context.disabled.push(format!(
+            "{name}: ProxyServer '{server}' is configured but ProxyEnable is not 1"
+        ));
+    }
+    chain.extend(static_rule(
+        context,
+        &format!("{name}: manual proxy"),
+        "legacy values",
+        manual,
+        legacy.proxy_override.as_deref(),
+        api,
+    ));
+    push_chain(context, name, chain);
+}
+
+fn type_name(data: &crate::registry::ValueData) -> &'static str {
+    use crate::registry::ValueData;
+    match data {
+        ValueData::String(_) => "REG_SZ",
+        ValueData::ExpandString(_) => "REG_EXPAND_SZ",
+        ValueData::MultiString(_) => "REG_MULTI_SZ",
+        ValueData::Dword(_) => "REG_DWORD",
+        ValueData::Qword(_) => "REG_QWORD",
+        ValueData::Binary(_) => "REG_BINARY",
+        ValueData::Other { .. } => "another type",
+    }
+}
