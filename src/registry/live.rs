@@ -1,4 +1,5 @@
-//! Reads registry keys of this device into a [`RegistrySnapshot`] (the reader is Windows only).
+//! Reads registry keys of this device into a [`RegistrySnapshot`](super::RegistrySnapshot); the
+//! reader is Windows only.
 //!
 //! A thin reader: it copies each value with its type and leaves every decision to portable code.
 //! Off Windows only [`value_data`] exists; callers report the live registry as not applicable.
