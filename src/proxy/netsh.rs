@@ -80,7 +80,8 @@ pub enum NetshProblem {
     UnrecognisedEncoding { detail: String },
     /// No line ending in `:` before the settings.
     #[error(
-        "expected a title line ending in ':' (e.g. 'Current WinHTTP proxy settings:'), found {found}"
+        "expected a title line ending in ':' (e.g. 'Current WinHTTP proxy settings:'), \
+         found {found}"
     )]
     MissingTitle { found: String },
     /// A title with nothing after it.
@@ -678,7 +679,8 @@ mod tests {
         );
         let parsed = parse_show_proxy(SHOW_PROXY[7], "fr.txt").expect("fixture parses");
         assert!(
-            parsed.warnings[0].starts_with("read 'Accès direct (pas de serveur proxy).' as direct"),
+            parsed.warnings[0]
+                .starts_with("read 'Accès direct (pas de serveur proxy).' as direct access"),
             "{:?}",
             parsed.warnings
         );
@@ -698,7 +700,8 @@ mod tests {
                  end of the settings",
             ),
             (
-                b"Current WinHTTP proxy settings:\r\n  Proxy Server(s) :  \r\n  Bypass List : x\r\n",
+                b"Current WinHTTP proxy settings:\r\n  Proxy Server(s) :  \r\n  Bypass List : x\r\n"
+                    .as_slice(),
                 "show-proxy.txt: line 2: expected a value after ':' for the proxy server(s), \
                  found nothing",
             ),

@@ -38,7 +38,8 @@ pub enum RegFileProblem {
     UnclosedKey { found: String },
     /// A key whose root is not a registry hive.
     #[error(
-        "expected a key under HKEY_LOCAL_MACHINE, HKEY_CURRENT_USER, HKEY_USERS, HKEY_CLASSES_ROOT or HKEY_CURRENT_CONFIG, found {found}"
+        "expected a key under HKEY_LOCAL_MACHINE, HKEY_CURRENT_USER, HKEY_USERS, \
+         HKEY_CLASSES_ROOT or HKEY_CURRENT_CONFIG, found {found}"
     )]
     UnknownRoot { found: String },
     /// A line that is none of header, key, value, comment or blank.
