@@ -4,6 +4,7 @@
 
 pub mod json;
 pub mod table;
+pub mod verdict;
 
 use std::io::{self, Write};
 
