@@ -11,3 +11,4 @@ mod schema;
 mod support;
 #[cfg(unix)] // starts Squid and tinyproxy, which CI installs on Linux
 mod third_party;
+mod verdict;
