@@ -601,7 +601,9 @@ impl OsInfo {
         }
     }
 
-    fn describe(&self) -> String {
+    /// Product name, display version and build, e.g. `Windows 10 Enterprise 22H2 (build 19045.4291)`.
+    #[must_use]
+    pub fn describe(&self) -> String {
         let mut text = self
             .product_name
             .clone()
@@ -845,5 +847,332 @@ fn source(registry: &RegistrySnapshot, path: &str, name: &str) -> Source {
             path: path.to_owned(),
             name: name.to_owned(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::ValueData;
+
+    const ID: &str = "4a1e5c2b-7d3f-4e8a-9b6c-0d2f1e3a5b7c";
+
+    /// The values of a `testdata/settings/` fixture, set by hand until the `.reg` parser lands:
+    /// `(key, value name, data)`, in file order.
+    type Values = [(&'static str, &'static str, ValueData)];
+
+    fn snapshot(fixture: &str, values: &Values) -> RegistrySnapshot {
+        let mut registry = RegistrySnapshot::new();
+        for (path, name, data) in values {
+            let origin = Origin {
+                source: format!("testdata/settings/{fixture}"),
+                line: None,
+            };
+            registry.set(path, name, data.clone(), origin);
+        }
+        registry
+    }
+
+    fn text(s: &str) -> ValueData {
+        ValueData::String(s.to_owned())
+    }
+
+    /// Mirrors `testdata/settings/win11-enrolled.reg`.
+    fn win11_enrolled() -> RegistrySnapshot {
+        snapshot(
+            "win11-enrolled.reg",
+            &[
+                (
+                    CURRENT_VERSION_KEY,
+                    "ProductName",
+                    text("Windows 10 Enterprise"),
+                ),
+                (CURRENT_VERSION_KEY, "DisplayVersion", text("23H2")),
+                (CURRENT_VERSION_KEY, "CurrentBuild", text("22631")),
+                (CURRENT_VERSION_KEY, "UBR", ValueData::Dword(3296)),
+                (POLICY_KEY, "AllowTelemetry", ValueData::Dword(2)),
+                (
+                    POLICY_KEY,
+                    "LimitEnhancedDiagnosticDataWindowsAnalytics",
+                    ValueData::Dword(1),
+                ),
+                (
+                    POLICY_KEY,
+                    "AllowDeviceNameInTelemetry",
+                    ValueData::Dword(1),
+                ),
+                (LOCAL_KEY, "AllowTelemetry", ValueData::Dword(2)),
+                (LOCAL_KEY, "CommercialId", text(ID)),
+                (DIAGTRACK_KEY, "Start", ValueData::Dword(2)),
+            ],
+        )
+    }
+
+    /// Mirrors `testdata/settings/win10-1803-defender-proxy.reg`.
+    fn win10_1803_defender_proxy() -> RegistrySnapshot {
+        snapshot(
+            "win10-1803-defender-proxy.reg",
+            &[
+                (
+                    CURRENT_VERSION_KEY,
+                    "ProductName",
+                    text("Windows 10 Enterprise"),
+                ),
+                (CURRENT_VERSION_KEY, "ReleaseId", text("1803")),
+                (CURRENT_VERSION_KEY, "CurrentBuild", text("17134")),
+                (CURRENT_VERSION_KEY, "UBR", ValueData::Dword(1)),
+                (POLICY_KEY, "AllowTelemetry", ValueData::Dword(1)),
+                (
+                    POLICY_KEY,
+                    "DisableEnterpriseAuthProxy",
+                    ValueData::Dword(1),
+                ),
+                (
+                    POLICY_KEY,
+                    "TelemetryProxyServer",
+                    text("proxy.corp.example:8080"),
+                ),
+                (LOCAL_KEY, "CommercialId", text(ID)),
+                (DIAGTRACK_KEY, "Start", ValueData::Dword(2)),
+                (SENSE_KEY, "Start", ValueData::Dword(2)),
+                (ATP_STATUS_KEY, "OnboardingState", ValueData::Dword(1)),
+            ],
+        )
+    }
+
+    /// Mirrors `testdata/settings/win7-defaults.reg`.
+    fn win7_defaults() -> RegistrySnapshot {
+        snapshot(
+            "win7-defaults.reg",
+            &[
+                (
+                    CURRENT_VERSION_KEY,
+                    "ProductName",
+                    text("Windows 7 Enterprise"),
+                ),
+                (CURRENT_VERSION_KEY, "CurrentBuild", text("7601")),
+                (CURRENT_VERSION_KEY, "CurrentVersion", text("6.1")),
+                (LOCAL_KEY, "CommercialId", text(ID)),
+                (DIAGTRACK_KEY, "Start", ValueData::Dword(2)),
+            ],
+        )
+    }
+
+    /// Mirrors `testdata/settings/win10-22h2-off.reg`.
+    fn win10_22h2_off() -> RegistrySnapshot {
+        snapshot(
+            "win10-22h2-off.reg",
+            &[
+                (
+                    CURRENT_VERSION_KEY,
+                    "ProductName",
+                    text("Windows 10 Enterprise"),
+                ),
+                (CURRENT_VERSION_KEY, "DisplayVersion", text("22H2")),
+                (CURRENT_VERSION_KEY, "CurrentBuild", text("19045")),
+                (CURRENT_VERSION_KEY, "UBR", ValueData::Dword(4291)),
+                (POLICY_KEY, "AllowTelemetry", ValueData::Dword(0)),
+                (
+                    POLICY_KEY,
+                    "CommercialId",
+                    text("00000000-1111-2222-3333-444444444444"),
+                ),
+                (LOCAL_KEY, "AllowTelemetry", ValueData::Dword(1)),
+                (LOCAL_KEY, "CommercialId", text(ID)),
+                (
+                    INTERNET_POLICY_KEY,
+                    "ProxySettingsPerUser",
+                    ValueData::Dword(0),
+                ),
+                (DIAGTRACK_KEY, "Start", ValueData::Dword(4)),
+            ],
+        )
+    }
+
+    #[test]
+    fn fixtures_are_shipped() {
+        // The parser-driven versions of the tests below read these files.
+        for bytes in [
+            &include_bytes!("../../testdata/settings/win11-enrolled.reg")[..],
+            include_bytes!("../../testdata/settings/win10-1803-defender-proxy.reg"),
+            include_bytes!("../../testdata/settings/win7-defaults.reg"),
+            include_bytes!("../../testdata/settings/win10-22h2-off.reg"),
+        ] {
+            assert_eq!(&bytes[..2], b"\xff\xfe", "UTF-16LE with a byte-order mark");
+        }
+    }
+
+    #[test]
+    fn an_enrolled_windows_11_uses_v10c_at_optional_limited() {
+        let settings = read_settings(&win11_enrolled());
+        assert_eq!(settings.os.family, OsFamily::Windows11);
+        assert_eq!(
+            settings.os.diagnostic_endpoint.as_deref(),
+            Some("v10c.events.data.microsoft.com")
+        );
+        assert_eq!(settings.diagnostic_level.value, Some(2));
+        assert_eq!(settings.diagnostic_level.set_by, "policy");
+        assert!(
+            settings
+                .limit_enhanced_diagnostic_data
+                .meaning
+                .contains("Optional (limited)")
+        );
+        assert_eq!(settings.auth_proxy_disabled(), Answer::No);
+        assert_eq!(settings.defender_present(), Answer::No);
+        assert_eq!(settings.diagtrack_off(), Answer::No);
+        assert!(!settings.commercial_id_conflict());
+        assert_eq!(settings.console_user(), Answer::NotKnown);
+        let Source::Registry { origin, .. } = &settings.allow_telemetry_policy.source else {
+            panic!("AllowTelemetry comes from the registry");
+        };
+        assert_eq!(origin.source, "testdata/settings/win11-enrolled.reg");
+    }
+
+    #[test]
+    fn defender_with_a_telemetry_proxy_on_1803_without_the_september_update() {
+        let settings = read_settings(&win10_1803_defender_proxy());
+        assert_eq!(settings.os.family, OsFamily::Windows10V1803);
+        assert_eq!(
+            settings.os.diagnostic_endpoint.as_deref(),
+            Some("v10.events.data.microsoft.com")
+        );
+        assert_eq!(settings.defender_present(), Answer::Yes);
+        assert_eq!(settings.auth_proxy_disabled(), Answer::Yes);
+        assert!(settings.auth_proxy_disabled_by_policy());
+        assert_eq!(settings.telemetry_proxy(), Some("proxy.corp.example:8080"));
+        assert!(
+            settings
+                .disable_enterprise_auth_proxy
+                .meaning
+                .contains("as Defender for Endpoint and CIS L2 require")
+        );
+    }
+
+    #[test]
+    fn windows_7_counts_a_missing_auth_proxy_switch_as_disabled() {
+        let settings = read_settings(&win7_defaults());
+        assert_eq!(settings.os.family, OsFamily::Windows7);
+        assert_eq!(settings.disable_enterprise_auth_proxy.value, None);
+        assert_eq!(settings.auth_proxy_disabled(), Answer::Yes);
+        assert!(!settings.auth_proxy_disabled_by_policy());
+        assert_eq!(settings.diagnostic_level.value, None);
+        assert!(matches!(
+            settings.disable_enterprise_auth_proxy.source,
+            Source::NotFound { .. }
+        ));
+    }
+
+    #[test]
+    fn policy_wins_and_conflicts_show() {
+        let settings = read_settings(&win10_22h2_off());
+        assert_eq!(settings.diagnostic_level.value, Some(0));
+        assert_eq!(settings.diagnostic_level.name, Some("Diagnostic data off"));
+        assert_eq!(settings.diagnostic_level.old_name, Some("Security"));
+        assert!(settings.commercial_id_conflict());
+        assert!(settings.commercial_id_local.meaning.contains("code 53"));
+        assert_eq!(settings.diagtrack_off(), Answer::Yes);
+        assert_eq!(settings.proxy_settings_per_user.value, Some(0));
+        assert!(
+            settings
+                .proxy_settings_per_user
+                .meaning
+                .contains("per-machine")
+        );
+    }
+
+    #[test]
+    fn each_windows_version_counts_only_its_own_endpoints() {
+        let os = |build: &str, ubr: u32| {
+            let mut registry = RegistrySnapshot::new();
+            registry.set(
+                CURRENT_VERSION_KEY,
+                "CurrentBuild",
+                text(build),
+                Origin::live(),
+            );
+            registry.set(
+                CURRENT_VERSION_KEY,
+                "UBR",
+                ValueData::Dword(ubr),
+                Origin::live(),
+            );
+            read_settings(&registry).os
+        };
+        let cases = [
+            (
+                "22631",
+                1,
+                "v10c.events.data.microsoft.com",
+                Relevance::Used,
+            ),
+            (
+                "19045",
+                1,
+                "v10.vortex-win.data.microsoft.com",
+                Relevance::NotUsed,
+            ),
+            (
+                "17134",
+                285,
+                "v10c.events.data.microsoft.com",
+                Relevance::Used,
+            ),
+            (
+                "17134",
+                284,
+                "v10c.events.data.microsoft.com",
+                Relevance::NotUsed,
+            ),
+            (
+                "17134",
+                284,
+                "v10.events.data.microsoft.com",
+                Relevance::Used,
+            ),
+            (
+                "16299",
+                1,
+                "v10.vortex-win.data.microsoft.com",
+                Relevance::Used,
+            ),
+            (
+                "16299",
+                1,
+                "umwatsonc.events.data.microsoft.com",
+                Relevance::NotUsed,
+            ),
+            ("9600", 1, "vortex-win.data.microsoft.com", Relevance::Used),
+            (
+                "7601",
+                1,
+                "v10c.events.data.microsoft.com",
+                Relevance::NotUsed,
+            ),
+            (
+                "19045",
+                1,
+                "ceuswatcab01.blob.core.windows.net",
+                Relevance::Used,
+            ),
+            ("19045", 1, "login.live.com", Relevance::Used),
+        ];
+        for (build, ubr, host, expected) in cases {
+            assert_eq!(os(build, ubr).uses(host), expected, "{build}.{ubr} {host}");
+        }
+        let unknown = read_settings(&RegistrySnapshot::new()).os;
+        assert_eq!(
+            unknown.uses("v10.vortex-win.data.microsoft.com"),
+            Relevance::NotKnown
+        );
+    }
+
+    #[test]
+    fn settings_serialize_in_snake_case() {
+        let json = serde_json::to_value(read_settings(&win10_22h2_off())).expect("serializable");
+        assert_eq!(json["diagnostic_level"]["set_by"], "policy");
+        assert_eq!(json["diagtrack_start"]["value"], "disabled");
+        assert_eq!(json["os"]["family"], "windows10_from1809");
+        assert_eq!(json["diagtrack_running"]["source"]["kind"], "not_known");
     }
 }

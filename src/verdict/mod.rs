@@ -267,14 +267,17 @@ fn decide_network(
 
     if blockers.is_empty() && unprobed.is_empty() {
         verdict.approach = Approach::Bypass;
-        verdict.reasons.push(Reason {
-            text: "Every endpoint answered in the system context with no proxy authentication \
+        verdict.reasons.insert(
+            0,
+            Reason {
+                text: "Every endpoint answered in the system context with no proxy authentication \
                    and no SSL inspection: the diagnostic-data service can send data as it is \
                    (the recommended bypass approach)"
-                .to_owned(),
-            refs: Vec::new(),
-            health: None,
-        });
+                    .to_owned(),
+                refs: Vec::new(),
+                health: None,
+            },
+        );
         return true;
     }
     if !unprobed.is_empty() {
@@ -304,7 +307,7 @@ fn decide_network(
     }
     if all_integrated {
         verdict.approach = Approach::Device;
-        verdict.reasons.push(device_reason(&blockers));
+        verdict.reasons.insert(0, device_reason(&blockers));
         return false;
     }
     verdict.approach = Approach::None;
@@ -362,7 +365,7 @@ fn decide_user(
         setting_ref("signed-in user"),
     ];
     if !ruled_out.is_empty() {
-        verdict.reasons.push(Reason {
+        verdict.reasons.insert(0, Reason {
             text: format!(
                 "Only the signed-in user's context gets through, but the user approach does not \
                  fit: {}",
@@ -373,22 +376,26 @@ fn decide_user(
         });
         if all_integrated {
             verdict.approach = Approach::Device;
-            verdict.reasons.push(device_reason(blockers));
+            verdict.reasons.insert(0, device_reason(blockers));
         } else {
             verdict.approach = Approach::None;
         }
         return false;
     }
     verdict.approach = Approach::User;
-    verdict.reasons.push(Reason {
-        text: "Only the signed-in user's context gets through: the user approach (Windows sends \
+    verdict.reasons.insert(
+        0,
+        Reason {
+            text:
+                "Only the signed-in user's context gets through: the user approach (Windows sends \
                diagnostic data through the user's proxy with the user's credentials). It needs a \
                signed-in user with proxy permission, a current quality update, and \
                DisableEnterpriseAuthProxy = 0; it does not work on headless devices"
-            .to_owned(),
-        refs: refs.clone(),
-        health: None,
-    });
+                    .to_owned(),
+            refs: refs.clone(),
+            health: None,
+        },
+    );
     if all_integrated {
         verdict.reasons.push(Reason {
             text: "The system context's proxy offers Windows Integrated Authentication, so the \
@@ -683,7 +690,9 @@ fn explain_blockers(
         }
         if !other.is_empty() {
             verdict.fixes.push(Fix {
-                title: "Allow these hosts through the firewall and the proxy".to_owned(),
+                title: "Let the system context reach these hosts: allow them through the \
+                        firewall and the proxy"
+                    .to_owned(),
                 commands: Vec::new(),
                 hosts: hosts(&other),
             });

@@ -19,7 +19,7 @@ const ENDPOINTS: [&str; 3] = [V10C, SETTINGS, WATCAB];
 const PROXY: &str = "proxy.corp.example:8080";
 
 /// How one probe went.
-#[derive(Clone)]
+#[derive(Clone, Copy)]
 enum Outcome {
     Ok,
     /// 407 offering these schemes.
@@ -33,6 +33,7 @@ enum Outcome {
     NotProbed,
 }
 
+#[expect(clippy::too_many_lines, reason = "one arm per outcome")]
 fn result(endpoint: &str, context: &str, route: Option<&str>, outcome: Outcome) -> ProbeResult {
     let route = match route {
         Some(proxy) => Route::Proxy {
@@ -98,7 +99,7 @@ fn result(endpoint: &str, context: &str, route: Option<&str>, outcome: Outcome) 
         Outcome::Intercepted => {
             r.status = Status::TlsIntercepted;
             r.stage = Some(Stage::Tls);
-            r.detail = "SSL inspection by Zscaler".to_owned();
+            r.detail = String::from("SSL inspection by Zscaler");
             r.tls = Some(TlsEvidence {
                 server_name: host.clone(),
                 version: "TLSv1.2".to_owned(),
@@ -135,7 +136,7 @@ fn result(endpoint: &str, context: &str, route: Option<&str>, outcome: Outcome) 
         Outcome::Timeout(stage) => {
             r.status = Status::Timeout;
             r.stage = Some(stage);
-            r.detail = "no answer within 5000 ms".to_owned();
+            r.detail = String::from("no answer within 5000 ms");
             r.failure = Some(ProbeFailure::Timeout {
                 stage,
                 after_ms: 5000,
@@ -154,7 +155,7 @@ fn result(endpoint: &str, context: &str, route: Option<&str>, outcome: Outcome) 
         Outcome::NotProbed => {
             r.status = Status::NotProbed;
             r.stage = None;
-            r.detail = "wildcard entry: cannot be probed".to_owned();
+            r.detail = String::from("wildcard entry: cannot be probed");
             r.http_status = None;
         }
     }
@@ -165,7 +166,7 @@ fn result(endpoint: &str, context: &str, route: Option<&str>, outcome: Outcome) 
 fn all(context: &str, route: Option<&str>, outcome: &Outcome) -> Vec<ProbeResult> {
     ENDPOINTS
         .iter()
-        .map(|e| result(e, context, route, outcome.clone()))
+        .map(|e| result(e, context, route, *outcome))
         .collect()
 }
 
@@ -271,6 +272,7 @@ struct Scenario {
     says: &'static [&'static str],
 }
 
+#[expect(clippy::too_many_lines, reason = "the scenario table")]
 fn scenarios() -> Vec<Scenario> {
     let negotiate: &[&str] = &["Negotiate", "NTLM"];
     let basic: &[&str] = &["Basic"];
@@ -425,7 +427,7 @@ fn scenarios() -> Vec<Scenario> {
             ready: false,
             says: &[
                 "settings-win.data.microsoft.com is blocked in both contexts at connect",
-                "Allow these hosts through the firewall and the proxy",
+                "allow them through the firewall and the proxy",
             ],
         },
         Scenario {
