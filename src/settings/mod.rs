@@ -3,7 +3,7 @@
 //! value, where it came from and what it means. Reads a [`RegistrySnapshot`]; never the registry.
 //!
 //! What the registry cannot hold (service running state, a signed-in user) is filled on Windows
-//! by [`live`]; elsewhere it stays "not known".
+//! by `live` (Windows only); elsewhere it stays "not known".
 
 #[cfg(windows)]
 pub mod live;
