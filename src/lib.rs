@@ -13,7 +13,9 @@ pub mod probe;
 pub mod proxy;
 pub mod registry;
 pub mod report;
+pub mod settings;
 pub mod time;
+pub mod verdict;
 
 use std::fs;
 use std::io::Write;

@@ -5,6 +5,7 @@
 pub mod json;
 pub mod pac;
 pub mod table;
+pub mod verdict;
 
 use std::io::{self, Write};
 

@@ -11,4 +11,5 @@ mod schema;
 mod support;
 #[cfg(unix)] // starts Squid and tinyproxy, which CI installs on Linux
 mod third_party;
+mod verdict;
 mod wpad;

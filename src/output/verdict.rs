@@ -1,0 +1,70 @@
+//! The block the table opens with: the verdict, its reasons and fixes, then the device settings.
+//! Plain text; colour is added by the caller.
+
+use std::io::{self, Write};
+
+use crate::settings::DeviceSettings;
+use crate::verdict::{Approach, Verdict};
+
+/// Writes the verdict line, the numbered reasons, the fixes (one command a line) and the settings.
+pub fn render(
+    verdict: &Verdict,
+    settings: Option<&DeviceSettings>,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let approach = approach_name(verdict.approach);
+    if verdict.ready {
+        writeln!(out, "READY — {approach}")?;
+    } else {
+        writeln!(out, "NOT READY — approach: {approach}")?;
+    }
+    if !verdict.reasons.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Why:")?;
+        for (index, reason) in verdict.reasons.iter().enumerate() {
+            writeln!(out, "  {}. {}", index + 1, reason.text)?;
+            if let Some(health) = &reason.health {
+                writeln!(out, "     Connection Health: {health}")?;
+            }
+        }
+    }
+    if !verdict.fixes.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Fix:")?;
+        for (index, fix) in verdict.fixes.iter().enumerate() {
+            writeln!(out, "  {}. {}", index + 1, fix.title)?;
+            for command in &fix.commands {
+                writeln!(out, "       {command}")?;
+            }
+            if !fix.hosts.is_empty() {
+                writeln!(out, "     hosts:")?;
+                for host in &fix.hosts {
+                    writeln!(out, "       {host}")?;
+                }
+            }
+        }
+    }
+    writeln!(out)?;
+    match settings {
+        Some(settings) => {
+            writeln!(out, "Device settings:")?;
+            for row in settings.rows() {
+                writeln!(out, "  {}: {}", row.name, row.value)?;
+                writeln!(out, "      from {}", row.source)?;
+                writeln!(out, "      {}", row.meaning)?;
+            }
+        }
+        None => writeln!(out, "Device settings: not read")?,
+    }
+    Ok(())
+}
+
+/// The approach as the report spells it, with what it means.
+fn approach_name(approach: Approach) -> &'static str {
+    match approach {
+        Approach::Bypass => "bypass",
+        Approach::Device => "device",
+        Approach::User => "user",
+        Approach::None => "none",
+    }
+}

@@ -1,0 +1,207 @@
+//! Live readers for Windows: the registry values [`read_settings`] needs, and what the registry
+//! cannot hold (service running state from the Service Control Manager, signed-in users).
+
+use winreg::{HKLM, HKU};
+
+use super::{
+    ATP_STATUS_KEY, Answer, CURRENT_VERSION_KEY, DIAGTRACK_KEY, DeviceSettings,
+    INTERNET_POLICY_KEY, LOCAL_KEY, POLICY_KEY, SENSE_KEY, Setting, Source, read_settings,
+};
+use crate::registry::{Origin, RegistrySnapshot, ValueData};
+
+/// The values read, by key; DWORDs and strings are told apart by how they read.
+const VALUES: [(&str, &[&str]); 7] = [
+    (
+        POLICY_KEY,
+        &[
+            "AllowTelemetry",
+            "LimitEnhancedDiagnosticDataWindowsAnalytics",
+            "CommercialId",
+            "AllowDeviceNameInTelemetry",
+            "DisableEnterpriseAuthProxy",
+            "TelemetryProxyServer",
+            "TelemetryProxyServer_PolicyManager",
+        ],
+    ),
+    (LOCAL_KEY, &["AllowTelemetry", "CommercialId"]),
+    (INTERNET_POLICY_KEY, &["ProxySettingsPerUser"]),
+    (
+        CURRENT_VERSION_KEY,
+        &[
+            "CurrentBuild",
+            "UBR",
+            "DisplayVersion",
+            "ReleaseId",
+            "ProductName",
+        ],
+    ),
+    (DIAGTRACK_KEY, &["Start"]),
+    (SENSE_KEY, &["Start"]),
+    (ATP_STATUS_KEY, &["OnboardingState"]),
+];
+
+/// Reads this device's settings: the registry, then the services and signed-in users.
+#[must_use]
+pub fn read() -> DeviceSettings {
+    let mut settings = read_settings(&read_registry());
+    fill(&mut settings);
+    settings
+}
+
+/// Reads the registry values the settings come from into a snapshot.
+#[must_use]
+pub fn read_registry() -> RegistrySnapshot {
+    let mut snapshot = RegistrySnapshot::new();
+    let hklm = HKLM;
+    for (path, names) in VALUES {
+        let Some(subkey) = path.strip_prefix(r"HKLM\") else {
+            continue;
+        };
+        let Ok(key) = hklm.open_subkey(subkey) else {
+            continue;
+        };
+        snapshot.ensure_key(path, &Origin::live());
+        for name in names {
+            let data = if let Ok(n) = key.get_value::<u32, _>(name) {
+                ValueData::Dword(n)
+            } else if let Ok(text) = key.get_value::<String, _>(name) {
+                ValueData::String(text)
+            } else {
+                continue;
+            };
+            snapshot.set(path, name, data, Origin::live());
+        }
+    }
+    snapshot
+}
+
+/// Fills what only the running system knows: whether `DiagTrack` and Sense run, and whether a user
+/// is signed in.
+pub fn fill(settings: &mut DeviceSettings) {
+    settings.diagtrack_running =
+        service_setting("DiagTrack running", "DiagTrack", |state| match state {
+            Answer::Yes => "running".to_owned(),
+            Answer::No => "not running: Windows sends no diagnostic data until it is started \
+                           (Connection Health code 50)"
+                .to_owned(),
+            Answer::NotKnown => "the Service Control Manager did not say".to_owned(),
+        });
+    settings.defender_sense_running =
+        service_setting("Sense running", "Sense", |state| match state {
+            Answer::Yes => "the Defender for Endpoint sensor is running".to_owned(),
+            Answer::No => "the Defender for Endpoint sensor is not running".to_owned(),
+            Answer::NotKnown => "the Service Control Manager did not say".to_owned(),
+        });
+    let users = interactive_users();
+    settings.console_user = Setting {
+        name: "signed-in user",
+        value: Some(users),
+        source: Source::Live {
+            what: r"loaded user profiles with a Volatile Environment (HKEY_USERS)".to_owned(),
+        },
+        meaning: match users {
+            Answer::Yes => "a user is signed in (console or remote desktop)".to_owned(),
+            Answer::No => "no user is signed in: the user approach cannot send data now".to_owned(),
+            Answer::NotKnown => "HKEY_USERS could not be read".to_owned(),
+        },
+    };
+}
+
+fn service_setting(
+    name: &'static str,
+    service: &str,
+    meaning: impl FnOnce(Answer) -> String,
+) -> Setting<Answer> {
+    let state = scm::running(service);
+    Setting {
+        name,
+        value: Some(state),
+        source: Source::Live {
+            what: format!("Service Control Manager, service {service}"),
+        },
+        meaning: meaning(state),
+    }
+}
+
+/// Whether a user hive with a `Volatile Environment` is loaded: Windows creates that key at an
+/// interactive logon and it goes when the user signs out.
+fn interactive_users() -> Answer {
+    let users = HKU;
+    let mut any_read = false;
+    for sid in users.enum_keys().flatten() {
+        any_read = true;
+        if sid.starts_with("S-1-5-21-")
+            && !sid.ends_with("_Classes")
+            && users
+                .open_subkey(format!(r"{sid}\Volatile Environment"))
+                .is_ok()
+        {
+            return Answer::Yes;
+        }
+    }
+    if any_read {
+        Answer::No
+    } else {
+        Answer::NotKnown
+    }
+}
+
+mod scm {
+    //! The Service Control Manager, through `windows-sys`.
+    #![expect(unsafe_code, reason = "FFI calls to the Service Control Manager")]
+
+    use std::ptr;
+
+    use windows_sys::Win32::Foundation::{ERROR_SERVICE_DOES_NOT_EXIST, GetLastError};
+    use windows_sys::Win32::System::Services::{
+        CloseServiceHandle, OpenSCManagerW, OpenServiceW, QueryServiceStatus, SC_HANDLE,
+        SC_MANAGER_CONNECT, SERVICE_QUERY_STATUS, SERVICE_RUNNING, SERVICE_STATUS,
+    };
+
+    use super::Answer;
+
+    /// Whether `service` is running; a service that does not exist is not running.
+    pub(super) fn running(service: &str) -> Answer {
+        let name: Vec<u16> = service.encode_utf16().chain([0]).collect();
+        // SAFETY: null machine and database names select the local active database.
+        let manager =
+            Handle(unsafe { OpenSCManagerW(ptr::null(), ptr::null(), SC_MANAGER_CONNECT) });
+        if manager.0.is_null() {
+            return Answer::NotKnown;
+        }
+        // SAFETY: `manager` is open and `name` is NUL-terminated UTF-16 that outlives the call.
+        let handle =
+            Handle(unsafe { OpenServiceW(manager.0, name.as_ptr(), SERVICE_QUERY_STATUS) });
+        if handle.0.is_null() {
+            // SAFETY: reads the calling thread's last error, set by OpenServiceW.
+            let error = unsafe { GetLastError() };
+            return if error == ERROR_SERVICE_DOES_NOT_EXIST {
+                Answer::No
+            } else {
+                Answer::NotKnown
+            };
+        }
+        let mut status = SERVICE_STATUS::default();
+        // SAFETY: `handle` is open with SERVICE_QUERY_STATUS and `status` is a valid out pointer.
+        if unsafe { QueryServiceStatus(handle.0, &raw mut status) } == 0 {
+            return Answer::NotKnown;
+        }
+        if status.dwCurrentState == SERVICE_RUNNING {
+            Answer::Yes
+        } else {
+            Answer::No
+        }
+    }
+
+    /// Closes a service handle when dropped.
+    struct Handle(SC_HANDLE);
+
+    impl Drop for Handle {
+        fn drop(&mut self) {
+            if !self.0.is_null() {
+                // SAFETY: the handle came from OpenSCManagerW/OpenServiceW and is closed once.
+                unsafe { CloseServiceHandle(self.0) };
+            }
+        }
+    }
+}
