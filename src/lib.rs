@@ -66,6 +66,27 @@ pub fn gather_sources(sources: &ProxySources, files: &DeviceFiles) -> Result<Pro
     Ok(sources)
 }
 
+/// The diagnostic-data settings: from the `--from-reg` exports, else (on Windows) read live.
+fn device_settings(sources: &ProxySources, files: &DeviceFiles) -> Option<settings::DeviceSettings> {
+    if !files.registry.is_empty() {
+        return sources
+            .windows
+            .as_ref()
+            .map(|windows| settings::read_settings(&windows.registry));
+    }
+    live_settings()
+}
+
+#[cfg(windows)]
+fn live_settings() -> Option<settings::DeviceSettings> {
+    Some(settings::live::read())
+}
+
+#[cfg(not(windows))]
+fn live_settings() -> Option<settings::DeviceSettings> {
+    None
+}
+
 /// Reads `--from-reg` exports (merged in order) and a `--from-netsh` capture.
 fn read_device_files(files: &DeviceFiles) -> Result<WindowsSource, Error> {
     let read = |path: &Path| {
@@ -151,6 +172,7 @@ pub async fn build_report(config: &CheckConfig) -> Result<Report, Error> {
         anchors.extend(interception::load_anchor_file(path)?);
     }
     let sources = gather_sources(&config.proxy_sources, &config.device_files)?;
+    let device_settings = device_settings(&sources, &config.device_files);
     let contexts = proxy::discover(&sources).await?;
     let plan = probe::plan(&endpoints, &contexts); // one probe per distinct (target, route)
     let settings = ProbeSettings {
@@ -177,6 +199,7 @@ pub async fn build_report(config: &CheckConfig) -> Result<Report, Error> {
         contexts,
         &plan,
         evidence,
+        device_settings,
         started,
         clock.elapsed(),
     ))

@@ -14,6 +14,8 @@ use crate::probe::{
     Timings, tls::TlsEvidence,
 };
 use crate::proxy::{ContextConfig, Route, RouteChoice};
+use crate::settings::DeviceSettings;
+use crate::verdict::{self, Verdict};
 
 /// The JSON contract's version: bumped (with a CHANGELOG line) when a field is renamed or removed.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -28,9 +30,14 @@ pub struct Report {
     pub device: Device,
     pub catalog: CatalogInfo,
     pub contexts: Vec<ContextConfig>,
-    /// One per endpoint × context, in catalog order, then context order.
+    /// One per endpoint × context × route, in catalog order, then context order.
     pub results: Vec<ProbeResult>,
     pub summary: Summary,
+    /// Which proxy approach fits this device, why, and the fixes.
+    pub verdict: Verdict,
+    /// The diagnostic-data settings enrollment needs, when they could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settings: Option<DeviceSettings>,
 }
 
 /// The machine the check ran on.
@@ -179,6 +186,7 @@ impl Report {
         contexts: Vec<ContextConfig>,
         plan: &Plan,
         evidence: Vec<Evidence>,
+        settings: Option<DeviceSettings>,
         started: SystemTime,
         duration: Duration,
     ) -> Self {
@@ -210,6 +218,7 @@ impl Report {
         let endpoint_rank = |url: &str| plan.probes.iter().position(|p| p.endpoint.url == url);
         results.sort_by_key(|r| (endpoint_rank(&r.endpoint), context_rank(&r.context)));
         let summary = Summary::of(&results, duration);
+        let verdict = verdict::decide(&results, settings.as_ref());
         Self {
             schema_version: SCHEMA_VERSION,
             tool_version: env!("CARGO_PKG_VERSION"),
@@ -219,13 +228,15 @@ impl Report {
             contexts,
             results,
             summary,
+            verdict,
+            settings,
         }
     }
 
-    /// Clear when no result is a finding.
+    /// Clear only when the verdict says the device is ready.
     #[must_use]
     pub fn outcome(&self) -> Outcome {
-        if self.summary.findings == 0 {
+        if self.verdict.ready {
             Outcome::Clear
         } else {
             Outcome::Findings

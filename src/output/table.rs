@@ -13,6 +13,8 @@ use crate::report::{ProxyView, Report, Status};
 
 /// Writes the contexts, the results table and the summary line.
 pub fn render(report: &Report, style: Style, out: &mut impl Write) -> io::Result<()> {
+    super::verdict::render(&report.verdict, report.settings.as_ref(), out)?;
+    writeln!(out)?;
     render_contexts(&report.contexts, out)?;
     let mut table = new_table(style);
     table.set_header(["Endpoint", "Context", "Route", "Status", "Detail", "Time"]);

@@ -4,15 +4,15 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use dapreflight::config::{CatalogChoice, CheckConfig, Limits};
+use dapreflight::config::{CatalogChoice, CheckConfig, DeviceFiles, Limits};
 use dapreflight::interception::DeviceStore;
 use dapreflight::output::Style;
 use dapreflight::probe::{Credentials, Pin};
-use dapreflight::proxy::{ProxyAddr, ProxyOverride, ProxySources};
+use dapreflight::proxy::{ContextChoice, ProxyAddr, ProxyOverride, ProxySources};
 use dapreflight::report::{ProbeResult, Report};
 use tempfile::TempDir;
 
-use crate::support::Ca;
+use crate::support::{Ca, RegExport};
 
 /// A `check` run being set up: endpoints, route, trust and limits.
 pub struct Check {
@@ -25,6 +25,8 @@ pub struct Check {
     dns_servers: Option<Vec<SocketAddr>>,
     credentials: Option<Credentials>,
     timeout: Duration,
+    device_files: DeviceFiles,
+    contexts: ContextChoice,
 }
 
 impl Check {
@@ -40,7 +42,28 @@ impl Check {
             dns_servers: None,
             credentials: None,
             timeout: Duration::from_secs(2),
+            device_files: DeviceFiles::default(),
+            contexts: ContextChoice::Both,
         }
+    }
+
+    /// Reads the device's proxy configuration and settings from this `.reg` export; no flag
+    /// overrides it (call `via` afterwards to override).
+    pub fn from_reg(mut self, export: &RegExport) -> Self {
+        let path = self
+            .dir
+            .path()
+            .join(format!("export{}.reg", self.device_files.registry.len()));
+        std::fs::write(&path, export.to_bytes()).expect("write the registry export");
+        self.device_files.registry.push(path);
+        self.proxy = ProxyOverride::None;
+        self
+    }
+
+    /// Probes only this Windows context.
+    pub fn context(mut self, contexts: ContextChoice) -> Self {
+        self.contexts = contexts;
+        self
     }
 
     /// Adds an endpoint entry, as YAML flow mapping fields (`url: ..., trust: ...`).
@@ -116,9 +139,11 @@ impl Check {
             proxy_sources: ProxySources {
                 flag: self.proxy.clone(),
                 env: dapreflight::proxy::EnvSource::default(),
+                contexts: self.contexts,
+                timeout: self.timeout,
                 ..ProxySources::default()
             },
-            device_files: dapreflight::config::DeviceFiles::default(),
+            device_files: self.device_files.clone(),
             limits: Limits {
                 stage_timeout: self.timeout,
                 concurrency: 8,

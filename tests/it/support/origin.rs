@@ -93,7 +93,7 @@ impl TlsServer {
                         return;
                     };
                     let sni = tls.get_ref().1.server_name().map(str::to_owned);
-                    serve(tls, status, sni, log).await;
+                    serve(tls, status, sni, None, log).await;
                 });
             }
         });
@@ -140,6 +140,15 @@ impl TlsServer {
 impl HttpServer {
     /// Starts a plain HTTP origin answering every request with `status`.
     pub async fn start(status: u16) -> HttpServer {
+        Self::start_serving(status, None).await
+    }
+
+    /// Starts a plain HTTP server answering every request with 200 and `body` (e.g. a PAC file).
+    pub async fn serving(body: &str) -> HttpServer {
+        Self::start_serving(200, Some(Arc::from(body))).await
+    }
+
+    async fn start_serving(status: u16, body: Option<Arc<str>>) -> HttpServer {
         let status = StatusCode::from_u16(status).expect("tests pass a valid status code");
         let listener = bind().await;
         let addr = listener
@@ -155,7 +164,8 @@ impl HttpServer {
                 };
                 task_log.connections.fetch_add(1, Ordering::Relaxed);
                 let log = Arc::clone(&task_log);
-                spawn_connection(&mut connections, serve(tcp, status, None, log));
+                let body = body.clone();
+                spawn_connection(&mut connections, serve(tcp, status, None, body, log));
             }
         });
         HttpServer {
@@ -211,11 +221,12 @@ pub(super) async fn bind() -> TcpListener {
         .expect("loopback can bind port 0")
 }
 
-/// Serves HTTP/1.1 on `io`, answering each request with `status` and a short text body.
+/// Serves HTTP/1.1 on `io`, answering each request with `status` and `body` (or a short text).
 async fn serve(
     io: impl AsyncRead + AsyncWrite + Unpin + Send + 'static,
     status: StatusCode,
     sni: Option<String>,
+    body: Option<Arc<str>>,
     log: Arc<Log>,
 ) {
     let service = service_fn(move |req: Request<Incoming>| {
@@ -223,7 +234,10 @@ async fn serve(
             .lock()
             .expect("no peer task panics holding the lock")
             .push(seen(&req, sni.clone()));
-        let body = format!("{} from the dapreflight test origin\n", status.as_u16());
+        let body = body.as_deref().map_or_else(
+            || format!("{} from the dapreflight test origin\n", status.as_u16()),
+            str::to_owned,
+        );
         let response = Response::builder()
             .status(status)
             .header("Content-Type", "text/plain")

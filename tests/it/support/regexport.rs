@@ -1,0 +1,96 @@
+//! `.reg` exports written by tests, as `reg export` writes them (UTF-16LE with a BOM, CRLF).
+
+/// One value to export.
+pub enum RegValue {
+    Dword(u32),
+    String(String),
+    Binary(Vec<u8>),
+}
+
+/// Keys and values to write as a `Windows Registry Editor Version 5.00` file.
+#[derive(Default)]
+pub struct RegExport {
+    keys: Vec<(String, Vec<(String, RegValue)>)>,
+}
+
+/// The user's Internet Settings key.
+pub const USER_IS: &str = r"HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Internet Settings";
+/// LocalSystem's Internet Settings key.
+pub const SYSTEM_IS: &str = r"HKEY_USERS\.DEFAULT\Software\Microsoft\Windows\CurrentVersion\Internet Settings";
+/// The machine's Connections key, where `WinHttpSettings` lives.
+pub const MACHINE_CONNECTIONS: &str =
+    r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections";
+/// The diagnostic-data policy key.
+pub const DATA_COLLECTION: &str = r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\DataCollection";
+
+impl RegExport {
+    /// An empty export.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a value under `key`.
+    pub fn value(mut self, key: &str, name: &str, value: RegValue) -> Self {
+        match self.keys.iter_mut().find(|(k, _)| k == key) {
+            Some((_, values)) => values.push((name.to_owned(), value)),
+            None => self.keys.push((key.to_owned(), vec![(name.to_owned(), value)])),
+        }
+        self
+    }
+
+    /// `netsh winhttp set proxy PROXY BYPASS` as the registry holds it (header 0x18, flags 3).
+    pub fn winhttp_proxy(self, proxy: &str, bypass: &str) -> Self {
+        let blob = blob(&[0x18, 0, 3], &[proxy, bypass], false);
+        self.value(MACHINE_CONNECTIONS, "WinHttpSettings", RegValue::Binary(blob))
+    }
+
+    /// A WinINET `DefaultConnectionSettings` under `internet_settings` (e.g. [`USER_IS`]).
+    pub fn wininet(self, internet_settings: &str, flags: u32, proxy: &str, bypass: &str, pac: &str) -> Self {
+        let blob = blob(&[0x46, 1, flags], &[proxy, bypass, pac], true);
+        self.value(
+            &format!(r"{internet_settings}\Connections"),
+            "DefaultConnectionSettings",
+            RegValue::Binary(blob),
+        )
+    }
+
+    /// The file's bytes: UTF-16LE with a byte-order mark and CRLF line ends.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut text = String::from("Windows Registry Editor Version 5.00\r\n");
+        for (key, values) in &self.keys {
+            text.push_str(&format!("\r\n[{key}]\r\n"));
+            for (name, value) in values {
+                let data = match value {
+                    RegValue::Dword(n) => format!("dword:{n:08x}"),
+                    RegValue::String(s) => {
+                        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+                    }
+                    RegValue::Binary(bytes) => {
+                        let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                        format!("hex:{}", hex.join(","))
+                    }
+                };
+                text.push_str(&format!("\"{name}\"={data}\r\n"));
+            }
+        }
+        let mut bytes = vec![0xff, 0xfe];
+        for unit in text.encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        bytes
+    }
+}
+
+/// Three header words, then length-prefixed strings, then (WinINET) the 32-byte empty trailer.
+fn blob(header: &[u32], strings: &[&str], trailer: bool) -> Vec<u8> {
+    let mut bytes: Vec<u8> = header.iter().flat_map(|w| w.to_le_bytes()).collect();
+    for s in strings {
+        let len = u32::try_from(s.len()).expect("short test strings");
+        bytes.extend_from_slice(&len.to_le_bytes());
+        bytes.extend_from_slice(s.as_bytes());
+    }
+    if trailer {
+        bytes.extend_from_slice(&[0; 32]);
+    }
+    bytes
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Runs the Windows build under Wine against a real (Wine) registry: writes proxy settings with
+# `wine reg add`, runs `dapreflight proxy --format json`, and checks what it read.
+# Usage: tests/wine/run.sh path/to/dapreflight.exe
+# Nothing here touches the network: no auto-detect, no PAC URL, and `proxy` does not probe.
+set -euo pipefail
+exe=$(realpath "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+wineserver_pid=""
+cleanup() {
+  WINEPREFIX="$work/prefix" wineserver -k 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+export WINEPREFIX="$work/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+unset DISPLAY
+
+# Wine 8 has no bcryptprimitives.dll, which current Rust imports (ProcessPrng): a test-only shim.
+x86_64-w64-mingw32-gcc -O2 -shared -o "$work/bcryptprimitives.dll" \
+  "$here/bcryptprimitives-shim.c" -ladvapi32
+cp "$exe" "$work/dapreflight.exe"
+
+timeout 180 wineboot -i >/dev/null 2>&1
+
+# hex(bytes) of a length-prefixed string list, as WinHTTP and WinINET store them.
+blob() { python3 - "$@" <<'PY'
+import struct, sys
+version, flags, *strings = sys.argv[1:]
+data = struct.pack("<III", int(version, 16), 1 if version == "46" else 0, int(flags, 16))
+for s in strings:
+    data += struct.pack("<I", len(s)) + s.encode()
+if version == "46":
+    data += bytes(32)
+print(data.hex())
+PY
+}
+
+is='HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings'
+system_is='HKU\.DEFAULT\Software\Microsoft\Windows\CurrentVersion\Internet Settings'
+machine='HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings'
+add() { timeout 60 wine reg add "$@" /f >/dev/null 2>&1; }
+
+add "$is" /v ProxyEnable /t REG_DWORD /d 1
+add "$is" /v ProxyServer /t REG_SZ /d "http=wine-http:3128;https=wine-https:3129"
+add "$is" /v ProxyOverride /t REG_SZ /d "<local>;*.corp.example"
+add "$is\Connections" /v DefaultConnectionSettings /t REG_BINARY \
+  /d "$(blob 46 3 'http=wine-http:3128;https=wine-https:3129' '<local>;*.corp.example' '')"
+# LocalSystem's WinINET: direct, and no auto-detect (so nothing looks for WPAD on the network).
+add "$system_is\Connections" /v DefaultConnectionSettings /t REG_BINARY /d "$(blob 46 1 '' '' '')"
+# `netsh winhttp set proxy winhttp.corp.example:8080 "<local>"`, as Wine writes it (0x18 header).
+add "$machine\Connections" /v WinHttpSettings /t REG_BINARY \
+  /d "$(blob 18 2 'winhttp.corp.example:8080' '<local>')"
+add 'HKLM\SOFTWARE\Policies\Microsoft\Windows\DataCollection' /v TelemetryProxyServer /t REG_SZ \
+  /d "telemetry.corp.example:8080"
+
+timeout 120 wine "$work/dapreflight.exe" proxy --format json --profile update-compliance \
+  > "$work/proxy.json" 2> "$work/stderr.txt" || {
+  echo "dapreflight.exe proxy failed under Wine:"; cat "$work/stderr.txt"; exit 1; }
+
+python3 - "$work/proxy.json" <<'PY'
+import json, sys
+view = json.load(open(sys.argv[1], encoding="utf-8"))
+contexts = {c["name"]: c for c in view["contexts"]}
+assert set(contexts) == {"system", "user"}, contexts.keys()
+def routes(context, endpoint):
+    return [r["route"] for r in view["routes"] if r["context"] == context and r["endpoint"] == endpoint]
+def proxies(context, endpoint):
+    return sorted(r.get("proxy", r["kind"]) for r in routes(context, endpoint))
+v10c = "https://v10c.events.data.microsoft.com"
+adl = "http://adl.windows.com"
+system = proxies("system", v10c)
+assert "winhttp.corp.example:8080" in system, system
+assert "telemetry.corp.example:8080" in system, system
+assert proxies("user", v10c) == ["wine-https:3129"], proxies("user", v10c)
+assert proxies("user", adl) == ["wine-http:3128"], proxies("user", adl)
+sources = " ".join(s["detail"] for s in contexts["system"]["sources"])
+assert "registry" in sources or "winhttp.corp.example" in sources, sources
+print("wine: dapreflight.exe read WinHTTP, TelemetryProxyServer and the user's WinINET proxy:",
+      "system", system, "user", proxies("user", v10c))
+PY
