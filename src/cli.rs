@@ -252,9 +252,8 @@ impl PacArgs {
         let client_ip = self
             .client_ip
             .map(|text| {
-                text.parse::<std::net::IpAddr>().map_err(|_| {
-                    argument("--client-ip", &format!("'{text}' is not an IP address"))
-                })
+                text.parse::<std::net::IpAddr>()
+                    .map_err(|_| argument("--client-ip", &format!("'{text}' is not an IP address")))
             })
             .transpose()?;
         let dns = self

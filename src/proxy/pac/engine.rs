@@ -14,7 +14,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rquickjs::context::EvalOptions;
 use rquickjs::function::Rest;
-use rquickjs::{CatchResultExt, CaughtError, Coerced, Context, Ctx, Function, IntoJs, Runtime, Value};
+use rquickjs::{
+    CatchResultExt, CaughtError, Coerced, Context, Ctx, Function, IntoJs, Runtime, Value,
+};
 
 use super::helpers::{self, Calendar};
 use super::{EntryPoint, PacEnvironment, PacError, PacFailure, PacLimits, PacLookup};
@@ -194,12 +196,14 @@ impl Instance {
             line,
         };
         let (entry, local_offset_minutes) = context.with(|ctx| {
-            install(&ctx, &session).map_err(|err| compile_error(
-                PacFailure::Threw {
-                    message: format!("cannot define the PAC helpers: {err}"),
-                },
-                None,
-            ))?;
+            install(&ctx, &session).map_err(|err| {
+                compile_error(
+                    PacFailure::Threw {
+                        message: format!("cannot define the PAC helpers: {err}"),
+                    },
+                    None,
+                )
+            })?;
             let mut options = EvalOptions::default();
             options.strict = false; // PAC files are sloppy-mode scripts
             options.filename = Some(FILENAME.to_owned());
@@ -245,7 +249,12 @@ impl Instance {
         })
     }
 
-    fn evaluate(&mut self, url: &str, host: &str, env: &PacEnvironment) -> Result<Evaluated, PacError> {
+    fn evaluate(
+        &mut self,
+        url: &str,
+        host: &str,
+        env: &PacEnvironment,
+    ) -> Result<Evaluated, PacError> {
         let deadline = Instant::now() + env.eval_timeout;
         self.deadline.set(deadline);
         *self.session.borrow_mut() = Some(Session {
@@ -320,7 +329,11 @@ fn classify(
 ) -> (PacFailure, Option<u32>) {
     let (message, stack) = match caught {
         CaughtError::Exception(exception) => {
-            let name: Option<String> = exception.get::<_, Option<Coerced<String>>>("name").ok().flatten().map(|n| n.0);
+            let name: Option<String> = exception
+                .get::<_, Option<Coerced<String>>>("name")
+                .ok()
+                .flatten()
+                .map(|n| n.0);
             let message = exception.message().unwrap_or_default();
             let message = match name {
                 Some(name) if !name.is_empty() => format!("{name}: {message}"),
@@ -329,7 +342,9 @@ fn classify(
             (message, exception.stack().unwrap_or_default())
         }
         CaughtError::Value(value) => (format!("uncaught {}", describe(value)), String::new()),
-        CaughtError::Error(rquickjs::Error::Allocation) => ("out of memory".to_owned(), String::new()),
+        CaughtError::Error(rquickjs::Error::Allocation) => {
+            ("out of memory".to_owned(), String::new())
+        }
         CaughtError::Error(err) => (err.to_string(), String::new()),
     };
     let line = line_of(&stack).or_else(|| line_of(&message));
@@ -352,7 +367,10 @@ fn classify(
 fn line_of(stack: &str) -> Option<u32> {
     let marker = format!("{FILENAME}:");
     let start = stack.find(&marker)? + marker.len();
-    let digits: String = stack[start..].chars().take_while(char::is_ascii_digit).collect();
+    let digits: String = stack[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     digits.parse().ok()
 }
 
@@ -399,7 +417,9 @@ impl<'js> IntoJs<'js> for Answer {
 type Args = Rest<Coerced<String>>;
 
 fn arg(args: &Args, index: usize) -> &str {
-    args.0.get(index).map_or("undefined", |value| value.0.as_str())
+    args.0
+        .get(index)
+        .map_or("undefined", |value| value.0.as_str())
 }
 
 fn strings(args: Args) -> Vec<String> {
@@ -411,19 +431,32 @@ fn install(ctx: &Ctx<'_>, session: &Shared) -> rquickjs::Result<()> {
     let globals = ctx.globals();
     macro_rules! define {
         ($name:literal, $function:expr) => {
-            globals.set($name, Function::new(ctx.clone(), $function)?.with_name($name)?)?;
+            globals.set(
+                $name,
+                Function::new(ctx.clone(), $function)?.with_name($name)?,
+            )?;
         };
     }
-    define!("isPlainHostName", |args: Args| helpers::is_plain_host_name(arg(&args, 0)));
-    define!("dnsDomainIs", |args: Args| helpers::dns_domain_is(arg(&args, 0), arg(&args, 1)));
+    define!("isPlainHostName", |args: Args| helpers::is_plain_host_name(
+        arg(&args, 0)
+    ));
+    define!("dnsDomainIs", |args: Args| helpers::dns_domain_is(
+        arg(&args, 0),
+        arg(&args, 1)
+    ));
     define!("localHostOrDomainIs", |args: Args| {
         helpers::local_host_or_domain_is(arg(&args, 0), arg(&args, 1))
     });
     define!("dnsDomainLevels", |args: Args| {
         u32::try_from(helpers::dns_domain_levels(arg(&args, 0))).unwrap_or(u32::MAX)
     });
-    define!("shExpMatch", |args: Args| helpers::sh_exp_match(arg(&args, 0), arg(&args, 1)));
-    define!("convert_addr", |args: Args| helpers::convert_addr(arg(&args, 0)));
+    define!("shExpMatch", |args: Args| helpers::sh_exp_match(
+        arg(&args, 0),
+        arg(&args, 1)
+    ));
+    define!("convert_addr", |args: Args| helpers::convert_addr(arg(
+        &args, 0
+    )));
     define!("alert", {
         let session = Rc::clone(session);
         move |args: Args| {
@@ -446,7 +479,9 @@ fn install(ctx: &Ctx<'_>, session: &Shared) -> rquickjs::Result<()> {
     define!("isResolvable", {
         let session = Rc::clone(session);
         move |args: Args| {
-            with_session(&session, |s| first_v4(&s.lookup(arg(&args, 0)))).flatten().is_some()
+            with_session(&session, |s| first_v4(&s.lookup(arg(&args, 0))))
+                .flatten()
+                .is_some()
         }
     });
     define!("isInNet", {
@@ -503,7 +538,9 @@ fn install(ctx: &Ctx<'_>, session: &Shared) -> rquickjs::Result<()> {
     // Microsoft's IPv6-aware helpers (removed again unless the script has FindProxyForURLEx).
     define!("isResolvableEx", {
         let session = Rc::clone(session);
-        move |args: Args| with_session(&session, |s| !s.lookup(arg(&args, 0)).is_empty()).unwrap_or(false)
+        move |args: Args| {
+            with_session(&session, |s| !s.lookup(arg(&args, 0)).is_empty()).unwrap_or(false)
+        }
     });
     define!("dnsResolveEx", {
         let session = Rc::clone(session);
@@ -562,9 +599,15 @@ impl Session {
         }
         let remaining = self.deadline.saturating_duration_since(Instant::now());
         let (addrs, error) = if remaining.is_zero() {
-            (Vec::new(), Some("not looked up: the evaluation deadline has passed".to_owned()))
+            (
+                Vec::new(),
+                Some("not looked up: the evaluation deadline has passed".to_owned()),
+            )
         } else if self.lookups.len() >= MAX_LOOKUPS {
-            (Vec::new(), Some(format!("not looked up: more than {MAX_LOOKUPS} lookups")))
+            (
+                Vec::new(),
+                Some(format!("not looked up: more than {MAX_LOOKUPS} lookups")),
+            )
         } else {
             match self.resolver.lookup(host, self.dns_timeout.min(remaining)) {
                 Ok(addrs) => (addrs, None),

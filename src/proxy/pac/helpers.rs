@@ -271,7 +271,11 @@ fn js_int(arg: &str) -> Option<i64> {
 pub(super) fn date_range(args: &[String], local: &Calendar, utc: &Calendar) -> bool {
     use DatePart::{Day, Month, Year};
     let (args, now) = split_gmt(args, local, utc);
-    let Some(parts) = args.iter().map(|a| date_part(a)).collect::<Option<Vec<_>>>() else {
+    let Some(parts) = args
+        .iter()
+        .map(|a| date_part(a))
+        .collect::<Option<Vec<_>>>()
+    else {
         return false;
     };
     let month_day = |m: i64, d: i64| m * 32 + d;
@@ -388,9 +392,9 @@ mod tests {
             ("a", "", false),
             ("aXbXc", "a*b*c", true),
             ("aXbXd", "a*b*c", false),
-            ("a+b", "a+b", true),       // no regex: `+` is literal
-            ("[x]", "[x]", true),       // brackets too
-            ("x", "[x]", false),        // (Firefox would match a class; Windows does not)
+            ("a+b", "a+b", true), // no regex: `+` is literal
+            ("[x]", "[x]", true), // brackets too
+            ("x", "[x]", false),  // (Firefox would match a class; Windows does not)
             ("ab", "a**b", true),
             ("mississippi", "*sip*", true),
         ];
@@ -424,7 +428,7 @@ mod tests {
             ("192.168.2.77", "192.168.1.0", "255.255.255.0", false),
             ("172.16.5.4", "172.16.0.0", "255.240.0.0", true), // /12
             ("172.32.5.4", "172.16.0.0", "255.240.0.0", false),
-            ("10.9.9.9", "10.1.2.3", "0.0.0.0", true),       // mask 0: everything
+            ("10.9.9.9", "10.1.2.3", "0.0.0.0", true), // mask 0: everything
             ("10.1.2.3", "10.1.2.3", "255.255.255.255", true), // host mask
             ("10.1.2.4", "10.1.2.3", "255.255.255.255", false),
             ("10.7.1.3", "10.0.1.0", "255.0.255.0", true), // non-contiguous mask
@@ -434,7 +438,11 @@ mod tests {
         ];
         for (ip, pattern, mask, expected) in cases {
             let ip = ipv4_literal(ip).expect("test address");
-            assert_eq!(is_in_net(ip, pattern, mask), expected, "{ip} {pattern} {mask}");
+            assert_eq!(
+                is_in_net(ip, pattern, mask),
+                expected,
+                "{ip} {pattern} {mask}"
+            );
         }
     }
 
@@ -521,7 +529,11 @@ mod tests {
             (&[], false),
         ];
         for (list, expected) in cases {
-            assert_eq!(weekday_range(&args(list), &local, &utc), expected, "{list:?}");
+            assert_eq!(
+                weekday_range(&args(list), &local, &utc),
+                expected,
+                "{list:?}"
+            );
         }
     }
 

@@ -224,7 +224,8 @@ pub enum PacError {
 }
 
 fn at_line(line: Option<u32>) -> String {
-    line.map(|line| format!(" (line {line})")).unwrap_or_default()
+    line.map(|line| format!(" (line {line})"))
+        .unwrap_or_default()
 }
 
 /// A compiled PAC script in its own sandboxed runtime; `Send + Sync`, evaluations serialized.

@@ -17,7 +17,10 @@ pub enum PacEntry {
     /// `HTTPS host:port`: an HTTP proxy reached over TLS (not documented for Windows).
     Https { addr: ProxyAddr },
     /// `SOCKS` (version unspecified), `SOCKS4` or `SOCKS5`.
-    Socks { version: Option<u8>, addr: ProxyAddr },
+    Socks {
+        version: Option<u8>,
+        addr: ProxyAddr,
+    },
 }
 
 /// Parses a PAC result string; an empty string gives an empty list (the caller decides what
@@ -68,9 +71,12 @@ fn parse_element(element: &str) -> Result<PacEntry, String> {
         }
     };
     if rest.is_empty() || rest.contains(char::is_whitespace) {
-        return Err(format!("'{element}': expected one host:port after {keyword}"));
+        return Err(format!(
+            "'{element}': expected one host:port after {keyword}"
+        ));
     }
-    let (host, port) = split_host_port(rest).map_err(|message| format!("'{element}': {message}"))?;
+    let (host, port) =
+        split_host_port(rest).map_err(|message| format!("'{element}': {message}"))?;
     let addr = ProxyAddr {
         host,
         port: port.unwrap_or(default_port),
@@ -233,7 +239,9 @@ mod tests {
         let proxy = PacEntry::Proxy { addr: addr("p", 1) };
         assert_eq!(
             proxy.to_route(),
-            Ok(Route::Proxy { proxy: addr("p", 1) })
+            Ok(Route::Proxy {
+                proxy: addr("p", 1)
+            })
         );
         assert!(PacEntry::Https { addr: addr("p", 1) }.to_route().is_err());
         let socks = PacEntry::Socks {

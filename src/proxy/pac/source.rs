@@ -34,12 +34,17 @@ pub async fn load(location: &str, timeout: Duration) -> Result<PacSource, PacErr
     let bytes = if lower.starts_with("http://") || lower.starts_with("https://") {
         tokio::time::timeout(timeout, fetch(location))
             .await
-            .map_err(|_| fail(format!("no complete answer within {} ms", timeout.as_millis())))?
+            .map_err(|_| {
+                fail(format!(
+                    "no complete answer within {} ms",
+                    timeout.as_millis()
+                ))
+            })?
             .map_err(fail)?
     } else {
         // A local file the user named: a short blocking read.
-        let bytes = std::fs::read(location)
-            .map_err(|err| fail(format!("cannot read the file: {err}")))?;
+        let bytes =
+            std::fs::read(location).map_err(|err| fail(format!("cannot read the file: {err}")))?;
         if bytes.len() > MAX_PAC_BYTES {
             return Err(fail(format!("larger than {MAX_PAC_BYTES} bytes")));
         }

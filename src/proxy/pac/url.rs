@@ -42,7 +42,9 @@ pub(super) fn split_url(url: &str) -> Result<PacUrl, String> {
         .ok_or_else(|| format!("'{url}' is not a URL (expected scheme://host/...)"))?;
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let authority = &rest[..end];
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let authority = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
     let host = if let Some(bracketed) = authority.strip_prefix('[') {
         bracketed.split(']').next().unwrap_or_default()
     } else {
@@ -89,8 +91,16 @@ mod tests {
             ),
             ("https://h.example:443/a", "h.example", "https://h.example/"),
             ("http://h.example/a", "h.example", "http://h.example/a"),
-            ("https://[2001:db8::1]:8443/x", "2001:db8::1", "https://[2001:db8::1]:8443/"),
-            ("ftp://files.example/pub", "files.example", "ftp://files.example/pub"),
+            (
+                "https://[2001:db8::1]:8443/x",
+                "2001:db8::1",
+                "https://[2001:db8::1]:8443/",
+            ),
+            (
+                "ftp://files.example/pub",
+                "files.example",
+                "ftp://files.example/pub",
+            ),
         ];
         for (url, host, stripped) in cases {
             let split = split_url(url).expect(url);
