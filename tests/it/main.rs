@@ -5,6 +5,7 @@ mod binary;
 mod direct;
 mod harness;
 mod interception;
+mod pac;
 mod peers;
 mod proxy;
 mod schema;

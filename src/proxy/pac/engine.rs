@@ -1,4 +1,4 @@
-//! The one place that knows the JavaScript engine (QuickJS through rquickjs): a sandboxed runtime
+//! The one place that knows the JavaScript engine (`QuickJS` through rquickjs): a sandboxed runtime
 //! per PAC script on its own thread, with the helpers bound to their Rust implementations.
 //!
 //! The runtime has no file, network, timer or module access: only the ECMAScript built-ins and
@@ -22,7 +22,7 @@ use super::helpers::{self, Calendar};
 use super::{EntryPoint, PacEnvironment, PacError, PacFailure, PacLimits, PacLookup};
 use crate::proxy::resolve::NameResolver;
 
-/// The file name QuickJS gives the script in stack traces, where the line number is read.
+/// The file name `QuickJS` gives the script in stack traces, where the line number is read.
 const FILENAME: &str = "pacscript";
 /// Lookups one evaluation may make; more and the rest fail (a PAC looping over `dnsResolve`).
 const MAX_LOOKUPS: usize = 64;
@@ -82,12 +82,11 @@ pub(super) fn start(source: &str, origin: &str, limits: &PacLimits) -> Result<En
                     && failure.spoils_runtime()
                 {
                     // A runtime interrupted or out of memory mid-call may hold half-built state.
-                    match Instance::new(&source, &owned_origin, &limits_copy) {
-                        Ok(fresh) => instance = fresh,
-                        Err(_) => {
-                            let _ = job.reply.send(result);
-                            return;
-                        }
+                    if let Ok(fresh) = Instance::new(&source, &owned_origin, &limits_copy) {
+                        instance = fresh;
+                    } else {
+                        let _ = job.reply.send(result);
+                        return;
                     }
                 }
                 let _ = job.reply.send(result);
@@ -133,19 +132,18 @@ impl Engine {
             reply,
         };
         sender.send(job).map_err(|_| stopped())?;
-        match answer.recv_timeout(env.eval_timeout + GRACE) {
-            Ok(result) => result,
-            Err(_) => {
-                // The interrupt handler should have stopped it; never wait on it again.
-                *jobs = None;
-                Err(PacError::Evaluate {
-                    url: url.to_owned(),
-                    failure: PacFailure::Timeout {
-                        after_ms: millis(env.eval_timeout),
-                    },
-                    line: None,
-                })
-            }
+        if let Ok(result) = answer.recv_timeout(env.eval_timeout + GRACE) {
+            result
+        } else {
+            // The interrupt handler should have stopped it; never wait on it again.
+            *jobs = None;
+            Err(PacError::Evaluate {
+                url: url.to_owned(),
+                failure: PacFailure::Timeout {
+                    after_ms: millis(env.eval_timeout),
+                },
+                line: None,
+            })
         }
     }
 }
@@ -321,7 +319,7 @@ impl Instance {
     }
 }
 
-/// Sorts a caught exception into what went wrong, with the script line when QuickJS gives one.
+/// Sorts a caught exception into what went wrong, with the script line when `QuickJS` gives one.
 fn classify(
     caught: &CaughtError<'_>,
     deadline: Instant,
@@ -427,6 +425,7 @@ fn strings(args: Args) -> Vec<String> {
 }
 
 /// Defines the PAC helpers as globals. Each is a thin shim over `helpers` or the session.
+#[allow(clippy::too_many_lines)] // one short definition per helper, in the spec's order
 fn install(ctx: &Ctx<'_>, session: &Shared) -> rquickjs::Result<()> {
     let globals = ctx.globals();
     macro_rules! define {
@@ -633,15 +632,15 @@ impl Session {
     fn calendars(&mut self) -> (Calendar, Calendar) {
         let (fixed, offset) = (self.fixed_now, self.local_offset_minutes);
         *self.now.get_or_insert_with(|| {
-            let (unix, offset) = match fixed {
-                Some(time) => (time.unix_seconds, time.utc_offset_minutes),
-                None => {
+            let (unix, offset) = fixed.map_or_else(
+                || {
                     let unix = SystemTime::now()
                         .duration_since(UNIX_EPOCH)
                         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
                     (unix, offset)
-                }
-            };
+                },
+                |time| (time.unix_seconds, time.utc_offset_minutes),
+            );
             (Calendar::at(unix, offset), Calendar::at(unix, 0))
         })
     }

@@ -1,5 +1,5 @@
 //! Proxy auto-config (PAC): evaluates a PAC script as Windows does, sandboxed and bounded, and
-//! turns its answer into the routes WinHTTP and WinINET would take.
+//! turns its answer into the routes `WinHTTP` and `WinINET` would take.
 //!
 //! The JavaScript engine stays inside `engine`; the helpers are Rust (`helpers`). This module
 //! decides routes; it never connects anywhere except to fetch a PAC file (`source`).
@@ -310,9 +310,9 @@ pub struct PacDecision {
     pub raw: String,
     pub entries: Vec<PacEntry>,
     pub invalid: Vec<String>,
-    /// WinHTTP uses only the first entry (DIRECT when the PAC returned nothing).
+    /// `WinHTTP` uses only the first entry (DIRECT when the PAC returned nothing).
     pub winhttp: PacEntry,
-    /// WinINET tries these in order (`HTTPS` entries, which it does not speak, left out).
+    /// `WinINET` tries these in order (`HTTPS` entries, which it does not speak, left out).
     pub wininet_order: Vec<PacEntry>,
     /// For https URLs whose stripped form routes differently (Chromium-based browsers).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -324,12 +324,12 @@ pub struct PacDecision {
 }
 
 impl PacDecision {
-    /// The route WinHTTP takes, or why it cannot be probed as direct or via an HTTP proxy.
+    /// The route `WinHTTP` takes, or why it cannot be probed as direct or via an HTTP proxy.
     pub fn winhttp_route(&self) -> Result<Route, String> {
         self.winhttp.to_route()
     }
 
-    /// WinINET's failover list as probe routes; entries that are not HTTP proxies are `Err`.
+    /// `WinINET`'s failover list as probe routes; entries that are not HTTP proxies are `Err`.
     #[must_use]
     pub fn wininet_routes(&self) -> Vec<Result<Route, String>> {
         self.wininet_order.iter().map(PacEntry::to_route).collect()

@@ -118,7 +118,7 @@ impl PacEntry {
         }
     }
 
-    /// Whether WinINET understands this kind of entry (`PROXY`, `SOCKS`, `DIRECT`).
+    /// Whether `WinINET` understands this kind of entry (`PROXY`, `SOCKS`, `DIRECT`).
     #[must_use]
     pub fn wininet_understands(&self) -> bool {
         !matches!(self, PacEntry::Https { .. })

@@ -7,7 +7,7 @@ use crate::endpoints::{Scheme, Target};
 /// The URL forms a PAC may be called with for one target.
 ///
 /// `windows` is the full URL: Windows' handling of https URLs is undocumented (formats.md §8.6),
-/// Wine's WinHTTP passes the full URL, and so does pacparser; dapreflight follows them.
+/// Wine's `WinHTTP` passes the full URL, and so does pacparser; dapreflight follows them.
 /// `stripped` is what Chromium-based browsers (Edge, Chrome) and Firefox pass for `https://`:
 /// `https://host[:port]/`, without path, query, fragment or credentials.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
