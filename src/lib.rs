@@ -67,7 +67,10 @@ pub fn gather_sources(sources: &ProxySources, files: &DeviceFiles) -> Result<Pro
 }
 
 /// The diagnostic-data settings: from the `--from-reg` exports, else (on Windows) read live.
-fn device_settings(sources: &ProxySources, files: &DeviceFiles) -> Option<settings::DeviceSettings> {
+fn device_settings(
+    sources: &ProxySources,
+    files: &DeviceFiles,
+) -> Option<settings::DeviceSettings> {
     if !files.registry.is_empty() {
         return sources
             .windows

@@ -397,9 +397,20 @@ fn user_context(registry: &RegistrySnapshot) -> ContextSources {
         &mut context,
     );
     if context.rules.is_empty() {
-        context.rules.push(RouteRule::Fixed {
-            route: Route::Direct,
-            source: format!("{name}: direct"),
+        let known = registry.key(&values).is_some() || registry.key(&connections).is_some();
+        context.rules.push(if known {
+            RouteRule::Fixed {
+                route: Route::Direct,
+                source: format!("{name}: direct"),
+            }
+        } else {
+            // Nothing of the user's settings was read: don't guess a route for them.
+            RouteRule::Unavailable {
+                source: name.to_owned(),
+                reason: format!(
+                    "the user's settings were not read (no {values} in the registry export)"
+                ),
+            }
         });
     }
     context

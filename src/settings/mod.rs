@@ -855,137 +855,44 @@ mod tests {
     use super::*;
     use crate::registry::ValueData;
 
-    const ID: &str = "4a1e5c2b-7d3f-4e8a-9b6c-0d2f1e3a5b7c";
-
-    /// The values of a `testdata/settings/` fixture, set by hand until the `.reg` parser lands:
-    /// `(key, value name, data)`, in file order.
-    type Values = [(&'static str, &'static str, ValueData)];
-
-    fn snapshot(fixture: &str, values: &Values) -> RegistrySnapshot {
-        let mut registry = RegistrySnapshot::new();
-        for (path, name, data) in values {
-            let origin = Origin {
-                source: format!("testdata/settings/{fixture}"),
-                line: None,
-            };
-            registry.set(path, name, data.clone(), origin);
-        }
-        registry
-    }
-
     fn text(s: &str) -> ValueData {
         ValueData::String(s.to_owned())
     }
 
     /// Mirrors `testdata/settings/win11-enrolled.reg`.
+    /// A fixture parsed by the real `.reg` parser, as `--from-reg` reads it.
+    fn fixture(bytes: &[u8], name: &str) -> RegistrySnapshot {
+        crate::registry::regfile::parse(bytes, name).expect("the settings fixtures parse")
+    }
+
     fn win11_enrolled() -> RegistrySnapshot {
-        snapshot(
+        fixture(
+            include_bytes!("../../testdata/settings/win11-enrolled.reg"),
             "win11-enrolled.reg",
-            &[
-                (
-                    CURRENT_VERSION_KEY,
-                    "ProductName",
-                    text("Windows 10 Enterprise"),
-                ),
-                (CURRENT_VERSION_KEY, "DisplayVersion", text("23H2")),
-                (CURRENT_VERSION_KEY, "CurrentBuild", text("22631")),
-                (CURRENT_VERSION_KEY, "UBR", ValueData::Dword(3296)),
-                (POLICY_KEY, "AllowTelemetry", ValueData::Dword(2)),
-                (
-                    POLICY_KEY,
-                    "LimitEnhancedDiagnosticDataWindowsAnalytics",
-                    ValueData::Dword(1),
-                ),
-                (
-                    POLICY_KEY,
-                    "AllowDeviceNameInTelemetry",
-                    ValueData::Dword(1),
-                ),
-                (LOCAL_KEY, "AllowTelemetry", ValueData::Dword(2)),
-                (LOCAL_KEY, "CommercialId", text(ID)),
-                (DIAGTRACK_KEY, "Start", ValueData::Dword(2)),
-            ],
         )
     }
 
     /// Mirrors `testdata/settings/win10-1803-defender-proxy.reg`.
     fn win10_1803_defender_proxy() -> RegistrySnapshot {
-        snapshot(
+        fixture(
+            include_bytes!("../../testdata/settings/win10-1803-defender-proxy.reg"),
             "win10-1803-defender-proxy.reg",
-            &[
-                (
-                    CURRENT_VERSION_KEY,
-                    "ProductName",
-                    text("Windows 10 Enterprise"),
-                ),
-                (CURRENT_VERSION_KEY, "ReleaseId", text("1803")),
-                (CURRENT_VERSION_KEY, "CurrentBuild", text("17134")),
-                (CURRENT_VERSION_KEY, "UBR", ValueData::Dword(1)),
-                (POLICY_KEY, "AllowTelemetry", ValueData::Dword(1)),
-                (
-                    POLICY_KEY,
-                    "DisableEnterpriseAuthProxy",
-                    ValueData::Dword(1),
-                ),
-                (
-                    POLICY_KEY,
-                    "TelemetryProxyServer",
-                    text("proxy.corp.example:8080"),
-                ),
-                (LOCAL_KEY, "CommercialId", text(ID)),
-                (DIAGTRACK_KEY, "Start", ValueData::Dword(2)),
-                (SENSE_KEY, "Start", ValueData::Dword(2)),
-                (ATP_STATUS_KEY, "OnboardingState", ValueData::Dword(1)),
-            ],
         )
     }
 
     /// Mirrors `testdata/settings/win7-defaults.reg`.
     fn win7_defaults() -> RegistrySnapshot {
-        snapshot(
+        fixture(
+            include_bytes!("../../testdata/settings/win7-defaults.reg"),
             "win7-defaults.reg",
-            &[
-                (
-                    CURRENT_VERSION_KEY,
-                    "ProductName",
-                    text("Windows 7 Enterprise"),
-                ),
-                (CURRENT_VERSION_KEY, "CurrentBuild", text("7601")),
-                (CURRENT_VERSION_KEY, "CurrentVersion", text("6.1")),
-                (LOCAL_KEY, "CommercialId", text(ID)),
-                (DIAGTRACK_KEY, "Start", ValueData::Dword(2)),
-            ],
         )
     }
 
     /// Mirrors `testdata/settings/win10-22h2-off.reg`.
     fn win10_22h2_off() -> RegistrySnapshot {
-        snapshot(
+        fixture(
+            include_bytes!("../../testdata/settings/win10-22h2-off.reg"),
             "win10-22h2-off.reg",
-            &[
-                (
-                    CURRENT_VERSION_KEY,
-                    "ProductName",
-                    text("Windows 10 Enterprise"),
-                ),
-                (CURRENT_VERSION_KEY, "DisplayVersion", text("22H2")),
-                (CURRENT_VERSION_KEY, "CurrentBuild", text("19045")),
-                (CURRENT_VERSION_KEY, "UBR", ValueData::Dword(4291)),
-                (POLICY_KEY, "AllowTelemetry", ValueData::Dword(0)),
-                (
-                    POLICY_KEY,
-                    "CommercialId",
-                    text("00000000-1111-2222-3333-444444444444"),
-                ),
-                (LOCAL_KEY, "AllowTelemetry", ValueData::Dword(1)),
-                (LOCAL_KEY, "CommercialId", text(ID)),
-                (
-                    INTERNET_POLICY_KEY,
-                    "ProxySettingsPerUser",
-                    ValueData::Dword(0),
-                ),
-                (DIAGTRACK_KEY, "Start", ValueData::Dword(4)),
-            ],
         )
     }
 
@@ -1026,7 +933,11 @@ mod tests {
         let Source::Registry { origin, .. } = &settings.allow_telemetry_policy.source else {
             panic!("AllowTelemetry comes from the registry");
         };
-        assert_eq!(origin.source, "testdata/settings/win11-enrolled.reg");
+        assert_eq!(origin.source, "win11-enrolled.reg");
+        assert!(
+            origin.line.is_some(),
+            "the parser records the line: {origin:?}"
+        );
     }
 
     #[test]

@@ -248,7 +248,10 @@ async fn the_environment_proxy_is_used_and_named_and_credentials_stay_secret() {
         // the verdict is not ready (exit 1), and says authentication is in the way.
         assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
         assert!(stdout.contains("HTTPS_PROXY"), "{stdout}");
-        assert!(stdout.contains("accepted the Basic credentials"), "{stdout}");
+        assert!(
+            stdout.contains("accepted the Basic credentials"),
+            "{stdout}"
+        );
         for secret in ["Very-Secret-99", "YWxpY2U6VmVyeS1TZWNyZXQtOTk="] {
             assert!(
                 !stdout.contains(secret) && !stderr.contains(secret),

@@ -49,7 +49,7 @@ impl Check {
 
     /// Reads the device's proxy configuration and settings from this `.reg` export; no flag
     /// overrides it (call `via` afterwards to override).
-    pub fn from_reg(mut self, export: &RegExport) -> Self {
+    pub fn device_export(mut self, export: &RegExport) -> Self {
         let path = self
             .dir
             .path()

@@ -2,6 +2,7 @@
 
 mod auth;
 mod binary;
+mod contexts;
 mod direct;
 mod harness;
 mod interception;

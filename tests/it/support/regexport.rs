@@ -1,5 +1,7 @@
 //! `.reg` exports written by tests, as `reg export` writes them (UTF-16LE with a BOM, CRLF).
 
+use std::fmt::Write as _;
+
 /// One value to export.
 pub enum RegValue {
     Dword(u32),
@@ -14,14 +16,17 @@ pub struct RegExport {
 }
 
 /// The user's Internet Settings key.
-pub const USER_IS: &str = r"HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Internet Settings";
+pub const USER_IS: &str =
+    r"HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Internet Settings";
 /// LocalSystem's Internet Settings key.
-pub const SYSTEM_IS: &str = r"HKEY_USERS\.DEFAULT\Software\Microsoft\Windows\CurrentVersion\Internet Settings";
+pub const SYSTEM_IS: &str =
+    r"HKEY_USERS\.DEFAULT\Software\Microsoft\Windows\CurrentVersion\Internet Settings";
 /// The machine's Connections key, where `WinHttpSettings` lives.
 pub const MACHINE_CONNECTIONS: &str =
     r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections";
 /// The diagnostic-data policy key.
-pub const DATA_COLLECTION: &str = r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\DataCollection";
+pub const DATA_COLLECTION: &str =
+    r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\DataCollection";
 
 impl RegExport {
     /// An empty export.
@@ -33,7 +38,9 @@ impl RegExport {
     pub fn value(mut self, key: &str, name: &str, value: RegValue) -> Self {
         match self.keys.iter_mut().find(|(k, _)| k == key) {
             Some((_, values)) => values.push((name.to_owned(), value)),
-            None => self.keys.push((key.to_owned(), vec![(name.to_owned(), value)])),
+            None => self
+                .keys
+                .push((key.to_owned(), vec![(name.to_owned(), value)])),
         }
         self
     }
@@ -41,11 +48,22 @@ impl RegExport {
     /// `netsh winhttp set proxy PROXY BYPASS` as the registry holds it (header 0x18, flags 3).
     pub fn winhttp_proxy(self, proxy: &str, bypass: &str) -> Self {
         let blob = blob(&[0x18, 0, 3], &[proxy, bypass], false);
-        self.value(MACHINE_CONNECTIONS, "WinHttpSettings", RegValue::Binary(blob))
+        self.value(
+            MACHINE_CONNECTIONS,
+            "WinHttpSettings",
+            RegValue::Binary(blob),
+        )
     }
 
     /// A WinINET `DefaultConnectionSettings` under `internet_settings` (e.g. [`USER_IS`]).
-    pub fn wininet(self, internet_settings: &str, flags: u32, proxy: &str, bypass: &str, pac: &str) -> Self {
+    pub fn wininet(
+        self,
+        internet_settings: &str,
+        flags: u32,
+        proxy: &str,
+        bypass: &str,
+        pac: &str,
+    ) -> Self {
         let blob = blob(&[0x46, 1, flags], &[proxy, bypass, pac], true);
         self.value(
             &format!(r"{internet_settings}\Connections"),
@@ -58,7 +76,7 @@ impl RegExport {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut text = String::from("Windows Registry Editor Version 5.00\r\n");
         for (key, values) in &self.keys {
-            text.push_str(&format!("\r\n[{key}]\r\n"));
+            let _ = write!(text, "\r\n[{key}]\r\n");
             for (name, value) in values {
                 let data = match value {
                     RegValue::Dword(n) => format!("dword:{n:08x}"),
@@ -70,7 +88,7 @@ impl RegExport {
                         format!("hex:{}", hex.join(","))
                     }
                 };
-                text.push_str(&format!("\"{name}\"={data}\r\n"));
+                let _ = write!(text, "\"{name}\"={data}\r\n");
             }
         }
         let mut bytes = vec![0xff, 0xfe];
