@@ -81,6 +81,7 @@ fn device_settings(
 }
 
 #[cfg(windows)]
+#[allow(clippy::unnecessary_wraps)] // the same signature as the non-Windows version
 fn live_settings() -> Option<settings::DeviceSettings> {
     Some(settings::live::read())
 }
