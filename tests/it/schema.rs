@@ -61,3 +61,54 @@ async fn reports_of_every_kind_validate_against_the_shipped_schema() {
         "the scenarios cover many statuses: {statuses:?}"
     );
 }
+
+#[tokio::test]
+async fn a_report_from_a_device_export_with_contexts_settings_and_a_pac_validates_too() {
+    use crate::support::{DATA_COLLECTION, HttpServer, RegExport, RegValue, USER_IS};
+    let schema: serde_json::Value = serde_json::from_str(SCHEMA).expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let ca = Ca::generate("Origin Test Root");
+    let origin = TlsServer::start(&ca, &["origin.test"]).await;
+    let proxy = FakeProxy::start(ProxyBehavior::Tunnel).await;
+    let pac = format!(
+        "function FindProxyForURL(url, host) {{ return \"PROXY {}; SOCKS 127.0.0.1:1080; DIRECT\"; }}",
+        proxy.addr()
+    );
+    let pac_server = HttpServer::serving(&pac).await;
+    let export = RegExport::new()
+        .winhttp_proxy(&proxy.addr().to_string(), "<local>")
+        .wininet(USER_IS, 0x5, "", "", &pac_server.url("/proxy.pac"))
+        .value(DATA_COLLECTION, "AllowTelemetry", RegValue::Dword(1))
+        .value(
+            DATA_COLLECTION,
+            "DisableEnterpriseAuthProxy",
+            RegValue::Dword(0),
+        );
+    let report = Check::new()
+        .https("origin.test", origin.addr(), "/")
+        .trust(&ca)
+        .device_export(&export)
+        .run()
+        .await;
+    let json = serde_json::to_value(&report).expect("serializes");
+    let errors: Vec<String> = validator
+        .iter_errors(&json)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{json:#}");
+    let kinds: Vec<&str> = json["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["route"]["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"unprobeable"), "the SOCKS entry: {kinds:?}");
+    assert!(json["settings"].is_object() && json["verdict"]["approach"].is_string());
+    assert!(
+        json["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .any(|r| r["route"]["pac"].is_object())
+    );
+}
