@@ -120,9 +120,7 @@ impl ProxyList {
             .filter(usable)
             .find(|entry| entry.scheme.as_deref() == Some(name))
         {
-            return entry.selection(&format!(
-                "the {name}= entry names the proxy for {name} URLs"
-            ));
+            return entry.selection(&format!("the {name}= entry"));
         }
         if let Some(entry) = self
             .entries
@@ -130,10 +128,14 @@ impl ProxyList {
             .filter(usable)
             .find(|entry| entry.scheme.is_none())
         {
-            return entry.selection(&format!(
-                "{own}; a proxy listed by itself is the default for every scheme \
-                 without its own entry"
-            ));
+            // A proxy listed by itself is the default for every scheme without its own entry
+            // (WinINET documentation, "Enabling Internet Functionality").
+            let why = if self.entries.len() == 1 {
+                "the one proxy for every scheme".to_owned()
+            } else {
+                format!("{own}: the bare entry, the default for the other schemes")
+            };
+            return entry.selection(&why);
         }
         let socks = self
             .entries
@@ -150,7 +152,7 @@ impl ProxyList {
         let mut reason = vec![if self.entries.is_empty() {
             "the proxy list is empty, so every URL goes DIRECT".to_owned()
         } else {
-            format!("{own} and no bare entry, so {name} URLs go DIRECT")
+            format!("{own} and no bare entry: {name} URLs go DIRECT")
         }];
         if let Some(entry) = socks.filter(|_| api == ProxyApi::WinHttp) {
             reason.push(format!(
@@ -177,8 +179,8 @@ impl ProxyList {
             // The classic "browser works, telemetry doesn't": an http=-only list leaves https
             // DIRECT, not on the http= proxy (formats.md §3.2, step 4).
             reason.push(format!(
-                "the {others} entries apply only to their own schemes, not to {name} \
-                 (a classic cause of 'the browser works, telemetry doesn't')"
+                "{others} covers only its own scheme (the classic 'the browser works, telemetry \
+                 doesn't')"
             ));
         }
         Selection {
@@ -343,23 +345,24 @@ mod tests {
             (
                 "http=a:80;https=b:443",
                 WinHttp,
-                "the https= entry names the proxy for https URLs",
+                "the https= entry: 'https=b:443'",
             ),
             (
                 "proxy:8080",
                 WinInet,
-                "no https= entry; a proxy listed by itself is the default",
+                "the one proxy for every scheme: 'proxy:8080'",
+            ),
+            (
+                "http=a:80;p:1",
+                WinInet,
+                "no https= entry: the bare entry, the default for the other schemes",
             ),
             (
                 "http=a:80",
                 WinHttp,
-                "no https= entry and no bare entry, so https URLs go DIRECT",
+                "no https= entry and no bare entry: https URLs go DIRECT",
             ),
-            (
-                "http=a:80",
-                WinInet,
-                "the http= entries apply only to their own schemes",
-            ),
+            ("http=a:80", WinInet, "http= covers only its own scheme"),
             ("http=a:80", WinInet, "telemetry doesn't"),
             (
                 "socks=s:1080",
