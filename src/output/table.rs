@@ -13,7 +13,7 @@ use crate::report::{ProxyView, Report, Status};
 
 /// Writes the contexts, the results table and the summary line.
 pub fn render(report: &Report, style: Style, out: &mut impl Write) -> io::Result<()> {
-    super::verdict::render(&report.verdict, report.settings.as_ref(), out)?;
+    super::verdict::render_verdict(&report.verdict, out)?;
     writeln!(out)?;
     render_contexts(&report.contexts, out)?;
     let mut table = new_table(style);
@@ -39,7 +39,9 @@ pub fn render(report: &Report, style: Style, out: &mut impl Write) -> io::Result
         ]);
     }
     writeln!(out, "{table}")?;
-    writeln!(out, "{}", report.summary_line())
+    writeln!(out, "{}", report.summary_line())?;
+    writeln!(out)?;
+    super::verdict::render_settings(report.settings.as_ref(), out)
 }
 
 /// Writes each context's sources, what is configured but disabled, and its warnings.

@@ -1,5 +1,5 @@
-//! The block the table opens with: the verdict, its reasons and fixes, then the device settings.
-//! Plain text; colour is added by the caller.
+//! The block the table opens with (the verdict, its reasons and fixes) and the device settings
+//! block it closes with. Plain text; colour is added by the caller.
 
 use std::io::{self, Write};
 
@@ -12,6 +12,12 @@ pub fn render(
     settings: Option<&DeviceSettings>,
     out: &mut impl Write,
 ) -> io::Result<()> {
+    render_verdict(verdict, out)?;
+    render_settings(settings, out)
+}
+
+/// Writes the verdict line, the numbered reasons and the fixes (one command a line).
+pub fn render_verdict(verdict: &Verdict, out: &mut impl Write) -> io::Result<()> {
     let approach = approach_name(verdict.approach);
     if verdict.ready {
         writeln!(out, "READY — {approach}")?;
@@ -44,17 +50,23 @@ pub fn render(
             }
         }
     }
-    writeln!(out)?;
+    Ok(())
+}
+
+/// Writes the device settings: each value with where it came from, then what it means.
+pub fn render_settings(settings: Option<&DeviceSettings>, out: &mut impl Write) -> io::Result<()> {
     match settings {
         Some(settings) => {
             writeln!(out, "Device settings:")?;
             for row in settings.rows() {
-                writeln!(out, "  {}: {}", row.name, row.value)?;
-                writeln!(out, "      from {}", row.source)?;
+                writeln!(out, "  {}: {}  ({})", row.name, row.value, row.source)?;
                 writeln!(out, "      {}", row.meaning)?;
             }
         }
-        None => writeln!(out, "Device settings: not read")?,
+        None => writeln!(
+            out,
+            "Device settings: not read (read live on Windows, or from --from-reg exports)"
+        )?,
     }
     Ok(())
 }
