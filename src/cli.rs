@@ -129,9 +129,10 @@ struct SourceArgs {
     /// this machine's configuration (e.g. `--from-reg internet-settings.reg`).
     #[arg(long, value_name = "FILE")]
     from_reg: Vec<PathBuf>,
-    /// Read a device's `netsh winhttp show proxy` output (e.g. `--from-netsh winhttp.txt`).
+    /// Read a device's `netsh winhttp show proxy` or `show advproxy` output (repeatable; e.g.
+    /// `--from-netsh winhttp.txt`).
     #[arg(long, value_name = "FILE")]
-    from_netsh: Option<PathBuf>,
+    from_netsh: Vec<PathBuf>,
     /// Which Windows context to use: the diagnostic-data service's (`system`), the signed-in
     /// user's (`user`), or `both` (e.g. `--context system`).
     #[arg(long, value_enum, default_value = "both")]

@@ -36,8 +36,8 @@ pub struct ProxyConfig {
 pub struct DeviceFiles {
     /// `--from-reg`: `reg export` files, merged in order (later files win).
     pub registry: Vec<PathBuf>,
-    /// `--from-netsh`: `netsh winhttp show proxy` output.
-    pub netsh: Option<PathBuf>,
+    /// `--from-netsh`: `netsh winhttp show proxy` and/or `show advproxy` output.
+    pub netsh: Vec<PathBuf>,
 }
 
 /// Settings for `pac`.

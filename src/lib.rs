@@ -56,7 +56,7 @@ pub async fn show_proxy(config: &ProxyConfig, out: &mut impl Write) -> Result<()
 /// configuration from its exports or, on Windows, from the live registry.
 pub fn gather_sources(sources: &ProxySources, files: &DeviceFiles) -> Result<ProxySources, Error> {
     let mut sources = sources.clone();
-    if !files.registry.is_empty() || files.netsh.is_some() {
+    if !files.registry.is_empty() || !files.netsh.is_empty() {
         sources.windows = Some(read_device_files(files)?);
     } else if let Some(live) = live_windows(&sources) {
         sources.windows = Some(live);
@@ -124,16 +124,52 @@ fn read_device_files(files: &DeviceFiles) -> Result<WindowsSource, Error> {
             })?;
         source.registry.merge(snapshot);
     }
-    if let Some(path) = &files.netsh {
+    for path in &files.netsh {
         let origin = path.display().to_string();
-        let capture = proxy::netsh::parse_show_proxy(&read(path)?, &origin).map_err(|err| {
-            Error::DeviceExport {
-                message: err.to_string(),
+        let bytes = read(path)?;
+        let invalid = |err: proxy::netsh::NetshError| Error::DeviceExport {
+            message: err.to_string(),
+        };
+        match proxy::netsh::parse_show_proxy(&bytes, &origin) {
+            Ok(capture) => source.netsh = Some((capture, origin)),
+            Err(err) if matches!(err.problem, proxy::netsh::NetshProblem::AdvProxyGiven) => {
+                let text = proxy::netsh::decode_capture(&bytes, &origin).map_err(invalid)?;
+                let advanced =
+                    proxy::netsh::parse_show_advproxy(&text.text, &origin).map_err(invalid)?;
+                source.advproxy = Some((advanced, origin));
             }
-        })?;
-        source.netsh = Some((capture, origin));
+            Err(err) => return Err(invalid(err)),
+        }
     }
+    check_export_blobs(&source.registry)?;
     Ok(source)
+}
+
+/// A named export whose proxy blobs do not decode cannot be analysed: say where, exit 2.
+fn check_export_blobs(registry: &registry::RegistrySnapshot) -> Result<(), Error> {
+    for key in registry.keys() {
+        for value in &key.values {
+            let registry::ValueData::Binary(bytes) = &value.data else {
+                continue;
+            };
+            let problem = if value.name.eq_ignore_ascii_case("WinHttpSettings") {
+                proxy::winhttp::parse_settings(bytes).err()
+            } else if key.path.ends_with(r"\INTERNET SETTINGS\CONNECTIONS")
+                && (value.name.eq_ignore_ascii_case("DefaultConnectionSettings")
+                    || value.name.eq_ignore_ascii_case("SavedLegacySettings"))
+            {
+                proxy::wininet::parse_connection_settings(bytes).err()
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                return Err(Error::DeviceExport {
+                    message: format!("{}: value '{}': {problem}", value.origin, value.name),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// This machine's Windows proxy configuration, read live, unless a flag overrides it.
@@ -147,6 +183,7 @@ fn live_windows(sources: &ProxySources) -> Option<WindowsSource> {
         registry,
         registry_origin: "registry".to_owned(),
         netsh: None,
+        advproxy: None,
         problems,
     })
 }

@@ -95,6 +95,8 @@ pub struct WindowsSource {
     /// Where the registry came from: `registry` (live) or the export files.
     pub registry_origin: String,
     pub netsh: Option<(netsh::NetshProxy, String)>,
+    /// `netsh winhttp show advproxy` output (Windows 11 / Server 2022's second WinHTTP store).
+    pub advproxy: Option<(netsh::AdvProxy, String)>,
     /// What could not be read (access denied, ...).
     pub problems: Vec<String>,
 }
@@ -287,7 +289,11 @@ async fn windows_contexts(
         .netsh
         .as_ref()
         .map(|(capture, origin)| (capture, origin.as_str()));
-    let found = windows::contexts(&windows.registry, netsh);
+    let mut found = windows::contexts(&windows.registry, netsh);
+    if let Some((advanced, origin)) = &windows.advproxy {
+        windows::add_advproxy(&mut found.system, advanced, origin);
+    }
+    windows::add_system_wpad(&mut found.system, &windows.registry, sources.live_network);
     let mut contexts = Vec::new();
     for (name, context, wanted) in [
         (
@@ -312,7 +318,19 @@ async fn windows_contexts(
             rules: Vec::new(),
         };
         for rule in context.rules {
+            let system_wpad = matches!(
+                &rule,
+                RouteRule::Auto {
+                    config: AutoConfig::Wpad,
+                    api: proxylist::ProxyApi::WinHttp,
+                    ..
+                }
+            );
             let resolved = loader.resolve(rule, &mut config.sources).await;
+            // WinHTTP's own auto-detect finding nothing is no route: the steps are in the sources.
+            if system_wpad && matches!(resolved, RouteRule::Unavailable { .. }) {
+                continue;
+            }
             config.rules.push(resolved);
         }
         config.warnings.extend(found.warnings.iter().cloned());

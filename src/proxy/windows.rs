@@ -5,7 +5,7 @@
 //! Pure: reads a [`RegistrySnapshot`]; the live reader and the file parsers fill it.
 
 use crate::proxy::bypass::BypassList;
-use crate::proxy::netsh::NetshProxy;
+use crate::proxy::netsh::{AdvProxy, NetshProxy};
 use crate::proxy::proxylist::{ProxyApi, ProxyList};
 use crate::proxy::winhttp::{self, WinHttpSettings};
 use crate::proxy::wininet::{self, ConnectionSettings, InternetSettingsValues};
@@ -106,6 +106,84 @@ fn system_context(
         });
     }
     context
+}
+
+/// Adds `netsh winhttp show advproxy` settings (the advanced WinHTTP store) to the system context.
+pub fn add_advproxy(context: &mut ContextSources, advanced: &AdvProxy, origin: &str) {
+    let name = "WinHTTP advanced proxy (netsh winhttp set advproxy)";
+    context.warnings.extend(
+        advanced
+            .warnings
+            .iter()
+            .map(|w| format!("{name} ({origin}): {w}")),
+    );
+    let mut chain = Vec::new();
+    if advanced.auto_detect == Some(true) {
+        chain.push(RouteRule::Auto {
+            config: AutoConfig::Wpad,
+            api: ProxyApi::WinHttp,
+            source: format!("{name}: auto-detect (WPAD)"),
+        });
+    }
+    if let Some(url) = advanced
+        .autoconfig_url
+        .as_deref()
+        .filter(|url| !url.is_empty() && advanced.autoconfig_is_enabled != Some(false))
+    {
+        chain.push(RouteRule::Auto {
+            config: AutoConfig::Url(url.to_owned()),
+            api: ProxyApi::WinHttp,
+            source: format!("{name}: PAC {url}"),
+        });
+    }
+    let proxy = advanced
+        .proxy
+        .as_deref()
+        .filter(|_| advanced.proxy_is_enabled != Some(false));
+    if proxy.is_some() || !chain.is_empty() {
+        chain.extend(static_rule(
+            context,
+            name,
+            origin,
+            proxy,
+            advanced.proxy_bypass.as_deref(),
+            ProxyApi::WinHttp,
+        ));
+        push_chain(context, name, chain);
+    } else {
+        context.sources.push(SourceReport {
+            name: name.to_owned(),
+            status: SourceStatus::NotSet,
+            detail: format!("no proxy, script or auto-detect set ({origin})"),
+        });
+    }
+}
+
+/// WinHTTP's own auto-detect (WPAD) for services running as LocalSystem, which the diagnostic-data
+/// client tries (anchors §7.2): run on the device itself, off it only with `--wpad`.
+pub fn add_system_wpad(context: &mut ContextSources, registry: &RegistrySnapshot, live: bool) {
+    let name = "WinHTTP auto-detect (WPAD) as LocalSystem";
+    if registry.dword(WINHTTP_SWITCHES, "DisableWpad") == Some(1) {
+        context.sources.push(SourceReport {
+            name: name.to_owned(),
+            status: SourceStatus::NotSet,
+            detail: "off: DisableWpad = 1".to_owned(),
+        });
+        return;
+    }
+    if live {
+        context.rules.push(RouteRule::Auto {
+            config: AutoConfig::Wpad,
+            api: ProxyApi::WinHttp,
+            source: name.to_owned(),
+        });
+    } else {
+        context.sources.push(SourceReport {
+            name: name.to_owned(),
+            status: SourceStatus::NotApplicable,
+            detail: "not tried off the device (run on its network with --wpad)".to_owned(),
+        });
+    }
 }
 
 /// `WinHttpSettings` (what `netsh winhttp set proxy` writes), compared with a netsh capture.

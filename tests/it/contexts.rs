@@ -311,3 +311,120 @@ async fn a_pac_that_cannot_be_fetched_falls_back_to_the_manual_proxy_and_says_wh
         .expect("the unreachable PAC is reported");
     assert!(skipped.detail.contains("proxy.pac"), "{skipped:?}");
 }
+
+#[test]
+fn proxy_shows_both_contexts_from_exports_and_warns_when_only_the_user_has_a_proxy() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let export = RegExport::new().winhttp_proxy("", "").wininet(
+        USER_IS,
+        MANUAL,
+        "127.0.0.1:3128",
+        "<local>",
+        "",
+    );
+    let reg = dir.path().join("device.reg");
+    std::fs::write(&reg, export.to_bytes()).expect("export");
+    let out = crate::binary::dapreflight(
+        &[
+            "proxy",
+            "--from-reg",
+            &reg.display().to_string(),
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let view: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let names: Vec<&str> = view["contexts"]
+        .as_array()
+        .expect("contexts")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(names, ["system", "user"]);
+    let warnings = view["contexts"][0]["warnings"].to_string();
+    assert!(
+        warnings.contains("works in the browser, not for the service"),
+        "{warnings}"
+    );
+    let routes = view["routes"].as_array().expect("routes");
+    assert!(
+        routes
+            .iter()
+            .any(|r| r["context"] == "user" && r["route"]["proxy"] == "127.0.0.1:3128")
+    );
+    assert!(
+        routes
+            .iter()
+            .any(|r| r["context"] == "system" && r["route"]["kind"] == "direct")
+    );
+}
+
+#[test]
+fn an_advproxy_capture_becomes_a_system_source() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let capture = dir.path().join("advproxy.txt");
+    std::fs::write(
+        &capture,
+        "\r\nCurrent WinHTTP advanced proxy settings:\r\n\r\n{\r\n    \"Proxy\":  \"127.0.0.1:8081\",\r\n    \
+         \"ProxyBypass\":  \"<local>\",\r\n    \"AutoconfigUrl\":  \"\",\r\n    \"AutoDetect\":  false\r\n}\r\n",
+    )
+    .expect("capture");
+    let out = crate::binary::dapreflight(
+        &[
+            "proxy",
+            "--from-netsh",
+            &capture.display().to_string(),
+            "--context",
+            "system",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let view: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let routes = view["routes"].as_array().expect("routes");
+    assert!(
+        routes
+            .iter()
+            .any(|r| r["route"]["proxy"] == "127.0.0.1:8081"
+                && r["route"]["source"]
+                    .as_str()
+                    .is_some_and(|s| s.contains("advproxy"))),
+        "{routes:#?}"
+    );
+}
+
+#[test]
+fn a_truncated_blob_in_an_export_is_exit_2_naming_the_file_line_and_value() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A WinHttpSettings value whose proxy length runs past the end.
+    let export = RegExport::new().value(
+        crate::support::MACHINE_CONNECTIONS,
+        "WinHttpSettings",
+        RegValue::Binary(vec![
+            0x18, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0x40, 0, 0, 0, b'a', b':', b'8', b'0', 0, 0, 0,
+            0,
+        ]),
+    );
+    let reg = dir.path().join("broken.reg");
+    std::fs::write(&reg, export.to_bytes()).expect("export");
+    for command in ["proxy", "check"] {
+        let out =
+            crate::binary::dapreflight(&[command, "--from-reg", &reg.display().to_string()], &[]);
+        assert_eq!(out.status.code(), Some(2), "{command}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("broken.reg:4"), "{err}");
+        assert!(
+            err.contains("WinHttpSettings") && err.contains("offset"),
+            "{err}"
+        );
+    }
+}

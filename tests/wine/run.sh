@@ -54,6 +54,8 @@ add "$machine\Connections" /v WinHttpSettings /t REG_BINARY \
   /d "$(blob 18 2 'winhttp.corp.example:8080' '<local>')"
 add 'HKLM\SOFTWARE\Policies\Microsoft\Windows\DataCollection' /v TelemetryProxyServer /t REG_SZ \
   /d "telemetry.corp.example:8080"
+# On the device itself dapreflight tries WinHTTP's WPAD as LocalSystem; CI stays off the network.
+add "$machine\WinHttp" /v DisableWpad /t REG_DWORD /d 1
 
 timeout 120 wine "$work/dapreflight.exe" proxy --format json --profile update-compliance \
   > "$work/proxy.json" 2> "$work/stderr.txt" || {
@@ -75,8 +77,8 @@ assert "winhttp.corp.example:8080" in system, system
 assert "telemetry.corp.example:8080" in system, system
 assert proxies("user", v10c) == ["wine-https:3129"], proxies("user", v10c)
 assert proxies("user", adl) == ["wine-http:3128"], proxies("user", adl)
-sources = " ".join(s["detail"] for s in contexts["system"]["sources"])
-assert "registry" in sources or "winhttp.corp.example" in sources, sources
+sources = {s["name"]: s["detail"] for s in contexts["system"]["sources"]}
+assert "DisableWpad" in sources.get("WinHTTP auto-detect (WPAD) as LocalSystem", ""), sources
 print("wine: dapreflight.exe read WinHTTP, TelemetryProxyServer and the user's WinINET proxy:",
       "system", system, "user", proxies("user", v10c))
 PY

@@ -23,7 +23,9 @@ pub use ca::{Ca, Leaf};
 pub use dns::DnsServer;
 pub use origin::{HttpServer, SeenRequest, TlsServer};
 pub use proxy::{FakeProxy, GARBAGE, ProxyBehavior, SeenProxyRequest};
-pub use regexport::{DATA_COLLECTION, RegExport, RegValue, SYSTEM_IS, USER_IS};
+pub use regexport::{
+    DATA_COLLECTION, MACHINE_CONNECTIONS, RegExport, RegValue, SYSTEM_IS, USER_IS,
+};
 #[cfg(unix)]
 pub use third_party::{SquidAuth, ThirdPartyProxy, available};
 
