@@ -14,8 +14,9 @@ pub fn rfc3339(secs: i64) -> String {
     )
 }
 
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
+/// Days since 1970-01-01 → (year, month 1-12, day), proleptic Gregorian (Howard Hinnant's
+/// algorithm).
+pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

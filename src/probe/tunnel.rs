@@ -137,18 +137,7 @@ pub async fn connect(
 ) -> TunnelOutcome {
     let authority = connect_authority(target);
     let request_line = format!("CONNECT {authority}");
-    let head = |auth: Option<&str>| {
-        let mut head = format!(
-            "CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: {}\r\n\
-             Proxy-Connection: Keep-Alive\r\n",
-            user_agent()
-        );
-        if let Some(auth) = auth {
-            let _ = write!(head, "Proxy-Authorization: {auth}\r\n");
-        }
-        head.push_str("\r\n");
-        head
-    };
+    let head = |auth: Option<&str>| request_head(&format!("CONNECT {authority}"), &authority, auth);
     let mut exchange = Exchange::new(proxy, request_line, addresses, deadline);
     let answer = match exchange.run(stream, head, credentials).await {
         Ok(answer) => answer,
@@ -186,18 +175,7 @@ pub async fn forward(
     let url = target.to_string();
     let request_line = format!("GET {url}");
     let host = target.authority();
-    let head = |auth: Option<&str>| {
-        let mut head = format!(
-            "GET {url} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {}\r\nAccept: */*\r\n\
-             Proxy-Connection: Keep-Alive\r\n",
-            user_agent()
-        );
-        if let Some(auth) = auth {
-            let _ = write!(head, "Proxy-Authorization: {auth}\r\n");
-        }
-        head.push_str("\r\n");
-        head
-    };
+    let head = |auth: Option<&str>| request_head(&format!("GET {url}"), &host, auth);
     let mut exchange = Exchange::new(proxy, request_line.clone(), addresses, deadline);
     let answer = match exchange.run(stream, head, credentials).await {
         Ok(answer) => answer,
@@ -238,6 +216,20 @@ fn connect_authority(target: &Target) -> String {
         target.host.clone()
     };
     format!("{host}:{}", target.port)
+}
+
+/// A request head to the proxy: `line` (method and target), `Host`, and the credentials if any.
+fn request_head(line: &str, host: &str, auth: Option<&str>) -> String {
+    let mut head = format!(
+        "{line} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {}\r\nAccept: */*\r\n\
+         Proxy-Connection: Keep-Alive\r\n",
+        user_agent()
+    );
+    if let Some(auth) = auth {
+        let _ = write!(head, "Proxy-Authorization: {auth}\r\n");
+    }
+    head.push_str("\r\n");
+    head
 }
 
 fn user_agent() -> String {

@@ -167,7 +167,7 @@ impl Calendar {
         let local = unix + i64::from(offset_minutes) * 60;
         let days = local.div_euclid(86_400);
         let rem = local.rem_euclid(86_400);
-        let (year, month, day) = civil_from_days(days);
+        let (year, month, day) = crate::time::civil_from_days(days);
         Calendar {
             year,
             month: month - 1,
@@ -178,19 +178,6 @@ impl Calendar {
             second: rem % 60,
         }
     }
-}
-
-/// Days since 1970-01-01 → (year, month 1-12, day), proleptic Gregorian (Howard Hinnant).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 const WEEKDAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
