@@ -460,10 +460,11 @@ fn user_context(registry: &RegistrySnapshot) -> ContextSources {
                 .to_owned(),
         )
     } else {
+        let values = user_internet_settings(registry, &mut context);
         (
             "the user's WinINET (Internet Options)",
-            format!(r"{USER_INTERNET_SETTINGS}\Connections"),
-            USER_INTERNET_SETTINGS.to_owned(),
+            format!(r"{values}\Connections"),
+            values,
         )
     };
     wininet_source(
@@ -492,6 +493,38 @@ fn user_context(registry: &RegistrySnapshot) -> ContextSources {
         });
     }
     context
+}
+
+/// Where the user's Internet Settings are: `HKCU`, or, in an export made by an administrator for
+/// the signed-in user, that user's hive under `HKEY_USERS\S-1-5-21-…`.
+fn user_internet_settings(registry: &RegistrySnapshot, context: &mut ContextSources) -> String {
+    if registry.key(USER_INTERNET_SETTINGS).is_some()
+        || registry
+            .key(&format!(r"{USER_INTERNET_SETTINGS}\Connections"))
+            .is_some()
+    {
+        return USER_INTERNET_SETTINGS.to_owned();
+    }
+    let users: Vec<String> = registry
+        .subkeys("HKEY_USERS")
+        .into_iter()
+        .filter(|sid| sid.starts_with("S-1-5-21-") && !sid.ends_with("_CLASSES"))
+        .filter(|sid| {
+            let values = format!(r"HKEY_USERS\{sid}\{INTERNET_SETTINGS}");
+            registry.key(&values).is_some()
+                || registry.key(&format!(r"{values}\Connections")).is_some()
+        })
+        .collect();
+    let Some(first) = users.first() else {
+        return USER_INTERNET_SETTINGS.to_owned();
+    };
+    if users.len() > 1 {
+        context.warnings.push(format!(
+            "the export holds several users' Internet Settings ({}); the user context reads {first}",
+            users.join(", ")
+        ));
+    }
+    format!(r"HKEY_USERS\{first}\{INTERNET_SETTINGS}")
 }
 
 /// One WinINET configuration: the `DefaultConnectionSettings` blob (the source of truth), compared

@@ -428,3 +428,22 @@ fn a_truncated_blob_in_an_export_is_exit_2_naming_the_file_line_and_value() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_users_hive_exported_under_hkey_users_is_the_user_context() {
+    let (ca, origin) = origin().await;
+    let proxy = FakeProxy::start(ProxyBehavior::Tunnel).await;
+    let hive = r"HKEY_USERS\S-1-5-21-1004336348-1177238915-682003330-1001\Software\Microsoft\Windows\CurrentVersion\Internet Settings";
+    let export = RegExport::new().wininet(hive, MANUAL, &proxy.addr().to_string(), "", "");
+    let report = check(&ca, &origin, &export)
+        .context(ContextChoice::User)
+        .run()
+        .await;
+    assert_eq!(
+        report.results[0].route.route,
+        proxy_route(&proxy),
+        "{:#?}",
+        report.results
+    );
+    assert_eq!(report.results[0].status, Status::Ok);
+}
