@@ -41,7 +41,7 @@ Examples:
   dapreflight check --resolve v10c.events.data.microsoft.com:443:203.0.113.7
 
 Proxy credentials are read from DAPREFLIGHT_PROXY_USER and DAPREFLIGHT_PROXY_PASSWORD in the
-environment, never from the command line. Exit codes: 0 every probed endpoint ok, 1 findings,
+environment, never from the command line. Exit codes: 0 ready (the verdict), 1 not ready,
 2 could not run.";
 
 /// Can this device reach the Microsoft diagnostic-data endpoints? If not, why?
