@@ -349,12 +349,6 @@ impl ContextConfig {
             .flat_map(|rule| rule.routes_for(target))
             .collect()
     }
-
-    /// Whether any rule of this context sends traffic to a proxy or an automatic configuration.
-    #[must_use]
-    pub fn uses_proxy(&self) -> bool {
-        self.rules.iter().any(RouteRule::uses_proxy)
-    }
 }
 
 impl RouteRule {

@@ -317,6 +317,26 @@ pub(crate) fn non_empty(text: String) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
+/// Blobs of every length below `count`, from a xorshift generator seeded with `seed`; every other
+/// one holds only bytes below `small`, so that length fields fit and later fields get read.
+#[cfg(test)]
+pub(crate) fn pseudo_random_blobs(seed: u64, count: usize, small: u8) -> Vec<Vec<u8>> {
+    let mut state = seed;
+    (0..count)
+        .map(|len| {
+            (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    let byte = state.to_le_bytes()[0];
+                    if len % 2 == 0 { byte % small } else { byte }
+                })
+                .collect()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -505,18 +525,7 @@ mod tests {
                 let _ = parse_settings(&blob[..end]);
             }
         }
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        for len in 0..200 {
-            let blob: Vec<u8> = (0..len)
-                .map(|_| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    // Small bytes half the time, so lengths fit and later fields get read.
-                    let byte = state.to_le_bytes()[0];
-                    if len % 2 == 0 { byte % 8 } else { byte }
-                })
-                .collect();
+        for blob in pseudo_random_blobs(0x2545_f491_4f6c_dd1d, 200, 8) {
             let _ = parse_settings(&blob);
         }
     }

@@ -768,18 +768,7 @@ mod tests {
                 let _ = parse_connection_settings(&blob[..end]);
             }
         }
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        for len in 0..300 {
-            let blob: Vec<u8> = (0..len)
-                .map(|_| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    // Small bytes half the time, so lengths fit and the trailer gets read.
-                    let byte = state.to_le_bytes()[0];
-                    if len % 2 == 0 { byte % 4 } else { byte }
-                })
-                .collect();
+        for blob in crate::proxy::winhttp::pseudo_random_blobs(0x9e37_79b9_7f4a_7c15, 300, 4) {
             let _ = parse_connection_settings(&blob);
         }
     }
