@@ -10,6 +10,7 @@ mod pac;
 mod peers;
 mod proxy;
 mod schema;
+mod snapshots;
 mod support;
 #[cfg(unix)] // starts Squid and tinyproxy, which CI installs on Linux
 mod third_party;

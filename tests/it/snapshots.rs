@@ -1,0 +1,410 @@
+//! What users read, pinned: the table, the verdict text and the JSON of a few fixed scenarios.
+//!
+//! Each scenario builds its contexts from a device export (or a flag) through the library, plans
+//! the probes as `check` would, and hands the planner's probes hand-built evidence: no network,
+//! a fixed clock and fixed addresses, so every rendering is byte-for-byte the same on every run.
+
+use std::path::PathBuf;
+use std::time::{Duration, UNIX_EPOCH};
+
+use dapreflight::config::DeviceFiles;
+use dapreflight::endpoints::{self, Endpoint, TrustRule};
+use dapreflight::interception::{CertificateInfo, Interception, TrustAssessment};
+use dapreflight::output::{self, Format, Style};
+use dapreflight::probe::tls::TlsEvidence;
+use dapreflight::probe::{
+    self, Challenge, ConnectEvidence, DnsEvidence, Evidence, HttpEvidence, PlannedProbe,
+    ProbeFailure, ProxyEvidence, Stage, Timings,
+};
+use dapreflight::proxy::{self, ContextChoice, ProxyAddr, ProxyOverride, ProxySources, Route};
+use dapreflight::report::{CatalogInfo, Device, ProxyView, Report};
+use dapreflight::settings::DeviceSettings;
+
+/// How the hand-built evidence for one planned probe goes.
+#[derive(Clone, Copy)]
+enum Outcome {
+    /// Answered with this HTTP status; TLS ends in the expected root.
+    Answer(u16),
+    /// The proxy answered 407 with these schemes.
+    Auth(&'static [&'static str]),
+    /// Re-signed by a Zscaler inspection CA the device trusts.
+    Intercepted,
+    /// Signed by a CA nobody trusts.
+    Untrusted,
+    DnsFailed,
+    ConnectRefused,
+    Timeout(Stage),
+    Denied(u16),
+}
+
+/// A fixture by its path relative to the package (the tests' working directory), so the
+/// origins the report prints are the same in every checkout.
+fn testdata(name: &str) -> PathBuf {
+    PathBuf::from("testdata").join(name)
+}
+
+fn style(format: Format) -> Style {
+    Style {
+        format,
+        color: false,
+        width: Some(200),
+    }
+}
+
+fn certificate(subject: &str, issuer: &str, is_ca: bool, names: &[&str]) -> CertificateInfo {
+    CertificateInfo {
+        subject: subject.to_owned(),
+        issuer: issuer.to_owned(),
+        serial: "0a1b2c3d".to_owned(),
+        not_before: "2026-01-01T00:00:00Z".to_owned(),
+        not_after: "2027-01-01T00:00:00Z".to_owned(),
+        spki_sha256: "5f".repeat(32),
+        is_ca,
+        dns_names: names.iter().map(|n| (*n).to_owned()).collect(),
+    }
+}
+
+fn tls(host: &str, rule: TrustRule, verdict: Interception, issuer: &str) -> TlsEvidence {
+    TlsEvidence {
+        server_name: host.to_owned(),
+        version: "TLSv1.3".to_owned(),
+        cipher_suite: "TLS13_AES_256_GCM_SHA384".to_owned(),
+        chain: vec![
+            certificate(&format!("CN={host}"), issuer, false, &[host]),
+            certificate(issuer, issuer, true, &[]),
+        ],
+        trust: TrustAssessment { rule, verdict },
+    }
+}
+
+/// The evidence `outcome` leaves for one planned probe, with fixed timings and addresses.
+#[expect(clippy::too_many_lines, reason = "one arm per outcome")]
+fn evidence(planned: &PlannedProbe, outcome: Outcome) -> Evidence {
+    let Some(target) = &planned.target else {
+        return Evidence {
+            not_probed: Some(format!(
+                "wildcard entry {}: cannot be probed; allow the pattern",
+                planned.endpoint.url
+            )),
+            ..Evidence::default()
+        };
+    };
+    let host = target.host.clone();
+    let rule = planned.endpoint.trust;
+    let proxy = match &planned.route {
+        Route::Proxy { proxy } => Some(proxy.clone()),
+        _ => None,
+    };
+    let mut evidence = Evidence {
+        timings_ms: Timings {
+            dns: Some(3),
+            connect: Some(11),
+            proxy: proxy.as_ref().map(|_| 25),
+            tls: None,
+            http: None,
+            total: 39,
+        },
+        dns: Some(DnsEvidence {
+            name: proxy.as_ref().map_or(host.clone(), |p| p.host.clone()),
+            addresses: vec!["192.0.2.10".parse().expect("an address")],
+            source: "resolver".to_owned(),
+        }),
+        connect: Some(ConnectEvidence {
+            peer: "192.0.2.10:443".parse().expect("an address"),
+            failed: Vec::new(),
+        }),
+        ..Evidence::default()
+    };
+    let proxy_answer = |status: u16, schemes: &[&str]| {
+        proxy.as_ref().map(|address| ProxyEvidence {
+            address: address.clone(),
+            request: format!("CONNECT {}", target.authority()),
+            status: Some(status),
+            status_line: Some(format!("HTTP/1.1 {status}")),
+            headers: Vec::new(),
+            challenges: schemes
+                .iter()
+                .map(|scheme| Challenge {
+                    scheme: (*scheme).to_owned(),
+                    params: Vec::new(),
+                })
+                .collect(),
+            auth: None,
+        })
+    };
+    let genuine = || {
+        tls(
+            &host,
+            rule,
+            Interception::NotDetected {
+                anchor: "Microsoft Root Certificate Authority 2011".to_owned(),
+            },
+            "CN=Microsoft Root Certificate Authority 2011",
+        )
+    };
+    match outcome {
+        Outcome::Answer(status) => {
+            evidence.proxy = proxy_answer(200, &[]);
+            if target.scheme == endpoints::Scheme::Https {
+                evidence.tls = Some(genuine());
+                evidence.timings_ms.tls = Some(20);
+            }
+            evidence.timings_ms.http = Some(5);
+            evidence.http = Some(HttpEvidence {
+                request: format!("GET {}", target.path),
+                status,
+                reason: if status == 404 { "Not Found" } else { "OK" }.to_owned(),
+                headers: Vec::new(),
+            });
+        }
+        Outcome::Auth(schemes) => {
+            evidence.proxy = proxy_answer(407, schemes);
+            evidence.failure = Some(ProbeFailure::ProxyAuthRequired {
+                schemes: schemes.iter().map(|s| (*s).to_owned()).collect(),
+            });
+        }
+        Outcome::Intercepted => {
+            evidence.proxy = proxy_answer(200, &[]);
+            evidence.tls = Some(tls(
+                &host,
+                rule,
+                Interception::Detected {
+                    issuer: "Zscaler Intermediate Root CA".to_owned(),
+                    anchor: "Zscaler Root CA".to_owned(),
+                    product: Some("Zscaler".to_owned()),
+                },
+                "CN=Zscaler Intermediate Root CA",
+            ));
+        }
+        Outcome::Untrusted => {
+            evidence.tls = Some(tls(
+                &host,
+                rule,
+                Interception::Untrusted {
+                    issuer: "Unknown Middlebox CA".to_owned(),
+                    product: None,
+                    reason: "no trusted root".to_owned(),
+                },
+                "CN=Unknown Middlebox CA",
+            ));
+        }
+        Outcome::DnsFailed => {
+            evidence.dns = None;
+            evidence.connect = None;
+            evidence.failure = Some(ProbeFailure::DnsFailed {
+                name: host,
+                reason: "no such name".to_owned(),
+            });
+        }
+        Outcome::ConnectRefused => {
+            evidence.connect = None;
+            evidence.failure = Some(ProbeFailure::ConnectFailed {
+                to: "192.0.2.10:443".to_owned(),
+                reason: "connection refused".to_owned(),
+            });
+        }
+        Outcome::Timeout(stage) => {
+            evidence.failure = Some(ProbeFailure::Timeout {
+                stage,
+                after_ms: 5000,
+            });
+        }
+        Outcome::Denied(status) => {
+            evidence.proxy = proxy_answer(status, &[]);
+            evidence.failure = Some(ProbeFailure::ProxyDenied {
+                status,
+                reason: format!("HTTP {status} Forbidden"),
+            });
+        }
+    }
+    evidence
+}
+
+/// Contexts from `sources`, probes planned as `check` plans them, evidence from `outcome`.
+async fn report(
+    sources: ProxySources,
+    files: &DeviceFiles,
+    settings: Option<DeviceSettings>,
+    outcome: impl Fn(&Endpoint, &Route) -> Outcome,
+) -> Report {
+    let catalog = endpoints::load(None).expect("the built-in catalog");
+    let endpoints = catalog.select("desktop-analytics").expect("the profile");
+    let sources = dapreflight::gather_sources(&sources, files).expect("the device export");
+    let contexts = proxy::discover(&sources).await.expect("the contexts");
+    let plan = probe::plan(&endpoints, &contexts);
+    let evidence = plan
+        .probes
+        .iter()
+        .map(|planned| evidence(planned, outcome(&planned.endpoint, &planned.route)))
+        .collect();
+    let mut report = Report::new(
+        CatalogInfo {
+            origin: catalog.origin,
+            profile: "desktop-analytics".to_owned(),
+        },
+        contexts,
+        &plan,
+        evidence,
+        settings,
+        UNIX_EPOCH + Duration::from_secs(1_796_000_000),
+        Duration::from_millis(412),
+    );
+    report.device = fixed_device();
+    report
+}
+
+fn fixed_device() -> Device {
+    Device {
+        name: Some("PC-0042".to_owned()),
+        os: "windows",
+    }
+}
+
+fn device_export(name: &str) -> (ProxySources, DeviceFiles, Option<DeviceSettings>) {
+    let files = DeviceFiles {
+        registry: vec![testdata(name)],
+        netsh: Vec::new(),
+    };
+    let sources = ProxySources {
+        timeout: Duration::from_secs(2),
+        ..ProxySources::default()
+    };
+    let gathered = dapreflight::gather_sources(&sources, &files).expect("the device export");
+    let settings = gathered
+        .windows
+        .as_ref()
+        .map(|windows| dapreflight::settings::read_settings(&windows.registry));
+    (sources, files, settings)
+}
+
+fn flag(flag: ProxyOverride) -> ProxySources {
+    ProxySources {
+        flag,
+        contexts: ContextChoice::Both,
+        timeout: Duration::from_secs(2),
+        ..ProxySources::default()
+    }
+}
+
+fn rendered(report: &Report, format: Format) -> String {
+    let mut out = Vec::new();
+    output::render(report, style(format), &mut out).expect("rendering to memory");
+    String::from_utf8(out).expect("UTF-8")
+}
+
+fn verdict_text(report: &Report) -> String {
+    let mut out = Vec::new();
+    output::verdict::render(&report.verdict, report.settings.as_ref(), &mut out)
+        .expect("rendering to memory");
+    String::from_utf8(out).expect("UTF-8")
+}
+
+/// Snapshots the table, the verdict text and the JSON of one scenario.
+fn pin(name: &str, report: &Report) {
+    insta::assert_snapshot!(format!("{name}.table"), rendered(report, Format::Table));
+    insta::assert_snapshot!(format!("{name}.verdict"), verdict_text(report));
+    insta::assert_snapshot!(format!("{name}.json"), rendered(report, Format::Json));
+}
+
+fn host(endpoint: &Endpoint) -> &str {
+    &endpoint.target.host
+}
+
+#[tokio::test]
+async fn direct_device_that_reaches_everything_is_ready_for_bypass() {
+    let (_, _, settings) = device_export("settings/win11-enrolled.reg");
+    let report = report(
+        flag(ProxyOverride::Direct),
+        &DeviceFiles::default(),
+        settings,
+        |endpoint, _| {
+            if host(endpoint).starts_with("v10c") {
+                Outcome::Answer(200)
+            } else {
+                Outcome::Answer(404)
+            }
+        },
+    )
+    .await;
+    pin("bypass_ready", &report);
+}
+
+#[tokio::test]
+async fn device_export_with_an_authenticating_system_proxy_points_to_device_auth() {
+    let (sources, files, settings) = device_export("registry/snapshot-device.synthetic.reg");
+    let report = report(sources, &files, settings, |_, route| match route {
+        Route::Proxy { proxy } if proxy.host == "proxy.corp.example" => {
+            Outcome::Auth(&["Negotiate", "NTLM"])
+        }
+        Route::Proxy { .. } => Outcome::Answer(404),
+        _ => Outcome::ConnectRefused,
+    })
+    .await;
+    pin("device_auth", &report);
+}
+
+#[tokio::test]
+async fn inspecting_proxy_is_named_and_nothing_fits() {
+    let proxy = ProxyAddr::parse("inspect.corp.example:3128").expect("a proxy");
+    let report = report(
+        flag(ProxyOverride::Proxy(proxy)),
+        &DeviceFiles::default(),
+        None,
+        |endpoint, _| {
+            if endpoint.url.starts_with("http://") {
+                Outcome::Answer(200)
+            } else {
+                Outcome::Intercepted
+            }
+        },
+    )
+    .await;
+    pin("intercepted", &report);
+}
+
+#[tokio::test]
+async fn every_kind_of_failure_has_its_status_and_detail() {
+    let proxy = ProxyAddr::parse("proxy.corp.example:8080").expect("a proxy");
+    let outcomes = [
+        Outcome::DnsFailed,
+        Outcome::Timeout(Stage::Tls),
+        Outcome::Untrusted,
+        Outcome::Denied(403),
+        Outcome::Answer(500),
+        Outcome::Auth(&["Basic"]),
+        Outcome::Timeout(Stage::Proxy),
+        Outcome::Answer(200),
+    ];
+    let cycle = std::cell::Cell::new(0usize);
+    let report = report(
+        flag(ProxyOverride::Proxy(proxy)),
+        &DeviceFiles::default(),
+        None,
+        |_, _| {
+            let i = cycle.get();
+            cycle.set(i + 1);
+            outcomes[i % outcomes.len()]
+        },
+    )
+    .await;
+    assert!(cycle.get() >= outcomes.len(), "every outcome was used");
+    pin("failures", &report);
+}
+
+#[tokio::test]
+async fn proxy_view_of_a_device_export() {
+    let (sources, files, _) = device_export("registry/snapshot-device.synthetic.reg");
+    let catalog = endpoints::load(None).expect("the built-in catalog");
+    let endpoints = catalog.select("desktop-analytics").expect("the profile");
+    let sources = dapreflight::gather_sources(&sources, &files).expect("the device export");
+    let contexts = proxy::discover(&sources).await.expect("the contexts");
+    let mut view = ProxyView::new(&endpoints, contexts);
+    view.generated_at = "2026-11-29T00:00:00Z".to_owned();
+    view.device = fixed_device();
+    for format in [Format::Table, Format::Json] {
+        let mut out = Vec::new();
+        output::render_proxy(&view, style(format), &mut out).expect("rendering to memory");
+        let text = String::from_utf8(out).expect("UTF-8");
+        insta::assert_snapshot!(format!("proxy_view.{format:?}").to_lowercase(), text);
+    }
+}
