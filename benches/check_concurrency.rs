@@ -19,9 +19,10 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use dapreflight::config::{CatalogChoice, CheckConfig, Limits};
-use dapreflight::interception::DeviceStore;
 use dapreflight::output::Style;
-use dapreflight::proxy::{EnvSource, ProxyAddr, ProxyOverride, ProxySources};
+use dapreflight::proxy::{EnvSource, ProxyOverride, ProxySources};
+use dapreflight::route::ProxyAddr;
+use dapreflight::trust::DeviceStore;
 
 use support::{Ca, FakeProxy, ProxyBehavior, TlsServer};
 

@@ -6,16 +6,16 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::catalog::DEFAULT_PROFILE;
 use crate::config::{
     CatalogChoice, CheckConfig, Config, DeviceFiles, EndpointsConfig, Limits, PacConfig,
     ProxyConfig,
 };
-use crate::endpoints::DEFAULT_PROFILE;
 use crate::error::Error;
-use crate::interception::DeviceStore;
 use crate::output::{Format, Style};
 use crate::probe::{Credentials, dns};
 use crate::proxy::{self, ContextChoice, EnvSource, ProxyOverride, ProxySources};
+use crate::trust::DeviceStore;
 
 const PROXY_EXAMPLES: &str = "\
 Examples:

@@ -4,10 +4,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::interception::DeviceStore;
 use crate::output::Style;
 use crate::probe::{Credentials, Pin};
 use crate::proxy::ProxySources;
+use crate::trust::DeviceStore;
 
 /// What to do, with everything it needs.
 #[derive(Clone, Debug)]

@@ -32,13 +32,10 @@ pub enum Error {
     /// The report file named with `--output` could not be written.
     #[error("cannot write the report to {}", .path.display())]
     OutputFile { path: PathBuf, source: io::Error },
-    /// A device export named with `--from-reg` or `--from-netsh` could not be read.
-    #[error("cannot read {}", .path.display())]
-    DeviceFile { path: PathBuf, source: io::Error },
-    /// A device export is not valid; `message` names the file, the line or offset, and what was
-    /// expected.
-    #[error("{message}")]
-    DeviceExport { message: String },
+    /// A device export named with `--from-reg` or `--from-netsh` could not be read or is not
+    /// valid.
+    #[error(transparent)]
+    Device(#[from] crate::windows::DeviceError),
     /// The report could not be written.
     #[error("cannot write the report")]
     Output(#[source] io::Error),

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::endpoints::Endpoint;
+use crate::catalog::Endpoint;
 use crate::report::Report;
 
 /// Writes the report object (`schema_version` first) and a final newline.

@@ -9,7 +9,7 @@ pub mod verdict;
 
 use std::io::{self, Write};
 
-use crate::endpoints::Endpoint;
+use crate::catalog::Endpoint;
 use crate::report::{ProxyView, Report};
 
 /// The output formats.

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use crate::output::{Format, Style};
-use crate::proxy::pac::{PacReport, PacUrlOutcome};
+use crate::report::pac::{PacReport, PacUrlOutcome};
 
 /// Writes `report` to `out` in the chosen format.
 pub fn render(report: &PacReport, style: Style, out: &mut impl Write) -> io::Result<()> {

@@ -6,10 +6,12 @@ use std::io::{self, Write};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, Color, ContentArrangement, Table};
 
-use crate::endpoints::Endpoint;
+use crate::catalog::Endpoint;
 use crate::output::Style;
-use crate::proxy::{ContextConfig, Route, SourceStatus};
-use crate::report::{ProxyView, Report, Status};
+use crate::proxy::{ContextConfig, SourceStatus};
+use crate::report::{ProxyView, Report};
+use crate::route::Route;
+use crate::status::Status;
 
 /// Writes the contexts, the results table and the summary line.
 pub fn render(report: &Report, style: Style, out: &mut impl Write) -> io::Result<()> {
@@ -31,7 +33,7 @@ pub fn render(report: &Report, style: Style, out: &mut impl Write) -> io::Result
         };
         table.add_row([
             Cell::new(&result.endpoint),
-            Cell::new(&result.context),
+            Cell::new(result.context),
             Cell::new(result.route.route.to_string()),
             status,
             Cell::new(&result.detail),
@@ -81,7 +83,7 @@ pub fn render_proxy(view: &ProxyView, style: Style, out: &mut impl Write) -> io:
             let line = pac.line.map(|l| format!(" line {l}")).unwrap_or_default();
             let _ = write!(chosen, "; PAC{line} returned \"{}\"", pac.result);
         }
-        table.add_row([row.endpoint.clone(), row.context.clone(), route, chosen]);
+        table.add_row([row.endpoint.clone(), row.context.to_string(), route, chosen]);
     }
     writeln!(out, "{table}")
 }

@@ -8,9 +8,10 @@ use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::endpoints::Target;
 use crate::probe::tunnel::clean;
-use crate::probe::{Header, HttpEvidence, ProbeFailure, Stage, within};
+use crate::probe::{Header, HttpEvidence, ProbeFailure, within};
+use crate::status::Stage;
+use crate::url::Target;
 
 /// Response headers worth keeping from the service.
 const HEADERS_OF_INTEREST: &[&str] = &["server", "location", "via", "content-type"];

@@ -6,11 +6,9 @@
 
 pub mod dns;
 pub mod http;
-pub mod tcp;
 pub mod tls;
 pub mod tunnel;
 
-use std::fmt;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -20,29 +18,17 @@ use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::endpoints::{Endpoint, Scheme, Target};
-use crate::interception::TrustStores;
-use crate::proxy::{ContextConfig, ProxyAddr, Route, RouteChoice};
+use crate::catalog::Endpoint;
+
+use crate::net::millis;
+use crate::net::tcp::{self, ConnectError};
+use crate::route::{ProxyAddr, Route};
+use crate::status::Stage;
+use crate::trust::TrustStores;
+use crate::url::{Scheme, Target};
 
 pub use dns::{Pin, Resolver};
 pub use tunnel::{Challenge, Credentials};
-
-/// Everything `check` will probe: each distinct (target, route) once, with the contexts using it.
-#[derive(Clone, Debug)]
-pub struct Plan {
-    pub probes: Vec<PlannedProbe>,
-}
-
-/// One probe and every context that would take the same route to the same target.
-#[derive(Clone, Debug)]
-pub struct PlannedProbe {
-    pub endpoint: Endpoint,
-    /// The concrete target; `None` when the endpoint is a wildcard with no probe host.
-    pub target: Option<Target>,
-    pub route: Route,
-    /// (context name, where its route came from), in context order.
-    pub contexts: Vec<(String, RouteChoice)>,
-}
 
 /// How probes run: deadlines, concurrency, name pins, credentials and trust stores.
 #[derive(Clone, Debug)]
@@ -94,17 +80,6 @@ pub struct Timings {
     pub total: u64,
 }
 
-/// The stages of a probe, in order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    Dns,
-    Connect,
-    Proxy,
-    Tls,
-    Http,
-}
-
 /// Which name was resolved, to what, and how.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DnsEvidence {
@@ -115,13 +90,7 @@ pub struct DnsEvidence {
 }
 
 /// The TCP connection that was opened.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ConnectEvidence {
-    pub peer: SocketAddr,
-    /// Addresses tried before `peer` that failed, with why.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub failed: Vec<String>,
-}
+pub use crate::net::tcp::Connected as ConnectEvidence;
 
 /// What the proxy answered.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -196,59 +165,20 @@ pub enum ProbeFailure {
     HttpFailed { reason: String },
 }
 
-impl Stage {
-    /// The stage's name as it appears in the report.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Dns => "dns",
-            Stage::Connect => "connect",
-            Stage::Proxy => "proxy",
-            Stage::Tls => "tls",
-            Stage::Http => "http",
-        }
-    }
+/// One probe to run: an endpoint, the concrete target, and the route to take.
+#[derive(Clone, Debug)]
+pub struct Job {
+    pub endpoint: Endpoint,
+    /// The concrete target; `None` when the endpoint is a wildcard with no probe host.
+    pub target: Option<Target>,
+    pub route: Route,
 }
 
-impl fmt::Display for Stage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Pairs every endpoint with the routes each context takes to it; identical pairs are probed once
-/// and reported for every context (and source) that uses them.
-#[must_use]
-pub fn plan(endpoints: &[Endpoint], contexts: &[ContextConfig]) -> Plan {
-    let mut probes: Vec<PlannedProbe> = Vec::new();
-    for endpoint in endpoints {
-        let target = endpoint.probe_target();
-        let routed = target.as_ref().unwrap_or(&endpoint.target);
-        for context in contexts {
-            for choice in context.routes_for(routed) {
-                let existing = probes.iter_mut().find(|probe| {
-                    probe.endpoint.url == endpoint.url && probe.route == choice.route
-                });
-                match existing {
-                    Some(probe) => probe.contexts.push((context.name.clone(), choice)),
-                    None => probes.push(PlannedProbe {
-                        endpoint: endpoint.clone(),
-                        target: target.clone(),
-                        route: choice.route.clone(),
-                        contexts: vec![(context.name.clone(), choice)],
-                    }),
-                }
-            }
-        }
-    }
-    Plan { probes }
-}
-
-/// Runs every planned probe, at most `settings.concurrency` at once; evidence in plan order.
-pub async fn run_all(plan: &Plan, settings: &ProbeSettings) -> Vec<Evidence> {
+/// Runs every job, at most `settings.concurrency` at once; evidence in the jobs' order.
+pub async fn run_all(jobs: &[Job], settings: &ProbeSettings) -> Vec<Evidence> {
     let permits = Arc::new(Semaphore::new(settings.concurrency.max(1)));
     let mut tasks = JoinSet::new();
-    for (index, planned) in plan.probes.iter().enumerate() {
+    for (index, planned) in jobs.iter().enumerate() {
         let planned = planned.clone();
         let settings = settings.clone();
         let permits = Arc::clone(&permits);
@@ -258,7 +188,7 @@ pub async fn run_all(plan: &Plan, settings: &ProbeSettings) -> Vec<Evidence> {
             (index, probe(&planned, &settings).await)
         });
     }
-    let mut evidence = vec![Evidence::default(); plan.probes.len()];
+    let mut evidence = vec![Evidence::default(); jobs.len()];
     while let Some(joined) = tasks.join_next().await {
         match joined {
             Ok((index, found)) => evidence[index] = found,
@@ -273,8 +203,8 @@ pub async fn run_all(plan: &Plan, settings: &ProbeSettings) -> Vec<Evidence> {
     evidence
 }
 
-/// Probes one planned (target, route) pair.
-pub async fn probe(planned: &PlannedProbe, settings: &ProbeSettings) -> Evidence {
+/// Probes one (target, route) pair.
+pub async fn probe(planned: &Job, settings: &ProbeSettings) -> Evidence {
     let Some(target) = &planned.target else {
         return Evidence {
             not_probed: Some(format!(
@@ -373,7 +303,7 @@ impl ProbeRun<'_> {
         let started = Instant::now();
         let connected = tcp::connect(addresses, self.settings.stage_timeout).await;
         self.evidence.timings_ms.connect = Some(millis(started.elapsed()));
-        let (stream, evidence) = connected?;
+        let (stream, evidence) = connected.map_err(ProbeFailure::from)?;
         self.evidence.connect = Some(evidence);
         Ok(stream)
     }
@@ -474,7 +404,14 @@ pub(crate) async fn within<T>(
         })
 }
 
-/// Whole milliseconds, saturating.
-pub(crate) fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+impl From<ConnectError> for ProbeFailure {
+    fn from(err: ConnectError) -> Self {
+        match err {
+            ConnectError::Timeout { after_ms } => ProbeFailure::Timeout {
+                stage: Stage::Connect,
+                after_ms,
+            },
+            ConnectError::Failed { to, reason } => ProbeFailure::ConnectFailed { to, reason },
+        }
+    }
 }

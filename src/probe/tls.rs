@@ -12,9 +12,10 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-use crate::endpoints::TrustRule;
-use crate::interception::{self, CertificateInfo, TrustAssessment, TrustStores};
-use crate::probe::{ProbeFailure, Stage, within};
+use crate::catalog::TrustRule;
+use crate::probe::{ProbeFailure, within};
+use crate::status::Stage;
+use crate::trust::{self, CertificateInfo, TrustAssessment, TrustStores};
 
 /// What the TLS handshake showed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -78,8 +79,8 @@ where
         server_name: host.to_owned(),
         version,
         cipher_suite,
-        chain: interception::describe(&chain),
-        trust: interception::assess(&chain, host, rule, stores),
+        chain: trust::describe(&chain),
+        trust: trust::assess(&chain, host, rule, stores),
     };
     Ok((stream, evidence))
 }

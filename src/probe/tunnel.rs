@@ -14,11 +14,11 @@ use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::endpoints::Target;
-use crate::probe::{
-    AuthAttempt, Header, HttpEvidence, ProbeFailure, ProxyEvidence, Stage, tcp, within,
-};
-use crate::proxy::ProxyAddr;
+use crate::net::tcp;
+use crate::probe::{AuthAttempt, Header, HttpEvidence, ProbeFailure, ProxyEvidence, within};
+use crate::route::ProxyAddr;
+use crate::status::Stage;
+use crate::url::Target;
 
 /// The largest response head read from a proxy.
 const MAX_HEAD: usize = 32 * 1024;
@@ -305,7 +305,9 @@ impl<'a> Exchange<'a> {
         // otherwise on a fresh one.
         let reusable = first.keep_alive && self.drain(&mut stream, &first).await;
         if !reusable {
-            let (fresh, _) = tcp::connect(self.addresses, self.deadline).await?;
+            let (fresh, _) = tcp::connect(self.addresses, self.deadline)
+                .await
+                .map_err(ProbeFailure::from)?;
             stream = fresh;
         }
         let retry = self

@@ -4,35 +4,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde::Serialize;
-
-use crate::endpoints::Target;
 use crate::error::Error;
 use crate::proxy::pac::{self, PacEnvironment, PacLimits, PacScript};
 use crate::proxy::proxylist::ProxyApi;
 use crate::proxy::resolve::SystemResolver;
 use crate::proxy::wpad::{self, WpadOptions, WpadReport};
-use crate::proxy::{
-    AutoConfig, LoadedPac, ProxySources, Route, RouteChoice, RouteRule, SourceReport, SourceStatus,
-};
-
-/// What the report shows of the PAC decision behind a route.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct PacNote {
-    /// The PAC's file path or URL.
-    pub script: String,
-    /// What `FindProxyForURL` returned.
-    pub result: String,
-    /// The line of the script that returns this result, when one line does.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<usize>,
-    /// This route's place in WinINET's failover order (1-based), for WinINET.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub failover: Option<usize>,
-    /// Remarks: the stripped https form routes differently, an entry WinINET skips, ...
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
-}
+use crate::proxy::{AutoConfig, LoadedPac, ProxySources, RouteRule, SourceReport, SourceStatus};
+use crate::route::{Route, RouteChoice};
+use crate::url::Target;
 
 /// Loads each PAC once per run and runs WPAD at most once.
 pub(crate) struct Loader<'a> {
@@ -260,7 +239,7 @@ pub(crate) fn pac_routes(
             }];
         }
     };
-    let note = |failover: Option<usize>| PacNote {
+    let note = |failover: Option<usize>| crate::route::PacNote {
         script: pac.script.origin().to_owned(),
         result: decision.raw.clone(),
         line: deciding_line(&pac.text, &decision.raw),

@@ -3,8 +3,9 @@
 
 use std::net::IpAddr;
 
-use crate::endpoints::{Scheme, Target};
-use crate::proxy::{ProxyAddr, Route, RouteChoice, SourceReport, SourceStatus, scheme_name};
+use crate::proxy::{SourceReport, SourceStatus};
+use crate::route::{ProxyAddr, Route, RouteChoice};
+use crate::url::{Scheme, Target};
 
 /// The proxy variables found in an environment.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -91,7 +92,7 @@ impl EnvSource {
                 route: Route::Direct,
                 source: format!(
                     "no {}_PROXY variable set",
-                    scheme_name(target.scheme).to_ascii_uppercase()
+                    target.scheme.as_str().to_ascii_uppercase()
                 ),
                 pac: None,
             };

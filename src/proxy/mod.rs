@@ -6,13 +6,9 @@
 pub mod autoconfig;
 pub mod bypass;
 pub mod env;
-pub mod netsh;
 pub mod pac;
 pub mod proxylist;
 pub mod resolve;
-pub mod windows;
-pub mod winhttp;
-pub mod wininet;
 pub mod wpad;
 
 use std::fmt;
@@ -20,40 +16,11 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::endpoints::{Scheme, Target};
 use crate::error::Error;
+use crate::route::{Context, ProxyAddr, Route, RouteChoice};
+use crate::url::Target;
 
 pub use env::EnvSource;
-
-/// How a probe reaches its target: straight to it, through an HTTP proxy, or a way dapreflight
-/// cannot probe (a SOCKS or HTTPS proxy, a PAC that failed), which is reported, not probed.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Route {
-    Direct,
-    Proxy { proxy: ProxyAddr },
-    Unprobeable { reason: String },
-}
-
-/// The address of an HTTP proxy. Never holds credentials.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ProxyAddr {
-    /// Host name or IP literal (IPv6 without brackets), lower case.
-    pub host: String,
-    pub port: u16,
-}
-
-/// A route together with where it came from, as shown in the report.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct RouteChoice {
-    #[serde(flatten)]
-    pub route: Route,
-    /// The setting that chose this route, e.g. `--proxy`, `HTTPS_PROXY`, `NO_PROXY entry '.corp'`.
-    pub source: String,
-    /// The PAC decision behind the route, when a PAC chose it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pac: Option<autoconfig::PacNote>,
-}
 
 /// What the user asked for on the command line, which overrides every other source.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -72,8 +39,9 @@ pub enum ProxyOverride {
 pub struct ProxySources {
     pub flag: ProxyOverride,
     pub env: EnvSource,
-    /// The device's Windows configuration: live registry, or `--from-reg`/`--from-netsh` files.
-    pub windows: Option<WindowsSource>,
+    /// The device's Windows contexts (from its live registry, or `--from-reg`/`--from-netsh`
+    /// files), before automatic configuration is loaded.
+    pub windows: Option<WindowsContexts>,
     /// Which Windows contexts to build.
     pub contexts: ContextChoice,
     /// `--pac FILE|URL`: route every context by this PAC.
@@ -88,17 +56,22 @@ pub struct ProxySources {
     pub timeout: std::time::Duration,
 }
 
-/// A device's Windows proxy configuration, as read.
+/// What the device's exports or registry say about one context.
 #[derive(Clone, Debug, Default)]
-pub struct WindowsSource {
-    pub registry: crate::registry::RegistrySnapshot,
-    /// Where the registry came from: `registry` (live) or the export files.
-    pub registry_origin: String,
-    pub netsh: Option<(netsh::NetshProxy, String)>,
-    /// `netsh winhttp show advproxy` output (Windows 11 / Server 2022's second WinHTTP store).
-    pub advproxy: Option<(netsh::AdvProxy, String)>,
-    /// What could not be read (access denied, ...).
-    pub problems: Vec<String>,
+pub struct ContextSources {
+    pub sources: Vec<SourceReport>,
+    pub rules: Vec<RouteRule>,
+    /// Settings present but switched off ("configured but disabled").
+    pub disabled: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// The system and user contexts of one device, plus warnings that span both.
+#[derive(Clone, Debug, Default)]
+pub struct WindowsContexts {
+    pub system: ContextSources,
+    pub user: ContextSources,
+    pub warnings: Vec<String>,
 }
 
 /// `--context`: which Windows contexts `check` probes.
@@ -135,8 +108,7 @@ pub enum SourceStatus {
 /// One context's proxy configuration: where it came from, and the rules that pick its routes.
 #[derive(Clone, Debug, Serialize)]
 pub struct ContextConfig {
-    /// `system` and `user` (Windows), `explicit` (command-line flags) or `environment`.
-    pub name: String,
+    pub name: Context,
     pub sources: Vec<SourceReport>,
     /// Settings present but switched off ("configured but disabled").
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -211,7 +183,7 @@ impl fmt::Debug for LoadedPac {
 /// device's Windows configuration, then the environment.
 pub async fn discover(sources: &ProxySources) -> Result<Vec<ContextConfig>, Error> {
     let explicit = |rule: RouteRule, name: &str, detail: String| ContextConfig {
-        name: "explicit".to_owned(),
+        name: Context::Explicit,
         sources: vec![SourceReport {
             name: name.to_owned(),
             status: SourceStatus::Used,
@@ -268,7 +240,7 @@ pub async fn discover(sources: &ProxySources) -> Result<Vec<ContextConfig>, Erro
             ),
         });
         return Ok(vec![ContextConfig {
-            name: "environment".to_owned(),
+            name: Context::Environment,
             sources: reports,
             disabled: Vec::new(),
             warnings: Vec::new(),
@@ -282,27 +254,19 @@ pub async fn discover(sources: &ProxySources) -> Result<Vec<ContextConfig>, Erro
 /// loaded.
 async fn windows_contexts(
     sources: &ProxySources,
-    windows: &WindowsSource,
+    found: &WindowsContexts,
     loader: &mut autoconfig::Loader<'_>,
 ) -> Vec<ContextConfig> {
-    let netsh = windows
-        .netsh
-        .as_ref()
-        .map(|(capture, origin)| (capture, origin.as_str()));
-    let mut found = windows::contexts(&windows.registry, netsh);
-    if let Some((advanced, origin)) = &windows.advproxy {
-        windows::add_advproxy(&mut found.system, advanced, origin);
-    }
-    windows::add_system_wpad(&mut found.system, &windows.registry, sources.live_network);
+    let found = found.clone();
     let mut contexts = Vec::new();
     for (name, context, wanted) in [
         (
-            "system",
+            Context::System,
             found.system,
             sources.contexts != ContextChoice::User,
         ),
         (
-            "user",
+            Context::User,
             found.user,
             sources.contexts != ContextChoice::System,
         ),
@@ -311,7 +275,7 @@ async fn windows_contexts(
             continue;
         }
         let mut config = ContextConfig {
-            name: name.to_owned(),
+            name,
             sources: context.sources,
             disabled: context.disabled,
             warnings: context.warnings,
@@ -334,7 +298,6 @@ async fn windows_contexts(
             config.rules.push(resolved);
         }
         config.warnings.extend(found.warnings.iter().cloned());
-        config.warnings.extend(windows.problems.iter().cloned());
         contexts.push(config);
     }
     contexts
@@ -430,120 +393,12 @@ impl RouteRule {
     }
 }
 
-impl ProxyAddr {
-    /// Parses a proxy given as `http://host:port`, `host:port` or `host` (port 8080, as curl).
-    ///
-    /// Credentials in the URL are refused: they would end up in shell history and process lists.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let text = text.trim();
-        let rest = match text.split_once("://") {
-            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
-            Some((scheme, _)) => {
-                return Err(format!(
-                    "'{scheme}://' proxies are not supported: give an HTTP proxy as http://host:port \
-                     (Windows' WinHTTP and WinINET speak plain HTTP to their proxy too)"
-                ));
-            }
-            None => text,
-        };
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        if authority.contains('@') {
-            return Err("credentials in the proxy URL are not accepted; set \
-                 DAPREFLIGHT_PROXY_USER and DAPREFLIGHT_PROXY_PASSWORD in the environment instead"
-                .to_owned());
-        }
-        let (host, port) = split_host_port(authority)?;
-        Ok(Self {
-            host,
-            port: port.unwrap_or(8080),
-        })
-    }
-}
-
-/// Splits `host`, `host:port`, `[v6]` or `[v6]:port`; the host comes back lower case, unbracketed.
-pub(crate) fn split_host_port(authority: &str) -> Result<(String, Option<u16>), String> {
-    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
-        let (host, after) = rest
-            .split_once(']')
-            .ok_or_else(|| format!("'{authority}': missing ']' after the IPv6 address"))?;
-        if host.parse::<std::net::Ipv6Addr>().is_err() {
-            return Err(format!("'{host}' is not an IPv6 address"));
-        }
-        match after {
-            "" => (host, None),
-            _ => match after.strip_prefix(':') {
-                Some(port) => (host, Some(port)),
-                None => return Err(format!("'{authority}': expected ':port' after ']'")),
-            },
-        }
-    } else {
-        match authority.rsplit_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (authority, None),
-        }
-    };
-    if host.is_empty() {
-        return Err(format!("'{authority}': the host is missing"));
-    }
-    if !host.contains(':')
-        && !host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
-    {
-        return Err(format!("'{host}' is not a valid host name"));
-    }
-    let port = match port {
-        None => None,
-        Some(port) => Some(
-            port.parse::<u16>()
-                .ok()
-                .filter(|port| *port != 0)
-                .ok_or_else(|| format!("'{port}' is not a port number (1-65535)"))?,
-        ),
-    };
-    Ok((host.to_ascii_lowercase(), port))
-}
-
 /// Checks a proxy flag's value, naming the flag in the error.
 pub fn parse_proxy_flag(text: &str) -> Result<ProxyAddr, Error> {
     ProxyAddr::parse(text).map_err(|message| Error::Argument {
         flag: "--proxy".to_owned(),
         message,
     })
-}
-
-impl fmt::Display for ProxyAddr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.host.contains(':') {
-            write!(f, "[{}]:{}", self.host, self.port)
-        } else {
-            write!(f, "{}:{}", self.host, self.port)
-        }
-    }
-}
-
-impl Serialize for ProxyAddr {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl fmt::Display for Route {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Route::Direct => f.write_str("direct"),
-            Route::Proxy { proxy } => write!(f, "proxy {proxy}"),
-            Route::Unprobeable { .. } => f.write_str("not probeable"),
-        }
-    }
-}
-
-/// Which scheme's proxy variable applies to a target, as curl reads them.
-pub(crate) fn scheme_name(scheme: Scheme) -> &'static str {
-    match scheme {
-        Scheme::Http => "http",
-        Scheme::Https => "https",
-    }
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 
 use std::fmt;
 
-use crate::endpoints::Scheme;
-use crate::proxy::{ProxyAddr, scheme_name, split_host_port};
+use crate::route::{ProxyAddr, split_host_port};
+use crate::url::Scheme;
 
 /// A parsed proxy list, entries in their written order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -98,7 +98,7 @@ impl ProxyList {
     /// entry, else the bare entry, else (`WinINET` only) the `socks=` entry, else DIRECT.
     #[must_use]
     pub fn select(&self, scheme: Scheme, api: ProxyApi) -> Selection {
-        let name = scheme_name(scheme);
+        let name = scheme.as_str();
         // WinHTTP has no SOCKS support (formats.md §3.2, unverified; Wine's WinHTTP ignores it),
         // so a SOCKS entry is invisible to it.
         let usable =

@@ -14,9 +14,10 @@ use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use serde::Serialize;
 
-use crate::probe::{ProbeFailure, millis, tcp};
+use crate::net::millis;
+use crate::net::tcp::{self, ConnectError};
 use crate::proxy::resolve::NameResolver;
-use crate::proxy::split_host_port;
+use crate::route::split_host_port;
 
 /// The media type a PAC should be served with (Netscape's PAC specification).
 pub const PAC_CONTENT_TYPE: &str = "application/x-ns-proxy-autoconfig";
@@ -696,16 +697,11 @@ async fn fetch(url: &PacUrl, addresses: &[IpAddr], options: &WpadOptions) -> Fet
         .collect();
     let (stream, connected) = match tcp::connect(&sockets, options.timeout).await {
         Ok(connected) => connected,
-        Err(ProbeFailure::Timeout { after_ms, .. }) => {
+        Err(ConnectError::Timeout { after_ms }) => {
             return Fetched::outcome(StepOutcome::TimedOut { after_ms });
         }
-        Err(ProbeFailure::ConnectFailed { reason, .. }) => {
+        Err(ConnectError::Failed { reason, .. }) => {
             return Fetched::outcome(StepOutcome::Failed { reason });
-        }
-        Err(other) => {
-            return Fetched::outcome(StepOutcome::Failed {
-                reason: format!("{other:?}"),
-            });
         }
     };
     let served_by = connected.peer;

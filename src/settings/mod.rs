@@ -2,35 +2,19 @@
 //! authenticated-proxy switch, `DiagTrack`, Defender for Endpoint, the OS version), each with its
 //! value, where it came from and what it means. Reads a [`RegistrySnapshot`]; never the registry.
 //!
-//! What the registry cannot hold (service running state, a signed-in user) is filled on Windows
-//! by `live` (Windows only); elsewhere it stays "not known".
-
-#[cfg(windows)]
-pub mod live;
+//! What the registry cannot hold (service running state, a signed-in user) comes from
+//! [`with_live`] on Windows; elsewhere it stays "not known".
 
 use std::fmt::{self, Write as _};
 
 use serde::Serialize;
 
-use crate::registry::{Origin, RegistrySnapshot};
-
-/// The group-policy key for diagnostic data; its values win over [`LOCAL_KEY`]'s.
-pub const POLICY_KEY: &str = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\DataCollection";
-/// The key Configuration Manager (and the old deployment scripts) write.
-pub const LOCAL_KEY: &str =
-    r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\DataCollection";
-/// The Internet Settings policy key holding `ProxySettingsPerUser`.
-pub const INTERNET_POLICY_KEY: &str =
-    r"HKLM\SOFTWARE\Policies\Microsoft\Windows\CurrentVersion\Internet Settings";
-/// Where the OS version lives.
-pub const CURRENT_VERSION_KEY: &str = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion";
-/// The `DiagTrack` service ("Connected User Experiences and Telemetry").
-pub const DIAGTRACK_KEY: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\DiagTrack";
-/// The Defender for Endpoint sensor service.
-pub const SENSE_KEY: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\Sense";
-/// Defender for Endpoint's onboarding status.
-pub const ATP_STATUS_KEY: &str =
-    r"HKLM\SOFTWARE\Microsoft\Windows Advanced Threat Protection\Status";
+use crate::status::Answer;
+use crate::windows::keys::{
+    ATP_STATUS_KEY, CURRENT_VERSION_KEY, DIAGTRACK_KEY, INTERNET_POLICY_KEY, LOCAL_KEY, POLICY_KEY,
+    SENSE_KEY,
+};
+use crate::windows::registry::{Origin, RegistrySnapshot};
 
 /// The policy that sets `DisableEnterpriseAuthProxy`, as Group Policy names it.
 pub const AUTH_PROXY_POLICY: &str =
@@ -91,15 +75,6 @@ pub enum Source {
     NotFound { path: String, name: String },
     /// dapreflight could not tell (not on Windows, or the export does not cover it).
     NotKnown { reason: String },
-}
-
-/// A yes/no fact that may not be knowable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Answer {
-    Yes,
-    No,
-    NotKnown,
 }
 
 /// A service's start mode (`Start` under its Services key).
@@ -850,10 +825,70 @@ fn source(registry: &RegistrySnapshot, path: &str, name: &str) -> Source {
     }
 }
 
+/// Fills what only the running system knows (whether `DiagTrack` and Sense run, whether a user is
+/// signed in) from what the live readers found.
+pub fn with_live(
+    settings: &mut DeviceSettings,
+    diagtrack_running: Answer,
+    sense_running: Answer,
+    users: Answer,
+) {
+    settings.diagtrack_running = service_setting(
+        "DiagTrack running",
+        "DiagTrack",
+        diagtrack_running,
+        |state| match state {
+            Answer::Yes => "running".to_owned(),
+            Answer::No => "not running: Windows sends no diagnostic data until it is started \
+                           (Connection Health code 50)"
+                .to_owned(),
+            Answer::NotKnown => "the Service Control Manager did not say".to_owned(),
+        },
+    );
+    settings.defender_sense_running = service_setting(
+        "Sense running",
+        "Sense",
+        sense_running,
+        |state| match state {
+            Answer::Yes => "the Defender for Endpoint sensor is running".to_owned(),
+            Answer::No => "the Defender for Endpoint sensor is not running".to_owned(),
+            Answer::NotKnown => "the Service Control Manager did not say".to_owned(),
+        },
+    );
+    settings.console_user = Setting {
+        name: "signed-in user",
+        value: Some(users),
+        source: Source::Live {
+            what: r"loaded user profiles with a Volatile Environment (HKEY_USERS)".to_owned(),
+        },
+        meaning: match users {
+            Answer::Yes => "a user is signed in (console or remote desktop)".to_owned(),
+            Answer::No => "no user is signed in: the user approach cannot send data now".to_owned(),
+            Answer::NotKnown => "HKEY_USERS could not be read".to_owned(),
+        },
+    };
+}
+
+fn service_setting(
+    name: &'static str,
+    service: &str,
+    state: Answer,
+    meaning: impl FnOnce(Answer) -> String,
+) -> Setting<Answer> {
+    Setting {
+        name,
+        value: Some(state),
+        source: Source::Live {
+            what: format!("Service Control Manager, service {service}"),
+        },
+        meaning: meaning(state),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::ValueData;
+    use crate::windows::registry::ValueData;
 
     fn text(s: &str) -> ValueData {
         ValueData::String(s.to_owned())
@@ -862,7 +897,7 @@ mod tests {
     /// Mirrors `testdata/settings/win11-enrolled.reg`.
     /// A fixture parsed by the real `.reg` parser, as `--from-reg` reads it.
     fn fixture(bytes: &[u8], name: &str) -> RegistrySnapshot {
-        crate::registry::regfile::parse(bytes, name).expect("the settings fixtures parse")
+        crate::windows::regfile::parse(bytes, name).expect("the settings fixtures parse")
     }
 
     fn win11_enrolled() -> RegistrySnapshot {

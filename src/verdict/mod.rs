@@ -7,14 +7,15 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::endpoints::TrustRule;
-use crate::interception::Interception;
+use crate::catalog::TrustRule;
 use crate::probe::ProbeFailure;
-use crate::proxy::Route;
-use crate::report::{ProbeResult, Status};
-use crate::settings::{
-    AUTH_PROXY_POLICY, Answer, DeviceSettings, INTERNET_POLICY_KEY, OsFamily, POLICY_KEY, Relevance,
-};
+use crate::report::ProbeResult;
+use crate::route::{Context, Route};
+use crate::settings::{AUTH_PROXY_POLICY, DeviceSettings, OsFamily, Relevance};
+use crate::status::Answer;
+use crate::status::Status;
+use crate::trust::Interception;
+use crate::windows::keys::{INTERNET_POLICY_KEY, POLICY_KEY};
 
 /// Which approach fits, whether the device is ready, why, and what to do.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -56,7 +57,7 @@ pub struct Reason {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Ref {
     /// A probe result: the endpoint's URL and the context.
-    Result { endpoint: String, context: String },
+    Result { endpoint: String, context: Context },
     /// A device setting, by name.
     Setting { name: String },
 }
@@ -131,15 +132,11 @@ enum Finding {
     NotProbed,
 }
 
-fn is_user(context: &str) -> bool {
-    context.eq_ignore_ascii_case("user")
-}
-
 fn note_contexts(results: &[ProbeResult], verdict: &mut Verdict) {
-    let assumed: BTreeSet<&str> = results
+    let assumed: BTreeSet<Context> = results
         .iter()
-        .map(|r| r.context.as_str())
-        .filter(|c| !is_user(c) && !c.eq_ignore_ascii_case("system"))
+        .map(|r| r.context)
+        .filter(|c| !matches!(c, Context::User | Context::System))
         .collect();
     for context in assumed {
         verdict.reasons.push(Reason {
@@ -175,7 +172,7 @@ fn group<'a>(
             views.len() - 1
         };
         let view = &mut views[index];
-        if is_user(&result.context) {
+        if result.context == Context::User {
             view.user.push(result);
         } else {
             view.system.push(result);
@@ -1118,7 +1115,7 @@ fn host_of(url: &str) -> String {
 fn result_ref(result: &ProbeResult) -> Ref {
     Ref::Result {
         endpoint: result.endpoint.clone(),
-        context: result.context.clone(),
+        context: result.context,
     }
 }
 

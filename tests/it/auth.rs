@@ -3,7 +3,7 @@
 
 use dapreflight::output::{Format, Style};
 use dapreflight::probe::ProbeFailure;
-use dapreflight::report::Status;
+use dapreflight::status::Status;
 
 use crate::harness::Check;
 use crate::support::{Ca, FakeProxy, ProxyBehavior, TlsServer};

@@ -1,8 +1,11 @@
 //! Both Windows contexts from a device's registry export, probed through the routes each would
 //! take, and the approach the verdict picks when it is the honest outcome.
 
-use dapreflight::proxy::{ContextChoice, Route};
-use dapreflight::report::{ProbeResult, Report, Status};
+use dapreflight::proxy::ContextChoice;
+
+use dapreflight::report::{ProbeResult, Report};
+use dapreflight::route::{Context, Route};
+use dapreflight::status::Status;
 use dapreflight::verdict::Approach;
 
 use crate::harness::Check;
@@ -34,13 +37,13 @@ fn in_context<'a>(report: &'a Report, context: &str) -> Vec<&'a ProbeResult> {
     report
         .results
         .iter()
-        .filter(|r| r.context == context)
+        .filter(|r| r.context.as_str() == context)
         .collect()
 }
 
 fn proxy_route(proxy: &FakeProxy) -> Route {
     Route::Proxy {
-        proxy: dapreflight::proxy::ProxyAddr::parse(&proxy.url()).expect("proxy address"),
+        proxy: dapreflight::route::ProxyAddr::parse(&proxy.url()).expect("proxy address"),
     }
 }
 
@@ -116,7 +119,7 @@ async fn a_bypass_list_entry_sends_the_endpoint_direct_and_says_which_entry() {
         .context(ContextChoice::System)
         .run()
         .await;
-    assert!(report.results.iter().all(|r| r.context == "system"));
+    assert!(report.results.iter().all(|r| r.context == Context::System));
     let result = &report.results[0];
     assert_eq!(result.route.route, Route::Direct, "{result:#?}");
     assert!(
@@ -302,7 +305,7 @@ async fn a_pac_that_cannot_be_fetched_falls_back_to_the_manual_proxy_and_says_wh
     let user = report
         .contexts
         .iter()
-        .find(|c| c.name == "user")
+        .find(|c| c.name == Context::User)
         .expect("user context");
     let skipped = user
         .sources

@@ -3,9 +3,10 @@
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
-use dapreflight::interception::Interception;
-use dapreflight::probe::{ProbeFailure, Stage};
-use dapreflight::report::Status;
+use dapreflight::probe::ProbeFailure;
+use dapreflight::status::Stage;
+use dapreflight::status::Status;
+use dapreflight::trust::Interception;
 
 use crate::harness::Check;
 use crate::support::{Ca, DnsServer, HttpServer, TlsServer, closed_port};

@@ -5,11 +5,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use dapreflight::config::{CatalogChoice, CheckConfig, DeviceFiles, Limits};
-use dapreflight::interception::DeviceStore;
 use dapreflight::output::Style;
 use dapreflight::probe::{Credentials, Pin};
-use dapreflight::proxy::{ContextChoice, ProxyAddr, ProxyOverride, ProxySources};
+use dapreflight::proxy::{ContextChoice, ProxyOverride, ProxySources};
 use dapreflight::report::{ProbeResult, Report};
+use dapreflight::route::ProxyAddr;
+use dapreflight::trust::DeviceStore;
 use tempfile::TempDir;
 
 use crate::support::{Ca, RegExport};

@@ -1,7 +1,7 @@
 //! SSL inspection: a proxy re-signing the chain with its own CA.
 
-use dapreflight::interception::Interception;
-use dapreflight::report::Status;
+use dapreflight::status::Status;
+use dapreflight::trust::Interception;
 
 use crate::harness::Check;
 use crate::support::{Ca, FakeProxy, ProxyBehavior, TlsServer};
@@ -90,7 +90,7 @@ async fn a_microsoft_endpoint_re_signed_by_an_inspection_ca_is_interception() {
     let tls = result.tls.expect("tls");
     assert_eq!(
         tls.trust.rule,
-        dapreflight::endpoints::TrustRule::MicrosoftApplicationRoot
+        dapreflight::catalog::TrustRule::MicrosoftApplicationRoot
     );
     assert_eq!(proxy.intercepted()[0].path, "/health/keepalive");
 }

@@ -8,12 +8,12 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dapreflight::endpoints::{Scheme, Target};
 use dapreflight::proxy::pac::{
     EntryPoint, PacEntry, PacEnvironment, PacError, PacFailure, PacLimits, PacScript, decide,
 };
 use dapreflight::proxy::resolve::TableResolver;
-use dapreflight::proxy::{ProxyAddr, Route};
+use dapreflight::route::{ProxyAddr, Route};
+use dapreflight::url::{Scheme, Target};
 
 use crate::binary::dapreflight;
 

@@ -2,8 +2,10 @@
 
 use std::time::{Duration, Instant};
 
-use dapreflight::probe::{ProbeFailure, Stage};
-use dapreflight::report::Status;
+use dapreflight::probe::ProbeFailure;
+
+use dapreflight::status::Stage;
+use dapreflight::status::Status;
 
 use crate::harness::Check;
 use crate::support::{Ca, FakeProxy, HttpServer, ProxyBehavior, TlsServer, closed_port};

@@ -7,18 +7,23 @@
 use std::path::PathBuf;
 use std::time::{Duration, UNIX_EPOCH};
 
+use dapreflight::catalog::{self, Endpoint, TrustRule};
 use dapreflight::config::DeviceFiles;
-use dapreflight::endpoints::{self, Endpoint, TrustRule};
-use dapreflight::interception::{CertificateInfo, Interception, TrustAssessment};
 use dapreflight::output::{self, Format, Style};
+use dapreflight::plan;
+use dapreflight::probe::Job;
 use dapreflight::probe::tls::TlsEvidence;
 use dapreflight::probe::{
-    self, Challenge, ConnectEvidence, DnsEvidence, Evidence, HttpEvidence, PlannedProbe,
-    ProbeFailure, ProxyEvidence, Stage, Timings,
+    Challenge, ConnectEvidence, DnsEvidence, Evidence, HttpEvidence, ProbeFailure, ProxyEvidence,
+    Timings,
 };
-use dapreflight::proxy::{self, ContextChoice, ProxyAddr, ProxyOverride, ProxySources, Route};
+use dapreflight::proxy::{self, ContextChoice, ProxyOverride, ProxySources};
 use dapreflight::report::{CatalogInfo, Device, ProxyView, Report};
+use dapreflight::route::{ProxyAddr, Route};
 use dapreflight::settings::DeviceSettings;
+use dapreflight::status::Stage;
+use dapreflight::trust::{CertificateInfo, Interception, TrustAssessment};
+use dapreflight::url::Scheme;
 
 /// How the hand-built evidence for one planned probe goes.
 #[derive(Clone, Copy)]
@@ -79,7 +84,7 @@ fn tls(host: &str, rule: TrustRule, verdict: Interception, issuer: &str) -> TlsE
 
 /// The evidence `outcome` leaves for one planned probe, with fixed timings and addresses.
 #[expect(clippy::too_many_lines, reason = "one arm per outcome")]
-fn evidence(planned: &PlannedProbe, outcome: Outcome) -> Evidence {
+fn evidence(planned: &Job, outcome: Outcome) -> Evidence {
     let Some(target) = &planned.target else {
         return Evidence {
             not_probed: Some(format!(
@@ -145,7 +150,7 @@ fn evidence(planned: &PlannedProbe, outcome: Outcome) -> Evidence {
     match outcome {
         Outcome::Answer(status) => {
             evidence.proxy = proxy_answer(200, &[]);
-            if target.scheme == endpoints::Scheme::Https {
+            if target.scheme == Scheme::Https {
                 evidence.tls = Some(genuine());
                 evidence.timings_ms.tls = Some(20);
             }
@@ -227,15 +232,22 @@ async fn report(
     settings: Option<DeviceSettings>,
     outcome: impl Fn(&Endpoint, &Route) -> Outcome,
 ) -> Report {
-    let catalog = endpoints::load(None).expect("the built-in catalog");
+    let catalog = catalog::load(None).expect("the built-in catalog");
     let endpoints = catalog.select("desktop-analytics").expect("the profile");
-    let sources = dapreflight::gather_sources(&sources, files).expect("the device export");
-    let contexts = proxy::discover(&sources).await.expect("the contexts");
-    let plan = probe::plan(&endpoints, &contexts);
+    let sources = dapreflight::read_device(&sources, files).expect("the device export");
+    let contexts = proxy::discover(&sources.sources)
+        .await
+        .expect("the contexts");
+    let plan = plan::plan(&endpoints, &contexts);
     let evidence = plan
         .probes
         .iter()
-        .map(|planned| evidence(planned, outcome(&planned.endpoint, &planned.route)))
+        .map(|planned| {
+            evidence(
+                &planned.job,
+                outcome(&planned.job.endpoint, &planned.job.route),
+            )
+        })
         .collect();
     let mut report = Report::new(
         CatalogInfo {
@@ -269,11 +281,8 @@ fn device_export(name: &str) -> (ProxySources, DeviceFiles, Option<DeviceSetting
         timeout: Duration::from_secs(2),
         ..ProxySources::default()
     };
-    let gathered = dapreflight::gather_sources(&sources, &files).expect("the device export");
-    let settings = gathered
-        .windows
-        .as_ref()
-        .map(|windows| dapreflight::settings::read_settings(&windows.registry));
+    let device = dapreflight::read_device(&sources, &files).expect("the device export");
+    let settings = device.settings();
     (sources, files, settings)
 }
 
@@ -394,10 +403,12 @@ async fn every_kind_of_failure_has_its_status_and_detail() {
 #[tokio::test]
 async fn proxy_view_of_a_device_export() {
     let (sources, files, _) = device_export("registry/snapshot-device.synthetic.reg");
-    let catalog = endpoints::load(None).expect("the built-in catalog");
+    let catalog = catalog::load(None).expect("the built-in catalog");
     let endpoints = catalog.select("desktop-analytics").expect("the profile");
-    let sources = dapreflight::gather_sources(&sources, &files).expect("the device export");
-    let contexts = proxy::discover(&sources).await.expect("the contexts");
+    let sources = dapreflight::read_device(&sources, &files).expect("the device export");
+    let contexts = proxy::discover(&sources.sources)
+        .await
+        .expect("the contexts");
     let mut view = ProxyView::new(&endpoints, contexts);
     view.generated_at = "2026-11-29T00:00:00Z".to_owned();
     view.device = fixed_device();

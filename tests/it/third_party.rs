@@ -3,7 +3,7 @@
 use std::net::Ipv4Addr;
 
 use dapreflight::probe::ProbeFailure;
-use dapreflight::report::Status;
+use dapreflight::status::Status;
 
 use crate::harness::Check;
 use crate::support::{

@@ -1,15 +1,19 @@
 //! The verdict, scenario by scenario, from hand-built probe results and device settings.
 
-use dapreflight::endpoints::TrustRule;
-use dapreflight::interception::{Interception, TrustAssessment};
+use dapreflight::catalog::TrustRule;
 use dapreflight::output;
 use dapreflight::probe::tls::TlsEvidence;
-use dapreflight::probe::{Challenge, ProbeFailure, ProxyEvidence, Stage, Timings};
-use dapreflight::proxy::{ProxyAddr, Route, RouteChoice};
-use dapreflight::registry::{Origin, RegistrySnapshot, ValueData};
-use dapreflight::report::{ProbeResult, Status};
-use dapreflight::settings::{self, Answer, DeviceSettings, Setting, Source};
+use dapreflight::probe::{Challenge, ProbeFailure, ProxyEvidence, Timings};
+use dapreflight::report::ProbeResult;
+use dapreflight::route::{Context, ProxyAddr, Route, RouteChoice};
+use dapreflight::settings::{self, DeviceSettings, Setting, Source};
+use dapreflight::status::Answer;
+use dapreflight::status::Stage;
+use dapreflight::status::Status;
+use dapreflight::trust::{Interception, TrustAssessment};
 use dapreflight::verdict::{self, Approach, Ref, Verdict};
+use dapreflight::windows::keys;
+use dapreflight::windows::registry::{Origin, RegistrySnapshot, ValueData};
 
 const V10C: &str = "https://v10c.events.data.microsoft.com";
 const SETTINGS: &str = "https://settings-win.data.microsoft.com";
@@ -67,7 +71,11 @@ fn result(endpoint: &str, context: &str, route: Option<&str>, outcome: Outcome) 
     let mut r = ProbeResult {
         endpoint: endpoint.to_owned(),
         url: Some(format!("{endpoint}/")),
-        context: context.to_owned(),
+        context: match context {
+            "user" => Context::User,
+            "explicit" => Context::Explicit,
+            _ => Context::System,
+        },
         route: RouteChoice {
             route,
             source: format!("{context} settings"),
@@ -186,37 +194,37 @@ fn device(edit: impl FnOnce(&mut RegistrySnapshot)) -> DeviceSettings {
     };
     set(
         &mut registry,
-        settings::CURRENT_VERSION_KEY,
+        keys::CURRENT_VERSION_KEY,
         "CurrentBuild",
         ValueData::String("22631".into()),
     );
     set(
         &mut registry,
-        settings::CURRENT_VERSION_KEY,
+        keys::CURRENT_VERSION_KEY,
         "ProductName",
         ValueData::String("Windows 10 Enterprise".into()),
     );
     set(
         &mut registry,
-        settings::POLICY_KEY,
+        keys::POLICY_KEY,
         "AllowTelemetry",
         ValueData::Dword(1),
     );
     set(
         &mut registry,
-        settings::POLICY_KEY,
+        keys::POLICY_KEY,
         "AllowDeviceNameInTelemetry",
         ValueData::Dword(1),
     );
     set(
         &mut registry,
-        settings::LOCAL_KEY,
+        keys::LOCAL_KEY,
         "CommercialId",
         ValueData::String("4a1e5c2b-7d3f-4e8a-9b6c-0d2f1e3a5b7c".into()),
     );
     set(
         &mut registry,
-        settings::DIAGTRACK_KEY,
+        keys::DIAGTRACK_KEY,
         "Start",
         ValueData::Dword(2),
     );
@@ -243,14 +251,14 @@ fn dword(path: &'static str, name: &'static str, value: u32) -> impl FnOnce(&mut
 
 fn defender(r: &mut RegistrySnapshot) {
     r.set(
-        settings::ATP_STATUS_KEY,
+        keys::ATP_STATUS_KEY,
         "OnboardingState",
         ValueData::Dword(1),
         origin(),
     );
-    r.set(settings::SENSE_KEY, "Start", ValueData::Dword(2), origin());
+    r.set(keys::SENSE_KEY, "Start", ValueData::Dword(2), origin());
     r.set(
-        settings::POLICY_KEY,
+        keys::POLICY_KEY,
         "DisableEnterpriseAuthProxy",
         ValueData::Dword(1),
         origin(),
@@ -335,7 +343,7 @@ fn scenarios() -> Vec<Scenario> {
             name: "user only, DisableEnterpriseAuthProxy 0",
             results: [sys_direct_fails(), user_ok()].concat(),
             settings: Some(device(dword(
-                settings::POLICY_KEY,
+                keys::POLICY_KEY,
                 "DisableEnterpriseAuthProxy",
                 0,
             ))),
@@ -351,7 +359,7 @@ fn scenarios() -> Vec<Scenario> {
             name: "user only, DisableEnterpriseAuthProxy 1",
             results: [sys_direct_fails(), user_ok()].concat(),
             settings: Some(device(dword(
-                settings::POLICY_KEY,
+                keys::POLICY_KEY,
                 "DisableEnterpriseAuthProxy",
                 1,
             ))),
@@ -387,7 +395,7 @@ fn scenarios() -> Vec<Scenario> {
             name: "CIS L2 hardening with a clean system context",
             results: all("system", None, &Outcome::Ok),
             settings: Some(device(dword(
-                settings::POLICY_KEY,
+                keys::POLICY_KEY,
                 "DisableEnterpriseAuthProxy",
                 1,
             ))),
@@ -464,7 +472,7 @@ fn scenarios() -> Vec<Scenario> {
             name: "per-machine proxy policy",
             results: all("system", Some(PROXY), &Outcome::Ok),
             settings: Some(device(dword(
-                settings::INTERNET_POLICY_KEY,
+                keys::INTERNET_POLICY_KEY,
                 "ProxySettingsPerUser",
                 0,
             ))),
@@ -486,7 +494,7 @@ fn scenarios() -> Vec<Scenario> {
         Scenario {
             name: "diagnostic data off on a clean network",
             results: all("system", None, &Outcome::Ok),
-            settings: Some(device(dword(settings::POLICY_KEY, "AllowTelemetry", 0))),
+            settings: Some(device(dword(keys::POLICY_KEY, "AllowTelemetry", 0))),
             approach: Approach::Bypass,
             ready: false,
             says: &[
@@ -498,7 +506,7 @@ fn scenarios() -> Vec<Scenario> {
         Scenario {
             name: "DiagTrack disabled on a clean network",
             results: all("system", None, &Outcome::Ok),
-            settings: Some(device(dword(settings::DIAGTRACK_KEY, "Start", 4))),
+            settings: Some(device(dword(keys::DIAGTRACK_KEY, "Start", 4))),
             approach: Approach::Bypass,
             ready: false,
             says: &[
@@ -572,7 +580,7 @@ fn reasons_point_at_the_results_that_led_there() {
     let refs: Vec<&Ref> = verdict.reasons.iter().flat_map(|r| &r.refs).collect();
     assert!(refs.contains(&&Ref::Result {
         endpoint: V10C.to_owned(),
-        context: "system".to_owned(),
+        context: Context::System,
     }));
 }
 

@@ -4,7 +4,6 @@
 //! The JavaScript engine stays inside `engine`; the helpers are Rust (`helpers`). This module
 //! decides routes; it never connects anywhere except to fetch a PAC file (`source`).
 
-mod command;
 mod engine;
 mod helpers;
 mod result;
@@ -18,11 +17,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::endpoints::Target;
-use crate::proxy::Route;
 use crate::proxy::resolve::{NameResolver, SystemResolver};
+use crate::route::Route;
+use crate::url::Target;
 
-pub use command::{PacReport, PacUrlOutcome, run_command};
 pub use result::{PacEntry, parse_result};
 pub use url::{UrlForms, url_forms};
 

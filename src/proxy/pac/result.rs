@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::proxy::{ProxyAddr, Route, split_host_port};
+use crate::route::{ProxyAddr, Route, split_host_port};
 
 /// One element of a PAC result, in the order the client tries them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]

@@ -10,7 +10,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use super::PacError;
-use crate::proxy::split_host_port;
+use crate::route::split_host_port;
 
 /// The largest PAC accepted, as Windows' and Chromium's 1 MB limit.
 pub const MAX_PAC_BYTES: usize = 1024 * 1024;

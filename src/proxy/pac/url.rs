@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::endpoints::{Scheme, Target};
+use crate::url::{Scheme, Target};
 
 /// The URL forms a PAC may be called with for one target.
 ///

@@ -22,7 +22,7 @@ use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::FromDer;
 use x509_parser::x509::X509Name;
 
-use crate::endpoints::TrustRule;
+use crate::catalog::TrustRule;
 use crate::error::Error;
 
 pub use vendors::{identify_product, known_products};

@@ -1,13 +1,39 @@
-//! Live readers for Windows: the registry values [`read_settings`] needs, and what the registry
-//! cannot hold (service running state from the Service Control Manager, signed-in users).
+//! Live readers for the device settings: the registry values `settings::read_settings` needs,
+//! and what the registry cannot hold (services' running state from the Service Control Manager,
+//! signed-in users). What they read is judged by `settings`, on every OS.
 
 use winreg::{HKLM, HKU};
 
-use super::{
-    ATP_STATUS_KEY, Answer, CURRENT_VERSION_KEY, DIAGTRACK_KEY, DeviceSettings,
-    INTERNET_POLICY_KEY, LOCAL_KEY, POLICY_KEY, SENSE_KEY, Setting, Source, read_settings,
+use crate::status::Answer;
+use crate::windows::keys::{
+    ATP_STATUS_KEY, CURRENT_VERSION_KEY, DIAGTRACK_KEY, INTERNET_POLICY_KEY, LOCAL_KEY, POLICY_KEY,
+    SENSE_KEY,
 };
-use crate::registry::{Origin, RegistrySnapshot, ValueData};
+use crate::windows::registry::{Origin, RegistrySnapshot, ValueData};
+
+/// What only the running system knows, beside its registry.
+#[derive(Clone, Debug)]
+pub struct LiveFacts {
+    /// The registry values the settings are read from.
+    pub registry: RegistrySnapshot,
+    /// Whether the `DiagTrack` service runs.
+    pub diagtrack_running: Answer,
+    /// Whether the Defender for Endpoint sensor (`Sense`) runs.
+    pub sense_running: Answer,
+    /// Whether an interactive user is signed in.
+    pub console_user: Answer,
+}
+
+/// Reads this device's registry values, services and signed-in users.
+#[must_use]
+pub fn read() -> LiveFacts {
+    LiveFacts {
+        registry: read_registry(),
+        diagtrack_running: scm::running("DiagTrack"),
+        sense_running: scm::running("Sense"),
+        console_user: interactive_users(),
+    }
+}
 
 /// The values read, by key; DWORDs and strings are told apart by how they read.
 const VALUES: [(&str, &[&str]); 7] = [
@@ -40,14 +66,6 @@ const VALUES: [(&str, &[&str]); 7] = [
     (ATP_STATUS_KEY, &["OnboardingState"]),
 ];
 
-/// Reads this device's settings: the registry, then the services and signed-in users.
-#[must_use]
-pub fn read() -> DeviceSettings {
-    let mut settings = read_settings(&read_registry());
-    fill(&mut settings);
-    settings
-}
-
 /// Reads the registry values the settings come from into a snapshot.
 #[must_use]
 pub fn read_registry() -> RegistrySnapshot {
@@ -73,54 +91,6 @@ pub fn read_registry() -> RegistrySnapshot {
         }
     }
     snapshot
-}
-
-/// Fills what only the running system knows: whether `DiagTrack` and Sense run, and whether a user
-/// is signed in.
-pub fn fill(settings: &mut DeviceSettings) {
-    settings.diagtrack_running =
-        service_setting("DiagTrack running", "DiagTrack", |state| match state {
-            Answer::Yes => "running".to_owned(),
-            Answer::No => "not running: Windows sends no diagnostic data until it is started \
-                           (Connection Health code 50)"
-                .to_owned(),
-            Answer::NotKnown => "the Service Control Manager did not say".to_owned(),
-        });
-    settings.defender_sense_running =
-        service_setting("Sense running", "Sense", |state| match state {
-            Answer::Yes => "the Defender for Endpoint sensor is running".to_owned(),
-            Answer::No => "the Defender for Endpoint sensor is not running".to_owned(),
-            Answer::NotKnown => "the Service Control Manager did not say".to_owned(),
-        });
-    let users = interactive_users();
-    settings.console_user = Setting {
-        name: "signed-in user",
-        value: Some(users),
-        source: Source::Live {
-            what: r"loaded user profiles with a Volatile Environment (HKEY_USERS)".to_owned(),
-        },
-        meaning: match users {
-            Answer::Yes => "a user is signed in (console or remote desktop)".to_owned(),
-            Answer::No => "no user is signed in: the user approach cannot send data now".to_owned(),
-            Answer::NotKnown => "HKEY_USERS could not be read".to_owned(),
-        },
-    };
-}
-
-fn service_setting(
-    name: &'static str,
-    service: &str,
-    meaning: impl FnOnce(Answer) -> String,
-) -> Setting<Answer> {
-    let state = scm::running(service);
-    Setting {
-        name,
-        value: Some(state),
-        source: Source::Live {
-            what: format!("Service Control Manager, service {service}"),
-        },
-        meaning: meaning(state),
-    }
 }
 
 /// Whether a user hive with a `Volatile Environment` is loaded: Windows creates that key at an

@@ -5,12 +5,14 @@
 //! Pure: reads a [`RegistrySnapshot`]; the live reader and the file parsers fill it.
 
 use crate::proxy::bypass::BypassList;
-use crate::proxy::netsh::{AdvProxy, NetshProxy};
 use crate::proxy::proxylist::{ProxyApi, ProxyList};
-use crate::proxy::winhttp::{self, WinHttpSettings};
-use crate::proxy::wininet::{self, ConnectionSettings, InternetSettingsValues};
-use crate::proxy::{AutoConfig, ProxyAddr, Route, RouteRule, SourceReport, SourceStatus};
-use crate::registry::{Origin, RegistrySnapshot};
+use crate::proxy::{AutoConfig, RouteRule, SourceReport, SourceStatus};
+use crate::proxy::{ContextSources, WindowsContexts};
+use crate::route::{ProxyAddr, Route};
+use crate::windows::netsh::{AdvProxy, NetshProxy};
+use crate::windows::registry::{Origin, RegistrySnapshot};
+use crate::windows::winhttp::{self, WinHttpSettings};
+use crate::windows::wininet::{self, ConnectionSettings, InternetSettingsValues};
 
 /// `HKLM\…\Internet Settings\Connections`: `WinHttpSettings`, and the per-machine WinINET values.
 pub const MACHINE_CONNECTIONS: &str =
@@ -46,24 +48,6 @@ pub const KEYS: &[&str] = &[
     r"HKEY_USERS\.DEFAULT\Software\Microsoft\Windows\CurrentVersion\Internet Settings",
     r"HKEY_USERS\.DEFAULT\Software\Microsoft\Windows\CurrentVersion\Internet Settings\Connections",
 ];
-
-/// What the device's exports or registry say about one context.
-#[derive(Clone, Debug, Default)]
-pub struct ContextSources {
-    pub sources: Vec<SourceReport>,
-    pub rules: Vec<RouteRule>,
-    /// Settings present but switched off ("configured but disabled").
-    pub disabled: Vec<String>,
-    pub warnings: Vec<String>,
-}
-
-/// The system and user contexts of one device, plus warnings that span both.
-#[derive(Clone, Debug, Default)]
-pub struct WindowsContexts {
-    pub system: ContextSources,
-    pub user: ContextSources,
-    pub warnings: Vec<String>,
-}
 
 /// Reads both contexts from a registry snapshot and, optionally, a `netsh winhttp show proxy`
 /// capture (`netsh_origin` names its file).
@@ -197,7 +181,7 @@ fn winhttp_source(
     let decoded = from_registry.map(|value| {
         let origin = value.origin.to_string();
         let parsed = match &value.data {
-            crate::registry::ValueData::Binary(bytes) => winhttp::parse_settings(bytes)
+            crate::windows::registry::ValueData::Binary(bytes) => winhttp::parse_settings(bytes)
                 .map_err(|err| format!("{origin}: WinHttpSettings: {err}")),
             other => Err(format!(
                 "{origin}: WinHttpSettings is not REG_BINARY ({})",
@@ -579,7 +563,7 @@ fn wininet_source(
             ));
         }
     }
-    if let crate::proxy::wininet::Trailer::Discovery(discovery) = &settings.trailer
+    if let crate::windows::wininet::Trailer::Discovery(discovery) = &settings.trailer
         && let Some(url) = &discovery.last_detect_url
     {
         context.sources.push(SourceReport {
@@ -654,7 +638,7 @@ fn connection_settings(
 ) -> Option<(ConnectionSettings, Origin)> {
     let value = registry.value(connections, "DefaultConnectionSettings")?;
     let problem = match &value.data {
-        crate::registry::ValueData::Binary(bytes) => {
+        crate::windows::registry::ValueData::Binary(bytes) => {
             match wininet::parse_connection_settings(bytes) {
                 Ok(settings) => return Some((settings, value.origin.clone())),
                 Err(err) => format!(
@@ -726,8 +710,8 @@ fn legacy_only(
     push_chain(context, name, chain);
 }
 
-fn type_name(data: &crate::registry::ValueData) -> &'static str {
-    use crate::registry::ValueData;
+fn type_name(data: &crate::windows::registry::ValueData) -> &'static str {
+    use crate::windows::registry::ValueData;
     match data {
         ValueData::String(_) => "REG_SZ",
         ValueData::ExpandString(_) => "REG_EXPAND_SZ",

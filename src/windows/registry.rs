@@ -2,9 +2,6 @@
 //! read live, with where each value came from. Parsers of proxy and policy settings read this;
 //! they never touch the registry themselves.
 
-pub mod live;
-pub mod regfile;
-
 use std::fmt;
 
 use serde::Serialize;

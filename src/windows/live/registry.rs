@@ -15,9 +15,9 @@ use winreg::enums::{
     KEY_READ, KEY_WOW64_64KEY,
 };
 
-use crate::registry::ValueData;
+use crate::windows::registry::ValueData;
 #[cfg(windows)]
-use crate::registry::{Origin, RegistrySnapshot, canonical_path};
+use crate::windows::registry::{Origin, RegistrySnapshot, canonical_path};
 
 /// `REG_SZ`, `REG_EXPAND_SZ`, `REG_BINARY`, `REG_DWORD`, `REG_MULTI_SZ` and `REG_QWORD`.
 const REG_SZ: u32 = 1;

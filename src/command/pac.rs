@@ -3,38 +3,16 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use serde::Serialize;
-
-use super::{PacDecision, PacEnvironment, PacError, PacLimits, PacScript, decide_url, source};
 use crate::config::PacConfig;
 use crate::error::Error;
 use crate::output;
+use crate::proxy::pac::{PacEnvironment, PacError, PacLimits, PacScript, decide_url, source};
 use crate::proxy::resolve::{NameResolver, SystemResolver, TableResolver};
-
-/// What `dapreflight pac` found: the script and one answer per URL.
-#[derive(Debug, Serialize)]
-pub struct PacReport {
-    /// The PAC file or URL.
-    pub pac: String,
-    /// The function Windows calls in it.
-    pub function: super::EntryPoint,
-    pub results: Vec<PacUrlOutcome>,
-    /// Whether a single URL was asked for on the command line (rendered alone, like pactester).
-    #[serde(skip)]
-    pub single: bool,
-}
-
-/// One URL's answer, or what stopped it.
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
-pub enum PacUrlOutcome {
-    Decided(Box<PacDecision>),
-    Failed { url: String, error: String },
-}
+use crate::report::pac::{PacReport, PacUrlOutcome};
 
 /// Runs the `pac` command; any URL that could not be evaluated makes it an error (exit 2), after
 /// the others are rendered.
-pub async fn run_command(config: &PacConfig, out: &mut impl Write) -> Result<(), Error> {
+pub async fn run(config: &PacConfig, out: &mut impl Write) -> Result<(), Error> {
     let mut urls = config.urls.clone();
     if let Some(path) = &config.url_file {
         let text = std::fs::read_to_string(path).map_err(|err| PacError::Load {
@@ -71,7 +49,7 @@ pub async fn run_command(config: &PacConfig, out: &mut impl Write) -> Result<(),
     // The engine blocks: keep it off the async runtime's thread.
     let (function, decisions) = tokio::task::spawn_blocking(move || {
         let script = PacScript::compile(&pac.text, &pac.origin, &limits)?;
-        let decisions: Vec<(String, Result<PacDecision, PacError>)> = urls
+        let decisions: Vec<(String, Result<crate::proxy::pac::PacDecision, PacError>)> = urls
             .into_iter()
             .map(|url| {
                 let decision = decide_url(&script, &url, &env);

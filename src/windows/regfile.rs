@@ -3,7 +3,7 @@
 //!
 //! It reads what the files say; it does not apply them to any registry.
 
-use crate::registry::{Origin, RegistrySnapshot, ValueData};
+use crate::windows::registry::{Origin, RegistrySnapshot, ValueData};
 
 /// The header of a regedit 5 file, as `reg export` and regedit write it.
 const HEADER_V5: &str = "Windows Registry Editor Version 5.00";

@@ -13,9 +13,10 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::Error;
+use crate::url::{Scheme, Target};
 
 /// The built-in catalog, as shipped.
-pub const BUILTIN_YAML: &str = include_str!("../endpoints.yaml");
+pub const BUILTIN_YAML: &str = include_str!("../../endpoints.yaml");
 
 /// The origin of the built-in catalog, as errors and reports name it.
 pub const BUILTIN_ORIGIN: &str = "built-in";
@@ -66,29 +67,6 @@ pub struct Endpoint {
     pub wildcard: bool,
     /// A concrete host probed in place of a wildcard one, when the catalog names one.
     pub probe_host: Option<String>,
-}
-
-/// Scheme, host, port and path of an endpoint URL.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Target {
-    /// `http` or `https`.
-    pub scheme: Scheme,
-    /// Lower-case host name or IP literal (IPv6 without brackets).
-    pub host: String,
-    /// The port, defaulted from the scheme when the URL has none.
-    pub port: u16,
-    /// Path and query, starting with `/`.
-    pub path: String,
-}
-
-/// The URL schemes dapreflight probes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Scheme {
-    /// Plain HTTP (port 80 by default).
-    Http,
-    /// HTTP over TLS (port 443 by default).
-    Https,
 }
 
 /// Which roots a genuine certificate chain for an endpoint ends in.
@@ -879,32 +857,6 @@ impl TrustRule {
             TrustRule::PublicRoots => "public-roots",
             TrustRule::None => "none",
         }
-    }
-}
-
-impl Target {
-    /// Host and port as written in a CONNECT request or `Host` header (`[::1]:443`).
-    #[must_use]
-    pub fn authority(&self) -> String {
-        let host = if self.host.contains(':') {
-            format!("[{}]", self.host)
-        } else {
-            self.host.clone()
-        };
-        match (self.scheme, self.port) {
-            (Scheme::Https, 443) | (Scheme::Http, 80) => host,
-            _ => format!("{host}:{}", self.port),
-        }
-    }
-}
-
-impl fmt::Display for Target {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let scheme = match self.scheme {
-            Scheme::Http => "http",
-            Scheme::Https => "https",
-        };
-        write!(f, "{scheme}://{}{}", self.authority(), self.path)
     }
 }
 

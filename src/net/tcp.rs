@@ -6,13 +6,31 @@ use std::time::{Duration, Instant};
 
 use tokio::net::TcpStream;
 
-use crate::probe::{ConnectEvidence, ProbeFailure, Stage, millis};
+use crate::net::millis;
+
+/// The connection that was opened.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Connected {
+    pub peer: SocketAddr,
+    /// Addresses tried before `peer` that failed, with why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<String>,
+}
+
+/// Why no connection was opened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConnectError {
+    /// No address answered within the deadline.
+    Timeout { after_ms: u64 },
+    /// Every address refused or failed; `reason` says how each did.
+    Failed { to: String, reason: String },
+}
 
 /// Connects to the first address that accepts; the whole stage shares one deadline.
 pub async fn connect(
     addresses: &[SocketAddr],
     deadline: Duration,
-) -> Result<(TcpStream, ConnectEvidence), ProbeFailure> {
+) -> Result<(TcpStream, Connected), ConnectError> {
     let started = Instant::now();
     let mut failed = Vec::new();
     for addr in addresses {
@@ -26,7 +44,7 @@ pub async fn connect(
                 let _ = stream.set_nodelay(true);
                 return Ok((
                     stream,
-                    ConnectEvidence {
+                    Connected {
                         peer: *addr,
                         failed,
                     },
@@ -37,12 +55,11 @@ pub async fn connect(
         }
     }
     if failed.is_empty() || failed.iter().all(|f| f.ends_with("no answer")) {
-        return Err(ProbeFailure::Timeout {
-            stage: Stage::Connect,
+        return Err(ConnectError::Timeout {
             after_ms: millis(deadline),
         });
     }
-    Err(ProbeFailure::ConnectFailed {
+    Err(ConnectError::Failed {
         to: addresses
             .iter()
             .map(ToString::to_string)

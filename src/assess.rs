@@ -1,0 +1,254 @@
+//! Assessment: a probe's evidence → one status, the stage it belongs to, and a line for a person.
+
+use crate::catalog::{Endpoint, TrustRule};
+use crate::probe::tls::TlsEvidence;
+use crate::probe::{Evidence, ProbeFailure};
+use crate::route::Route;
+use crate::status::{Stage, Status};
+use crate::trust::Interception;
+use crate::url::Scheme;
+
+/// One status, the stage it belongs to, and a line for a person, from a probe's evidence.
+#[must_use]
+pub fn assess(
+    endpoint: &Endpoint,
+    route: &Route,
+    evidence: &Evidence,
+) -> (Status, Option<Stage>, String) {
+    if let Some(reason) = &evidence.not_probed {
+        return (Status::NotProbed, None, reason.clone());
+    }
+    let proxy = match route {
+        Route::Proxy { proxy } => format!("proxy {proxy}"),
+        Route::Direct | Route::Unprobeable { .. } => "direct".to_owned(),
+    };
+    if let Some(failure) = &evidence.failure {
+        return assess_failure(failure, &proxy, evidence);
+    }
+    if let Some(finding) = evidence.tls.as_ref().and_then(assess_tls) {
+        return finding;
+    }
+    let Some(http) = &evidence.http else {
+        return (
+            Status::HttpUnexpected,
+            Some(Stage::Http),
+            "no HTTP answer was recorded".to_owned(),
+        );
+    };
+    let answer = format!("HTTP {} {}", http.status, http.reason)
+        .trim_end()
+        .to_owned();
+    let via_proxy = matches!(route, Route::Proxy { .. });
+    let auth = evidence
+        .proxy
+        .as_ref()
+        .and_then(|p| p.auth.as_ref())
+        .filter(|a| a.accepted)
+        .map(|a| format!("; the proxy accepted the {} credentials", a.scheme))
+        .unwrap_or_default();
+    // Through a proxy, a plain-http refusal or 5xx is the proxy's own answer as a rule (tinyproxy
+    // says "500 Unable to connect", Squid "503"); marked pages (`Proxy-Agent`, `X-Squid-Error`,
+    // `Proxy-Status`) prove it, others are said to be most likely the proxy's.
+    if via_proxy && endpoint.target.scheme == Scheme::Http {
+        let marked = http
+            .headers
+            .iter()
+            .chain(evidence.proxy.iter().flat_map(|p| p.headers.iter()))
+            .any(|h| {
+                ["proxy-agent", "x-squid-error", "proxy-status"]
+                    .contains(&h.name.to_ascii_lowercase().as_str())
+            });
+        let whose = if marked {
+            ""
+        } else {
+            " (most likely the proxy's own answer)"
+        };
+        match http.status {
+            403 | 451 | 511 => {
+                return (
+                    Status::ProxyDenied,
+                    Some(Stage::Http),
+                    format!("{proxy} refused the request: {answer}{whose}"),
+                );
+            }
+            500..=599 => {
+                return (
+                    Status::ProxyError,
+                    Some(Stage::Http),
+                    format!("{proxy} could not fetch it: {answer}{whose}"),
+                );
+            }
+            _ => {}
+        }
+    }
+    if endpoint.reachable.contains(http.status) {
+        let chain = match &evidence.tls {
+            Some(tls) => match &tls.trust.verdict {
+                Interception::NotDetected { anchor } => format!(", chain ends in '{anchor}'"),
+                _ => String::new(),
+            },
+            None => ", plain http".to_owned(),
+        };
+        return (
+            Status::Ok,
+            Some(Stage::Http),
+            format!("{answer}{chain}{auth}"),
+        );
+    }
+    (
+        Status::HttpUnexpected,
+        Some(Stage::Http),
+        format!("{answer} is not an answer this endpoint gives when reachable{auth}"),
+    )
+}
+
+fn assess_failure(
+    failure: &ProbeFailure,
+    proxy: &str,
+    evidence: &Evidence,
+) -> (Status, Option<Stage>, String) {
+    match failure {
+        ProbeFailure::DnsFailed { name, reason } => (
+            Status::DnsFailed,
+            Some(Stage::Dns),
+            format!("cannot resolve {name}: {reason}"),
+        ),
+        ProbeFailure::ConnectFailed { to, reason } => (
+            Status::ConnectFailed,
+            Some(Stage::Connect),
+            format!("cannot connect to {to}: {reason}"),
+        ),
+        ProbeFailure::Timeout { stage, after_ms } => {
+            let what = match stage {
+                Stage::Dns => "DNS lookup".to_owned(),
+                Stage::Connect => "TCP connect".to_owned(),
+                Stage::Proxy => format!("answer from {proxy} to the CONNECT"),
+                Stage::Tls => "TLS handshake".to_owned(),
+                Stage::Http => "HTTP answer".to_owned(),
+            };
+            (
+                Status::Timeout,
+                Some(*stage),
+                format!("no {what} within {after_ms} ms"),
+            )
+        }
+        ProbeFailure::ProxyAuthRequired { schemes } => {
+            let offered = if schemes.is_empty() {
+                "no scheme named".to_owned()
+            } else {
+                schemes.join(", ")
+            };
+            (
+                Status::ProxyAuthRequired,
+                Some(Stage::Proxy),
+                format!("{proxy} demands authentication (407), offering {offered}"),
+            )
+        }
+        ProbeFailure::ProxyAuthRejected { scheme, status } => (
+            Status::ProxyAuthRejected,
+            Some(Stage::Proxy),
+            format!(
+                "{proxy} rejected the {scheme} credentials from DAPREFLIGHT_PROXY_USER ({status})"
+            ),
+        ),
+        ProbeFailure::ProxyDenied { reason, .. } => (
+            Status::ProxyDenied,
+            Some(Stage::Proxy),
+            format!("{proxy} refused: {reason}"),
+        ),
+        ProbeFailure::ProxyError { reason, .. } => (
+            Status::ProxyError,
+            Some(Stage::Proxy),
+            format!("{proxy} failed: {reason}"),
+        ),
+        ProbeFailure::TlsFailed { reason } => (Status::TlsFailed, Some(Stage::Tls), reason.clone()),
+        ProbeFailure::HttpFailed { reason } => {
+            let after = if evidence.tls.is_some() {
+                " (after a good TLS handshake)"
+            } else {
+                ""
+            };
+            (
+                Status::HttpUnexpected,
+                Some(Stage::Http),
+                format!("{reason}{after}"),
+            )
+        }
+    }
+}
+
+/// The finding a judged chain makes, if any.
+fn assess_tls(tls: &TlsEvidence) -> Option<(Status, Option<Stage>, String)> {
+    match &tls.trust.verdict {
+        Interception::NotDetected { .. } => None,
+        Interception::Detected {
+            issuer,
+            anchor,
+            product,
+        } => {
+            let by = product
+                .as_ref()
+                .map(|p| format!(" by {p}"))
+                .unwrap_or_default();
+            let root = if anchor == issuer {
+                String::new()
+            } else {
+                format!(" under '{anchor}'")
+            };
+            Some((
+                Status::TlsIntercepted,
+                Some(Stage::Tls),
+                format!(
+                    "SSL inspection{by}: issued by '{issuer}'{root}, trusted only through this \
+                     device's store{}",
+                    confidence(tls.trust.rule)
+                ),
+            ))
+        }
+        Interception::Untrusted {
+            issuer,
+            product,
+            reason,
+        } => {
+            let product = product
+                .as_ref()
+                .map(|p| format!(" (looks like {p})"))
+                .unwrap_or_default();
+            Some((
+                Status::TlsUntrusted,
+                Some(Stage::Tls),
+                format!(
+                    "untrusted chain issued by '{issuer}'{product}: {reason}{}",
+                    confidence(tls.trust.rule)
+                ),
+            ))
+        }
+        Interception::WrongName { host, names } => Some((
+            Status::TlsUntrusted,
+            Some(Stage::Tls),
+            format!(
+                "certificate is not valid for {host} (it names {})",
+                if names.is_empty() {
+                    "no host".to_owned()
+                } else {
+                    names.join(", ")
+                }
+            ),
+        )),
+        Interception::Inconclusive { reason } => Some((
+            Status::TlsUntrusted,
+            Some(Stage::Tls),
+            format!("chain could not be judged: {reason}"),
+        )),
+    }
+}
+
+/// A caveat for rules judged against public roots, which others can also chain to.
+fn confidence(rule: TrustRule) -> &'static str {
+    match rule {
+        TrustRule::MicrosoftPublicRoots | TrustRule::PublicRoots => {
+            " (public-root endpoint: lower confidence)"
+        }
+        TrustRule::MicrosoftApplicationRoot | TrustRule::None => "",
+    }
+}

@@ -1,0 +1,69 @@
+//! `dapreflight check`: probes every endpoint along the routes this device would take, assesses
+//! what each probe saw, decides the verdict and renders the report.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use crate::catalog;
+use crate::command::{read_device, write_file};
+use crate::config::CheckConfig;
+use crate::error::Error;
+use crate::output;
+use crate::plan;
+use crate::probe::{self, ProbeSettings, Resolver};
+use crate::proxy;
+use crate::report::{CatalogInfo, Outcome, Report};
+use crate::trust::{self, TrustStores};
+
+/// Probes every endpoint along the route each context picks, and renders the report.
+pub async fn run(config: &CheckConfig, out: &mut impl Write) -> Result<Outcome, Error> {
+    let report = build_report(config).await?;
+    match &config.output {
+        Some(path) => write_file(path, |file| output::render(&report, config.style, file))?,
+        None => output::render(&report, config.style, out).map_err(Error::Output)?,
+    }
+    Ok(report.outcome())
+}
+
+/// Runs the probes and assesses them, without rendering.
+pub async fn build_report(config: &CheckConfig) -> Result<Report, Error> {
+    let catalog = catalog::load(config.catalog.file.as_deref())?;
+    let endpoints = catalog.select(&config.catalog.profile)?;
+    let mut anchors = Vec::new();
+    for path in &config.trust_anchor_files {
+        anchors.extend(trust::load_anchor_file(path)?);
+    }
+    let device = read_device(&config.proxy_sources, &config.device_files)?;
+    let settings = device.settings();
+    let contexts = proxy::discover(&device.sources).await?;
+    let plan = plan::plan(&endpoints, &contexts); // one probe per distinct (target, route)
+    let probe_settings = ProbeSettings {
+        stage_timeout: config.limits.stage_timeout,
+        concurrency: config.limits.concurrency,
+        resolver: Resolver::new(
+            config.pins.clone(),
+            config.dns_servers.clone(),
+            config.limits.stage_timeout,
+        ),
+        credentials: config.credentials.clone(),
+        trust: Arc::new(TrustStores::new(anchors, config.device_store.clone())),
+    };
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    // Probes run concurrently, bounded by `concurrency`: a check costs about one slow probe.
+    let evidence = probe::run_all(&plan.jobs(), &probe_settings).await;
+    let catalog = CatalogInfo {
+        origin: catalog.origin,
+        profile: config.catalog.profile.clone(),
+    };
+    Ok(Report::new(
+        catalog,
+        contexts,
+        &plan,
+        evidence,
+        settings,
+        started,
+        clock.elapsed(),
+    ))
+}

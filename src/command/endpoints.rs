@@ -1,0 +1,15 @@
+//! `dapreflight endpoints`: the catalog's endpoints for a profile.
+
+use std::io::Write;
+
+use crate::catalog;
+use crate::config::EndpointsConfig;
+use crate::error::Error;
+use crate::output;
+
+/// Lists the catalog's endpoints for the chosen profile.
+pub fn run(config: &EndpointsConfig, out: &mut impl Write) -> Result<(), Error> {
+    let catalog = catalog::load(config.catalog.file.as_deref())?;
+    let endpoints = catalog.select(&config.catalog.profile)?;
+    output::render_endpoints(&endpoints, config.style, out).map_err(Error::Output)
+}

@@ -1,0 +1,22 @@
+//! `dapreflight proxy`: each context's proxy configuration and the route every endpoint takes in
+//! it, without probing.
+
+use std::io::Write;
+
+use crate::catalog;
+use crate::command::read_device;
+use crate::config::ProxyConfig;
+use crate::error::Error;
+use crate::output;
+use crate::proxy;
+use crate::report::ProxyView;
+
+/// Shows each context's proxy configuration and the route every endpoint takes in it.
+pub async fn run(config: &ProxyConfig, out: &mut impl Write) -> Result<(), Error> {
+    let catalog = catalog::load(config.catalog.file.as_deref())?;
+    let endpoints = catalog.select(&config.catalog.profile)?;
+    let device = read_device(&config.proxy_sources, &config.device_files)?;
+    let contexts = proxy::discover(&device.sources).await?;
+    let view = ProxyView::new(&endpoints, contexts);
+    output::render_proxy(&view, config.style, out).map_err(Error::Output)
+}

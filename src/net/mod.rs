@@ -1,0 +1,11 @@
+//! The network floor under `probe` and `proxy`: TCP connect with a deadline.
+
+pub mod tcp;
+
+use std::time::Duration;
+
+/// Whole milliseconds, saturating.
+#[must_use]
+pub fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}

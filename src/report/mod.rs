@@ -1,0 +1,325 @@
+//! `Report`: the data model every output renders, and the assessment of each probe's evidence
+//! into one status. Knows nothing of clap, tables or sockets.
+
+pub mod pac;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use crate::catalog::Endpoint;
+
+use crate::assess::assess;
+use crate::plan::{self, Plan};
+use crate::probe::{
+    ConnectEvidence, DnsEvidence, Evidence, HttpEvidence, ProbeFailure, ProxyEvidence, Timings,
+    tls::TlsEvidence,
+};
+use crate::proxy::ContextConfig;
+use crate::route::{Context, RouteChoice};
+use crate::settings::DeviceSettings;
+use crate::status::Stage;
+use crate::status::Status;
+use crate::verdict::{self, Verdict};
+
+/// The JSON contract's version: bumped (with a CHANGELOG line) when a field is renamed or removed.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything one `check` found.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool_version: &'static str,
+    /// When the check started, RFC 3339 UTC.
+    pub generated_at: String,
+    pub device: Device,
+    pub catalog: CatalogInfo,
+    pub contexts: Vec<ContextConfig>,
+    /// One per endpoint × context × route, in catalog order, then context order.
+    pub results: Vec<ProbeResult>,
+    pub summary: Summary,
+    /// Which proxy approach fits this device, why, and the fixes.
+    pub verdict: Verdict,
+    /// The diagnostic-data settings enrollment needs, when they could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settings: Option<DeviceSettings>,
+}
+
+/// The machine the check ran on.
+#[derive(Clone, Debug, Serialize)]
+pub struct Device {
+    pub name: Option<String>,
+    pub os: &'static str,
+}
+
+/// Which endpoint list was probed.
+#[derive(Clone, Debug, Serialize)]
+pub struct CatalogInfo {
+    /// `built-in` or the `--endpoints` file.
+    pub origin: String,
+    pub profile: String,
+}
+
+/// One endpoint in one context: the route it took, what happened, and the evidence.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProbeResult {
+    /// The endpoint's URL as catalogued.
+    pub endpoint: String,
+    /// The URL actually requested (probe host and path), when it was probed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    pub context: Context,
+    pub route: RouteChoice,
+    pub status: Status,
+    /// The stage where the probe stopped, or the last one it completed.
+    pub stage: Option<Stage>,
+    /// One line for a person.
+    pub detail: String,
+    pub timings_ms: Timings,
+    pub http_status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns: Option<DnsEvidence>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connect: Option<ConnectEvidence>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<ProxyEvidence>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsEvidence>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpEvidence>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<ProbeFailure>,
+}
+
+/// What `dapreflight proxy` shows: each context's configuration and the route every endpoint
+/// takes in it, without probing.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProxyView {
+    pub schema_version: u32,
+    pub tool_version: &'static str,
+    pub generated_at: String,
+    pub device: Device,
+    pub contexts: Vec<ContextConfig>,
+    /// One per endpoint × context × route, in catalog order, then context order.
+    pub routes: Vec<RouteRow>,
+}
+
+/// The route one context takes to one endpoint.
+#[derive(Clone, Debug, Serialize)]
+pub struct RouteRow {
+    pub endpoint: String,
+    pub context: Context,
+    pub route: RouteChoice,
+}
+
+impl ProxyView {
+    /// Asks every context for its routes to every endpoint.
+    #[must_use]
+    pub fn new(endpoints: &[Endpoint], contexts: Vec<ContextConfig>) -> Self {
+        let routes = plan::routes(endpoints, &contexts)
+            .into_iter()
+            .map(|routed| RouteRow {
+                endpoint: routed.endpoint.url.clone(),
+                context: routed.context,
+                route: routed.choice,
+            })
+            .collect();
+        Self {
+            schema_version: SCHEMA_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION"),
+            generated_at: rfc3339(SystemTime::now()),
+            device: Device::current(),
+            contexts,
+            routes,
+        }
+    }
+}
+
+/// Counts over all results.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    pub results: usize,
+    pub ok: usize,
+    /// Results that are neither `ok` nor `not_probed`.
+    pub findings: usize,
+    pub not_probed: usize,
+    /// Results per status, for the statuses that occurred.
+    pub by_status: BTreeMap<Status, usize>,
+    /// Wall time of the whole check.
+    pub duration_ms: u64,
+}
+
+/// What the process should tell its caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every probed endpoint is reachable: exit code 0.
+    Clear,
+    /// At least one finding: exit code 1.
+    Findings,
+}
+
+impl Report {
+    /// Assesses each probe's evidence and expands it to one result per context using it.
+    #[must_use]
+    pub fn new(
+        catalog: CatalogInfo,
+        contexts: Vec<ContextConfig>,
+        plan: &Plan,
+        evidence: Vec<Evidence>,
+        settings: Option<DeviceSettings>,
+        started: SystemTime,
+        duration: Duration,
+    ) -> Self {
+        let mut results = Vec::new();
+        for (planned, evidence) in plan.probes.iter().zip(evidence) {
+            let job = &planned.job;
+            let (status, stage, detail) = assess(&job.endpoint, &job.route, &evidence);
+            for (context, choice) in &planned.contexts {
+                results.push(ProbeResult {
+                    endpoint: job.endpoint.url.clone(),
+                    url: job.target.as_ref().map(ToString::to_string),
+                    context: *context,
+                    route: choice.clone(),
+                    status,
+                    stage,
+                    detail: detail.clone(),
+                    timings_ms: evidence.timings_ms,
+                    http_status: evidence.http.as_ref().map(|http| http.status),
+                    dns: evidence.dns.clone(),
+                    connect: evidence.connect.clone(),
+                    proxy: evidence.proxy.clone(),
+                    tls: evidence.tls.clone(),
+                    http: evidence.http.clone(),
+                    failure: evidence.failure.clone(),
+                });
+            }
+        }
+        // Catalog order first, then context order, whatever order the plan grouped them in.
+        let context_rank = |name: Context| contexts.iter().position(|c| c.name == name);
+        let endpoint_rank = |url: &str| plan.probes.iter().position(|p| p.job.endpoint.url == url);
+        results.sort_by_key(|r| (endpoint_rank(&r.endpoint), context_rank(r.context)));
+        let summary = Summary::of(&results, duration);
+        let verdict = verdict::decide(&results, settings.as_ref());
+        Self {
+            schema_version: SCHEMA_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION"),
+            generated_at: rfc3339(started),
+            device: Device::current(),
+            catalog,
+            contexts,
+            results,
+            summary,
+            verdict,
+            settings,
+        }
+    }
+
+    /// Clear only when the verdict says the device is ready.
+    #[must_use]
+    pub fn outcome(&self) -> Outcome {
+        if self.verdict.ready {
+            Outcome::Clear
+        } else {
+            Outcome::Findings
+        }
+    }
+
+    /// The one-line summary under the table.
+    #[must_use]
+    pub fn summary_line(&self) -> String {
+        let s = &self.summary;
+        let contexts = self.contexts.len();
+        let mut line = format!(
+            "{} result{} in {} context{}: {} ok",
+            s.results,
+            plural(s.results),
+            contexts,
+            plural(contexts),
+            s.ok
+        );
+        if s.findings > 0 {
+            let findings: Vec<String> = s
+                .by_status
+                .iter()
+                .filter(|(status, _)| !matches!(status, Status::Ok | Status::NotProbed))
+                .map(|(status, n)| format!("{n} {status}"))
+                .collect();
+            let _ = write!(
+                line,
+                ", {} finding{} ({})",
+                s.findings,
+                plural(s.findings),
+                findings.join(", ")
+            );
+        }
+        if s.not_probed > 0 {
+            let _ = write!(line, ", {} not probed", s.not_probed);
+        }
+        if s.duration_ms < 1000 {
+            let _ = write!(line, "; took {} ms", s.duration_ms);
+        } else {
+            #[allow(clippy::cast_precision_loss)] // milliseconds of a run fit an f64 exactly
+            let seconds = s.duration_ms as f64 / 1000.0;
+            let _ = write!(line, "; took {seconds:.1} s");
+        }
+        line
+    }
+}
+
+impl Summary {
+    fn of(results: &[ProbeResult], duration: Duration) -> Self {
+        let mut summary = Summary {
+            results: results.len(),
+            duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
+            ..Summary::default()
+        };
+        for result in results {
+            *summary.by_status.entry(result.status).or_default() += 1;
+            match result.status {
+                Status::Ok => summary.ok += 1,
+                Status::NotProbed => summary.not_probed += 1,
+                _ => summary.findings += 1,
+            }
+        }
+        summary
+    }
+}
+
+impl Outcome {
+    /// The process exit code: 0 clear, 1 findings.
+    #[must_use]
+    pub fn code(self) -> u8 {
+        match self {
+            Outcome::Clear => 0,
+            Outcome::Findings => 1,
+        }
+    }
+}
+
+impl Device {
+    fn current() -> Self {
+        let name = std::env::var("COMPUTERNAME")
+            .ok()
+            .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+            .map(|name| name.trim().to_owned())
+            .filter(|name| !name.is_empty());
+        Self {
+            name,
+            os: std::env::consts::OS,
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// `time` as RFC 3339 UTC, to the second.
+fn rfc3339(time: SystemTime) -> String {
+    let secs = time
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    crate::time::rfc3339(secs)
+}

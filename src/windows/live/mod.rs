@@ -1,0 +1,29 @@
+//! Every reader of the live Windows system: the registry, services and signed-in users. Each is a
+//! thin call whose result the portable parsers read.
+
+pub mod registry;
+#[cfg(windows)]
+pub mod settings;
+
+use crate::windows::WindowsSource;
+
+/// This machine's Windows proxy configuration, read from the live registry.
+#[cfg(windows)]
+#[must_use]
+pub fn read() -> Option<WindowsSource> {
+    let (registry, problems) = registry::read_keys(crate::windows::contexts::KEYS);
+    Some(WindowsSource {
+        registry,
+        registry_origin: "registry".to_owned(),
+        netsh: None,
+        advproxy: None,
+        problems,
+    })
+}
+
+/// Off Windows there is no live registry.
+#[cfg(not(windows))]
+#[must_use]
+pub fn read() -> Option<WindowsSource> {
+    None
+}
