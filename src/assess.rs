@@ -1,12 +1,84 @@
 //! Assessment: a probe's evidence → one status, the stage it belongs to, and a line for a person.
 
+use serde::Serialize;
+
 use crate::catalog::{Endpoint, TrustRule};
+use crate::plan::Plan;
 use crate::probe::tls::TlsEvidence;
-use crate::probe::{Evidence, ProbeFailure};
-use crate::route::Route;
+use crate::probe::{
+    ConnectEvidence, DnsEvidence, Evidence, HttpEvidence, ProbeFailure, ProxyEvidence, Timings,
+};
+use crate::proxy::ContextConfig;
+use crate::route::{Context, Route, RouteChoice};
 use crate::status::{Stage, Status};
 use crate::trust::Interception;
 use crate::url::Scheme;
+
+/// One endpoint in one context: the route it took, what happened, and the evidence.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProbeResult {
+    /// The endpoint's URL as catalogued.
+    pub endpoint: String,
+    /// The URL actually requested (probe host and path), when it was probed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    pub context: Context,
+    pub route: RouteChoice,
+    pub status: Status,
+    /// The stage where the probe stopped, or the last one it completed.
+    pub stage: Option<Stage>,
+    /// One line for a person.
+    pub detail: String,
+    pub timings_ms: Timings,
+    pub http_status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns: Option<DnsEvidence>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connect: Option<ConnectEvidence>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<ProxyEvidence>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsEvidence>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpEvidence>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<ProbeFailure>,
+}
+
+/// Assesses each probe's evidence and expands it to one result per context using it, in catalog
+/// order, then context order.
+#[must_use]
+pub fn all(contexts: &[ContextConfig], plan: &Plan, evidence: Vec<Evidence>) -> Vec<ProbeResult> {
+    let mut results = Vec::new();
+    for (planned, evidence) in plan.probes.iter().zip(evidence) {
+        let job = &planned.job;
+        let (status, stage, detail) = assess(&job.endpoint, &job.route, &evidence);
+        for (context, choice) in &planned.contexts {
+            results.push(ProbeResult {
+                endpoint: job.endpoint.url.clone(),
+                url: job.target.as_ref().map(ToString::to_string),
+                context: *context,
+                route: choice.clone(),
+                status,
+                stage,
+                detail: detail.clone(),
+                timings_ms: evidence.timings_ms,
+                http_status: evidence.http.as_ref().map(|http| http.status),
+                dns: evidence.dns.clone(),
+                connect: evidence.connect.clone(),
+                proxy: evidence.proxy.clone(),
+                tls: evidence.tls.clone(),
+                http: evidence.http.clone(),
+                failure: evidence.failure.clone(),
+            });
+        }
+    }
+    // Catalog order first, then context order, whatever order the plan grouped them in.
+    let context_rank = |name: Context| contexts.iter().position(|c| c.name == name);
+    let endpoint_rank = |url: &str| plan.probes.iter().position(|p| p.job.endpoint.url == url);
+    results.sort_by_key(|r| (endpoint_rank(&r.endpoint), context_rank(r.context)));
+    results
+}
 
 /// One status, the stage it belongs to, and a line for a person, from a probe's evidence.
 #[must_use]

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
+use crate::assess;
 use crate::catalog;
 use crate::command::{read_device, write_file};
 use crate::config::CheckConfig;
@@ -15,6 +16,7 @@ use crate::probe::{self, ProbeSettings, Resolver};
 use crate::proxy;
 use crate::report::{CatalogInfo, Outcome, Report};
 use crate::trust::{self, TrustStores};
+use crate::verdict;
 
 /// Probes every endpoint along the route each context picks, and renders the report.
 pub async fn run(config: &CheckConfig, out: &mut impl Write) -> Result<Outcome, Error> {
@@ -57,11 +59,13 @@ pub async fn build_report(config: &CheckConfig) -> Result<Report, Error> {
         origin: catalog.origin,
         profile: config.catalog.profile.clone(),
     };
+    let results = assess::all(&contexts, &plan, evidence);
+    let verdict = verdict::decide(&results, settings.as_ref());
     Ok(Report::new(
         catalog,
         contexts,
-        &plan,
-        evidence,
+        results,
+        verdict,
         settings,
         started,
         clock.elapsed(),

@@ -11,18 +11,13 @@ use serde::Serialize;
 
 use crate::catalog::Endpoint;
 
-use crate::assess::assess;
-use crate::plan::{self, Plan};
-use crate::probe::{
-    ConnectEvidence, DnsEvidence, Evidence, HttpEvidence, ProbeFailure, ProxyEvidence, Timings,
-    tls::TlsEvidence,
-};
+use crate::assess::ProbeResult;
+use crate::plan::{self};
 use crate::proxy::ContextConfig;
 use crate::route::{Context, RouteChoice};
 use crate::settings::DeviceSettings;
-use crate::status::Stage;
 use crate::status::Status;
-use crate::verdict::{self, Verdict};
+use crate::verdict::Verdict;
 
 /// The JSON contract's version: bumped (with a CHANGELOG line) when a field is renamed or removed.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -60,37 +55,6 @@ pub struct CatalogInfo {
     /// `built-in` or the `--endpoints` file.
     pub origin: String,
     pub profile: String,
-}
-
-/// One endpoint in one context: the route it took, what happened, and the evidence.
-#[derive(Clone, Debug, Serialize)]
-pub struct ProbeResult {
-    /// The endpoint's URL as catalogued.
-    pub endpoint: String,
-    /// The URL actually requested (probe host and path), when it was probed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    pub context: Context,
-    pub route: RouteChoice,
-    pub status: Status,
-    /// The stage where the probe stopped, or the last one it completed.
-    pub stage: Option<Stage>,
-    /// One line for a person.
-    pub detail: String,
-    pub timings_ms: Timings,
-    pub http_status: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dns: Option<DnsEvidence>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub connect: Option<ConnectEvidence>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub proxy: Option<ProxyEvidence>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tls: Option<TlsEvidence>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub http: Option<HttpEvidence>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub failure: Option<ProbeFailure>,
 }
 
 /// What `dapreflight proxy` shows: each context's configuration and the route every endpoint
@@ -166,42 +130,13 @@ impl Report {
     pub fn new(
         catalog: CatalogInfo,
         contexts: Vec<ContextConfig>,
-        plan: &Plan,
-        evidence: Vec<Evidence>,
+        results: Vec<ProbeResult>,
+        verdict: Verdict,
         settings: Option<DeviceSettings>,
         started: SystemTime,
         duration: Duration,
     ) -> Self {
-        let mut results = Vec::new();
-        for (planned, evidence) in plan.probes.iter().zip(evidence) {
-            let job = &planned.job;
-            let (status, stage, detail) = assess(&job.endpoint, &job.route, &evidence);
-            for (context, choice) in &planned.contexts {
-                results.push(ProbeResult {
-                    endpoint: job.endpoint.url.clone(),
-                    url: job.target.as_ref().map(ToString::to_string),
-                    context: *context,
-                    route: choice.clone(),
-                    status,
-                    stage,
-                    detail: detail.clone(),
-                    timings_ms: evidence.timings_ms,
-                    http_status: evidence.http.as_ref().map(|http| http.status),
-                    dns: evidence.dns.clone(),
-                    connect: evidence.connect.clone(),
-                    proxy: evidence.proxy.clone(),
-                    tls: evidence.tls.clone(),
-                    http: evidence.http.clone(),
-                    failure: evidence.failure.clone(),
-                });
-            }
-        }
-        // Catalog order first, then context order, whatever order the plan grouped them in.
-        let context_rank = |name: Context| contexts.iter().position(|c| c.name == name);
-        let endpoint_rank = |url: &str| plan.probes.iter().position(|p| p.job.endpoint.url == url);
-        results.sort_by_key(|r| (endpoint_rank(&r.endpoint), context_rank(r.context)));
         let summary = Summary::of(&results, duration);
-        let verdict = verdict::decide(&results, settings.as_ref());
         Self {
             schema_version: SCHEMA_VERSION,
             tool_version: env!("CARGO_PKG_VERSION"),

@@ -7,9 +7,9 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
+use crate::assess::ProbeResult;
 use crate::catalog::TrustRule;
 use crate::probe::ProbeFailure;
-use crate::report::ProbeResult;
 use crate::route::{Context, Route};
 use crate::settings::{AUTH_PROXY_POLICY, DeviceSettings, OsFamily, Relevance};
 use crate::status::Answer;

@@ -3,7 +3,8 @@
 
 use dapreflight::proxy::ContextChoice;
 
-use dapreflight::report::{ProbeResult, Report};
+use dapreflight::assess::ProbeResult;
+use dapreflight::report::Report;
 use dapreflight::route::{Context, Route};
 use dapreflight::status::Status;
 use dapreflight::verdict::Approach;

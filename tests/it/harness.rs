@@ -4,11 +4,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use dapreflight::assess::ProbeResult;
 use dapreflight::config::{CatalogChoice, CheckConfig, DeviceFiles, Limits};
 use dapreflight::output::Style;
 use dapreflight::probe::{Credentials, Pin};
 use dapreflight::proxy::{ContextChoice, ProxyOverride, ProxySources};
-use dapreflight::report::{ProbeResult, Report};
+use dapreflight::report::Report;
 use dapreflight::route::ProxyAddr;
 use dapreflight::trust::DeviceStore;
 use tempfile::TempDir;

@@ -9,7 +9,7 @@ use crate::support::{Ca, FakeProxy, ProxyBehavior, TlsServer};
 async fn intercepted(
     inspection_ca: &Ca,
     device_trusts_it: bool,
-) -> dapreflight::report::ProbeResult {
+) -> dapreflight::assess::ProbeResult {
     let origin_ca = Ca::generate("Origin Test Root");
     let origin = TlsServer::start(&origin_ca, &["origin.test"]).await;
     let proxy = FakeProxy::start(ProxyBehavior::Intercept(inspection_ca.clone())).await;

@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, UNIX_EPOCH};
 
+use dapreflight::assess;
 use dapreflight::catalog::{self, Endpoint, TrustRule};
 use dapreflight::config::DeviceFiles;
 use dapreflight::output::{self, Format, Style};
@@ -24,6 +25,7 @@ use dapreflight::settings::DeviceSettings;
 use dapreflight::status::Stage;
 use dapreflight::trust::{CertificateInfo, Interception, TrustAssessment};
 use dapreflight::url::Scheme;
+use dapreflight::verdict;
 
 /// How the hand-built evidence for one planned probe goes.
 #[derive(Clone, Copy)]
@@ -249,14 +251,16 @@ async fn report(
             )
         })
         .collect();
+    let results = assess::all(&contexts, &plan, evidence);
+    let verdict = verdict::decide(&results, settings.as_ref());
     let mut report = Report::new(
         CatalogInfo {
             origin: catalog.origin,
             profile: "desktop-analytics".to_owned(),
         },
         contexts,
-        &plan,
-        evidence,
+        results,
+        verdict,
         settings,
         UNIX_EPOCH + Duration::from_secs(1_796_000_000),
         Duration::from_millis(412),

@@ -1,10 +1,10 @@
 //! The verdict, scenario by scenario, from hand-built probe results and device settings.
 
+use dapreflight::assess::ProbeResult;
 use dapreflight::catalog::TrustRule;
 use dapreflight::output;
 use dapreflight::probe::tls::TlsEvidence;
 use dapreflight::probe::{Challenge, ProbeFailure, ProxyEvidence, Timings};
-use dapreflight::report::ProbeResult;
 use dapreflight::route::{Context, ProxyAddr, Route, RouteChoice};
 use dapreflight::settings::{self, DeviceSettings, Setting, Source};
 use dapreflight::status::Answer;
