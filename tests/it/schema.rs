@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use dapreflight::report::wire;
+
 use crate::harness::Check;
 use crate::support::{Ca, FakeProxy, ProxyBehavior, TlsServer, closed_port};
 
@@ -40,7 +42,7 @@ async fn reports_of_every_kind_validate_against_the_shipped_schema() {
             .run()
             .await;
         statuses.extend(report.results.iter().map(|r| r.status));
-        let json = serde_json::to_value(&report).expect("serializes");
+        let json = serde_json::to_value(wire::Report::from(&report)).expect("serializes");
         let errors: Vec<String> = validator
             .iter_errors(&json)
             .map(|e| format!("{e} at {}", e.instance_path()))
@@ -52,7 +54,7 @@ async fn reports_of_every_kind_validate_against_the_shipped_schema() {
         .endpoint("url: \"https://nowhere.invalid/\"")
         .run()
         .await;
-    let json = serde_json::to_value(&direct).expect("serializes");
+    let json = serde_json::to_value(wire::Report::from(&direct)).expect("serializes");
     assert!(validator.is_valid(&json), "{json:#}");
     statuses.sort();
     statuses.dedup();
@@ -90,7 +92,7 @@ async fn a_report_from_a_device_export_with_contexts_settings_and_a_pac_validate
         .device_export(&export)
         .run()
         .await;
-    let json = serde_json::to_value(&report).expect("serializes");
+    let json = serde_json::to_value(wire::Report::from(&report)).expect("serializes");
     let errors: Vec<String> = validator
         .iter_errors(&json)
         .map(|e| format!("{e} at {}", e.instance_path()))
