@@ -47,7 +47,7 @@ pub fn render_proxy(view: &ProxyView, style: Style, out: &mut impl Write) -> io:
 /// Writes an endpoint list (the `endpoints` command) to `out`.
 pub fn render_endpoints(list: &EndpointList, style: Style, out: &mut impl Write) -> io::Result<()> {
     match style.format {
-        Format::Table => table::render_endpoints(&list.endpoints, style, out),
+        Format::Table => table::render_endpoints(list, style, out),
         Format::Json => json::render_endpoints(&wire::EndpointList::from(list), out),
     }
 }

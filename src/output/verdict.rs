@@ -3,8 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::settings::DeviceSettings;
-use crate::verdict::Verdict;
+use crate::report::{DeviceSettings, Verdict};
 
 /// Writes the verdict line, the numbered reasons, the fixes (one command a line) and the settings.
 pub fn render(

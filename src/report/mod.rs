@@ -8,15 +8,16 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::catalog::Endpoint;
-
 use crate::assess::ProbeResult;
 use crate::plan::{self};
-use crate::proxy::ContextConfig;
 use crate::route::{Context, RouteChoice};
-use crate::settings::DeviceSettings;
 use crate::status::Status;
-use crate::verdict::Verdict;
+
+// The parts a report holds, re-exported so that renderers read them through `report` alone.
+pub use crate::catalog::Endpoint;
+pub use crate::proxy::{ContextConfig, SourceStatus};
+pub use crate::settings::DeviceSettings;
+pub use crate::verdict::Verdict;
 
 /// The JSON contract's version: bumped (with a CHANGELOG line) when a field is renamed or removed.
 pub const SCHEMA_VERSION: u32 = 1;
