@@ -10,7 +10,7 @@ use dapreflight::report::wire;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::binary::dapreflight;
+use crate::binary::{dapreflight, dapreflight_async, origin_args};
 use crate::harness::Check;
 use crate::support::{
     Ca, DATA_COLLECTION, FakeProxy, HttpServer, ProxyBehavior, RegExport, RegValue, TlsServer,
@@ -67,6 +67,27 @@ async fn check_reports_read_back_into_the_wire_report_byte_for_byte() {
         let read: wire::Report = assert_reads_back(&json(&report));
         assert_eq!(read, wire::Report::from(&report));
     }
+}
+
+#[tokio::test]
+async fn the_report_file_check_writes_reads_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca = Ca::generate("Origin Test Root");
+    let origin = TlsServer::start(&ca, &["origin.test"]).await;
+    let file = dir.path().join("report.json");
+    let mut args = origin_args(dir.path(), &ca, &origin);
+    args.extend([
+        "--format".into(),
+        "json".into(),
+        "--output".into(),
+        file.display().to_string(),
+    ]);
+    let out = dapreflight_async(args, vec![]).await;
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let written = std::fs::read_to_string(&file).expect("the report file");
+    let report: wire::Report = assert_reads_back(&written);
+    assert_eq!(report.schema_version, 1);
+    assert_eq!(report.results.len(), 1);
 }
 
 #[tokio::test]
