@@ -5,7 +5,6 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::marker::PhantomData;
 use std::net::{IpAddr, SocketAddr};
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
@@ -713,7 +712,7 @@ impl JsonSchema for StartMode {
 
 /// A challenge's parameters as a JSON object, in order.
 mod params {
-    use super::{Deserializer, MapAccess, PhantomData, SerializeMap, Serializer, Visitor, de};
+    use super::{Deserializer, MapAccess, SerializeMap, Serializer, Visitor};
 
     pub(super) fn serialize<S: Serializer>(
         params: &[(String, String)],
@@ -729,7 +728,7 @@ mod params {
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Vec<(String, String)>, D::Error> {
-        struct Pairs(PhantomData<()>);
+        struct Pairs;
         impl<'de> Visitor<'de> for Pairs {
             type Value = Vec<(String, String)>;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -743,9 +742,7 @@ mod params {
                 Ok(pairs)
             }
         }
-        deserializer
-            .deserialize_map(Pairs(PhantomData))
-            .map_err(de::Error::custom)
+        deserializer.deserialize_map(Pairs)
     }
 }
 
