@@ -1,7 +1,5 @@
 //! Assessment: a probe's evidence → one status, the stage it belongs to, and a line for a person.
 
-use serde::Serialize;
-
 use crate::catalog::{Endpoint, TrustRule};
 use crate::plan::Plan;
 use crate::probe::tls::TlsEvidence;
@@ -15,12 +13,11 @@ use crate::trust::Interception;
 use crate::url::Scheme;
 
 /// One endpoint in one context: the route it took, what happened, and the evidence.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct ProbeResult {
     /// The endpoint's URL as catalogued.
     pub endpoint: String,
     /// The URL actually requested (probe host and path), when it was probed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     pub context: Context,
     pub route: RouteChoice,
@@ -31,17 +28,11 @@ pub struct ProbeResult {
     pub detail: String,
     pub timings_ms: Timings,
     pub http_status: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dns: Option<DnsEvidence>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connect: Option<ConnectEvidence>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy: Option<ProxyEvidence>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsEvidence>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub http: Option<HttpEvidence>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<ProbeFailure>,
 }
 

@@ -3,12 +3,9 @@
 
 use std::fmt;
 
-use serde::Serialize;
-
 /// How a probe reaches its target: straight to it, through an HTTP proxy, or a way dapreflight
 /// cannot probe (a SOCKS or HTTPS proxy, a PAC that failed), which is reported, not probed.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Route {
     Direct,
     Proxy { proxy: ProxyAddr },
@@ -24,32 +21,27 @@ pub struct ProxyAddr {
 }
 
 /// A route together with where it came from, as shown in the report.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RouteChoice {
-    #[serde(flatten)]
     pub route: Route,
     /// The setting that chose this route, e.g. `--proxy`, `HTTPS_PROXY`, `NO_PROXY entry '.corp'`.
     pub source: String,
     /// The PAC decision behind the route, when a PAC chose it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pac: Option<PacNote>,
 }
 
 /// What the report shows of the PAC decision behind a route.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PacNote {
     /// The PAC's file path or URL.
     pub script: String,
     /// What `FindProxyForURL` returned.
     pub result: String,
     /// The line of the script that returns this result, when one line does.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
     /// This route's place in WinINET's failover order (1-based), for WinINET.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub failover: Option<usize>,
     /// Remarks: the stripped https form routes differently, an entry WinINET skips, ...
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 
@@ -137,12 +129,6 @@ impl fmt::Display for ProxyAddr {
     }
 }
 
-impl Serialize for ProxyAddr {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
 impl fmt::Display for Route {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -155,8 +141,7 @@ impl fmt::Display for Route {
 
 /// Whose settings a route follows: Windows' system context (the diagnostic-data service, as
 /// LocalSystem) or the signed-in user's, or, off the device, the command line or the environment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Context {
     /// WinHTTP, WPAD and policies as LocalSystem: what `DiagTrack` uses.
     System,
@@ -169,6 +154,20 @@ pub enum Context {
 }
 
 impl Context {
+    /// Every context, in order.
+    pub const ALL: [Context; 4] = [
+        Context::System,
+        Context::User,
+        Context::Explicit,
+        Context::Environment,
+    ];
+
+    /// The context the report names `name`.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
     /// The context's name in the report.
     #[must_use]
     pub fn as_str(self) -> &'static str {

@@ -3,11 +3,8 @@
 
 use std::fmt;
 
-use serde::Serialize;
-
 /// The stable status vocabulary (DESIGN.md, "Probe statuses").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Status {
     Ok,
     DnsFailed,
@@ -25,6 +22,29 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, in order.
+    pub const ALL: [Status; 13] = [
+        Status::Ok,
+        Status::DnsFailed,
+        Status::ConnectFailed,
+        Status::Timeout,
+        Status::ProxyAuthRequired,
+        Status::ProxyAuthRejected,
+        Status::ProxyDenied,
+        Status::ProxyError,
+        Status::TlsIntercepted,
+        Status::TlsUntrusted,
+        Status::TlsFailed,
+        Status::HttpUnexpected,
+        Status::NotProbed,
+    ];
+
+    /// The status the report names `name`.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
     /// The status's name in the report.
     #[must_use]
     pub fn as_str(self) -> &'static str {
@@ -53,8 +73,7 @@ impl fmt::Display for Status {
 }
 
 /// The stages of a probe, in order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
     Dns,
     Connect,
@@ -64,6 +83,21 @@ pub enum Stage {
 }
 
 impl Stage {
+    /// Every stage, in order.
+    pub const ALL: [Stage; 5] = [
+        Stage::Dns,
+        Stage::Connect,
+        Stage::Proxy,
+        Stage::Tls,
+        Stage::Http,
+    ];
+
+    /// The stage the report names `name`.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
     /// The stage's name as it appears in the report.
     #[must_use]
     pub fn as_str(self) -> &'static str {
@@ -84,10 +118,30 @@ impl fmt::Display for Stage {
 }
 
 /// A yes/no fact that may not be knowable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Answer {
     Yes,
     No,
     NotKnown,
+}
+
+impl Answer {
+    /// Every answer.
+    pub const ALL: [Answer; 3] = [Answer::Yes, Answer::No, Answer::NotKnown];
+
+    /// The answer's name in the report.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Answer::Yes => "yes",
+            Answer::No => "no",
+            Answer::NotKnown => "not_known",
+        }
+    }
+
+    /// The answer the report names `name`.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == name)
+    }
 }

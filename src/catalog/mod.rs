@@ -10,7 +10,7 @@ use std::net::Ipv6Addr;
 use std::path::Path;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 
 use crate::error::Error;
 use crate::url::{Scheme, Target};
@@ -31,7 +31,7 @@ pub const ALL_PROFILES: &str = "all";
 pub const USER_PURPOSE: &str = "user-supplied endpoint";
 
 /// A parsed endpoint list.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Catalog {
     /// Where the list came from: `built-in` or the file's path.
     pub origin: String,
@@ -40,12 +40,11 @@ pub struct Catalog {
 }
 
 /// One URL a device must reach, with what is needed to judge the answer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoint {
     /// The documented URL, as written in the catalog (scheme included).
     pub url: String,
     /// The parsed form of `url`; for a wildcard entry its host keeps the `*`.
-    #[serde(skip)]
     pub target: Target,
     /// What the endpoint is for, from the documentation.
     pub purpose: String,
@@ -70,7 +69,7 @@ pub struct Endpoint {
 }
 
 /// Which roots a genuine certificate chain for an endpoint ends in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TrustRule {
     /// Microsoft Root Certificate Authority 2011, which the Windows telemetry client requires.
@@ -85,8 +84,7 @@ pub enum TrustRule {
 }
 
 /// A set of HTTP statuses, as single codes and whole classes (`4xx`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StatusSet(pub Vec<StatusPattern>);
 
 /// One entry of a [`StatusSet`].
@@ -848,6 +846,20 @@ impl StatusSet {
 }
 
 impl TrustRule {
+    /// Every rule.
+    pub const ALL: [TrustRule; 4] = [
+        TrustRule::MicrosoftApplicationRoot,
+        TrustRule::MicrosoftPublicRoots,
+        TrustRule::PublicRoots,
+        TrustRule::None,
+    ];
+
+    /// The rule named `name` (as [`TrustRule::name`] spells it).
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|rule| rule.name() == name)
+    }
+
     /// The rule's name as written in the catalog (`microsoft-application-root`).
     #[must_use]
     pub fn name(self) -> &'static str {
@@ -856,15 +868,6 @@ impl TrustRule {
             TrustRule::MicrosoftPublicRoots => "microsoft-public-roots",
             TrustRule::PublicRoots => "public-roots",
             TrustRule::None => "none",
-        }
-    }
-}
-
-impl Serialize for StatusPattern {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match *self {
-            StatusPattern::Code(code) => serializer.serialize_u16(code),
-            StatusPattern::Class(class) => serializer.serialize_str(&format!("{class}xx")),
         }
     }
 }

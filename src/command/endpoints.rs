@@ -6,10 +6,13 @@ use crate::catalog;
 use crate::config::EndpointsConfig;
 use crate::error::Error;
 use crate::output;
+use crate::report::EndpointList;
 
 /// Lists the catalog's endpoints for the chosen profile.
 pub fn run(config: &EndpointsConfig, out: &mut impl Write) -> Result<(), Error> {
     let catalog = catalog::load(config.catalog.file.as_deref())?;
-    let endpoints = catalog.select(&config.catalog.profile)?;
-    output::render_endpoints(&endpoints, config.style, out).map_err(Error::Output)
+    let list = EndpointList {
+        endpoints: catalog.select(&config.catalog.profile)?,
+    };
+    output::render_endpoints(&list, config.style, out).map_err(Error::Output)
 }

@@ -9,11 +9,10 @@ use tokio::net::TcpStream;
 use crate::net::millis;
 
 /// The connection that was opened.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Connected {
     pub peer: SocketAddr,
     /// Addresses tried before `peer` that failed, with why.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub failed: Vec<String>,
 }
 

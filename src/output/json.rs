@@ -1,30 +1,33 @@
-//! The JSON rendering: the `Report` as serialized, one object, pretty-printed.
+//! The JSON rendering: a wire type of `report::wire`, one object, pretty-printed.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::catalog::Endpoint;
-use crate::report::Report;
+use crate::report::wire;
 
-/// Writes the report object (`schema_version` first) and a final newline.
-pub fn render(report: &Report, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report)?;
-    writeln!(out)
+/// Writes the check report (`schema_version` first) and a final newline.
+pub fn render(report: &wire::Report, out: &mut impl Write) -> io::Result<()> {
+    write(report, out)
+}
+
+/// Writes what `dapreflight proxy` shows.
+pub fn render_proxy(view: &wire::ProxyView, out: &mut impl Write) -> io::Result<()> {
+    write(view, out)
 }
 
 /// Writes the endpoint list as `{"endpoints": [...]}`.
-pub fn render_endpoints(endpoints: &[Endpoint], out: &mut impl Write) -> io::Result<()> {
-    #[derive(Serialize)]
-    struct List<'a> {
-        endpoints: &'a [Endpoint],
-    }
-    serde_json::to_writer_pretty(&mut *out, &List { endpoints })?;
-    writeln!(out)
+pub fn render_endpoints(list: &wire::EndpointList, out: &mut impl Write) -> io::Result<()> {
+    write(list, out)
 }
 
-/// Writes any serializable view as one pretty-printed object and a final newline.
-pub fn render_value(value: &impl Serialize, out: &mut impl Write) -> io::Result<()> {
+/// Writes what `dapreflight pac` found.
+pub fn render_pac(report: &wire::PacReport, out: &mut impl Write) -> io::Result<()> {
+    write(report, out)
+}
+
+/// One pretty-printed object and a final newline; only wire types reach it.
+fn write(value: &impl Serialize, out: &mut impl Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value)?;
     writeln!(out)
 }

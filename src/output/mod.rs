@@ -9,8 +9,7 @@ pub mod verdict;
 
 use std::io::{self, Write};
 
-use crate::catalog::Endpoint;
-use crate::report::{ProxyView, Report};
+use crate::report::{EndpointList, ProxyView, Report, wire};
 
 /// The output formats.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -33,7 +32,7 @@ pub struct Style {
 pub fn render(report: &Report, style: Style, out: &mut impl Write) -> io::Result<()> {
     match style.format {
         Format::Table => table::render(report, style, out),
-        Format::Json => json::render(report, out),
+        Format::Json => json::render(&wire::Report::from(report), out),
     }
 }
 
@@ -41,18 +40,14 @@ pub fn render(report: &Report, style: Style, out: &mut impl Write) -> io::Result
 pub fn render_proxy(view: &ProxyView, style: Style, out: &mut impl Write) -> io::Result<()> {
     match style.format {
         Format::Table => table::render_proxy(view, style, out),
-        Format::Json => json::render_value(view, out),
+        Format::Json => json::render_proxy(&wire::ProxyView::from(view), out),
     }
 }
 
 /// Writes an endpoint list (the `endpoints` command) to `out`.
-pub fn render_endpoints(
-    endpoints: &[Endpoint],
-    style: Style,
-    out: &mut impl Write,
-) -> io::Result<()> {
+pub fn render_endpoints(list: &EndpointList, style: Style, out: &mut impl Write) -> io::Result<()> {
     match style.format {
-        Format::Table => table::render_endpoints(endpoints, style, out),
-        Format::Json => json::render_endpoints(endpoints, out),
+        Format::Table => table::render_endpoints(list, style, out),
+        Format::Json => json::render_endpoints(&wire::EndpointList::from(list), out),
     }
 }

@@ -4,15 +4,13 @@ use std::io::{self, Write};
 
 use crate::output::{Format, Style};
 use crate::report::pac::{PacReport, PacUrlOutcome};
+use crate::report::wire;
 
 /// Writes `report` to `out` in the chosen format.
 pub fn render(report: &PacReport, style: Style, out: &mut impl Write) -> io::Result<()> {
     match style.format {
         Format::Table => render_lines(report, out),
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::other)?;
-            writeln!(out)
-        }
+        Format::Json => super::json::render_pac(&wire::PacReport::from(report), out),
     }
 }
 

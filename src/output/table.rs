@@ -6,10 +6,8 @@ use std::io::{self, Write};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, Color, ContentArrangement, Table};
 
-use crate::catalog::Endpoint;
 use crate::output::Style;
-use crate::proxy::{ContextConfig, SourceStatus};
-use crate::report::{ProxyView, Report};
+use crate::report::{ContextConfig, EndpointList, ProxyView, Report, SourceStatus};
 use crate::route::Route;
 use crate::status::Status;
 
@@ -89,11 +87,8 @@ pub fn render_proxy(view: &ProxyView, style: Style, out: &mut impl Write) -> io:
 }
 
 /// Writes the endpoint list: URL, profiles, trust rule, probe path, purpose.
-pub fn render_endpoints(
-    endpoints: &[Endpoint],
-    style: Style,
-    out: &mut impl Write,
-) -> io::Result<()> {
+pub fn render_endpoints(list: &EndpointList, style: Style, out: &mut impl Write) -> io::Result<()> {
+    let endpoints = &list.endpoints;
     let mut table = new_table(style);
     table.set_header(["Endpoint", "Profiles", "Trust", "Probe path", "Purpose"]);
     for endpoint in endpoints {

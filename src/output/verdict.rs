@@ -3,8 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::settings::DeviceSettings;
-use crate::verdict::{Approach, Verdict};
+use crate::report::{DeviceSettings, Verdict};
 
 /// Writes the verdict line, the numbered reasons, the fixes (one command a line) and the settings.
 pub fn render(
@@ -18,7 +17,7 @@ pub fn render(
 
 /// Writes the verdict line, the numbered reasons and the fixes (one command a line).
 pub fn render_verdict(verdict: &Verdict, out: &mut impl Write) -> io::Result<()> {
-    let approach = approach_name(verdict.approach);
+    let approach = verdict.approach.as_str();
     if verdict.ready {
         writeln!(out, "READY — {approach}")?;
     } else {
@@ -69,14 +68,4 @@ pub fn render_settings(settings: Option<&DeviceSettings>, out: &mut impl Write) 
         )?,
     }
     Ok(())
-}
-
-/// The approach as the report spells it, with what it means.
-fn approach_name(approach: Approach) -> &'static str {
-    match approach {
-        Approach::Bypass => "bypass",
-        Approach::Device => "device",
-        Approach::User => "user",
-        Approach::None => "none",
-    }
 }

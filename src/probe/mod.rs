@@ -14,7 +14,6 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -43,45 +42,33 @@ pub struct ProbeSettings {
 }
 
 /// What a probe saw, stage by stage. Stages it never reached are `None`.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default)]
 pub struct Evidence {
     pub timings_ms: Timings,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dns: Option<DnsEvidence>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connect: Option<ConnectEvidence>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy: Option<ProxyEvidence>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<tls::TlsEvidence>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub http: Option<HttpEvidence>,
     /// Where and why the probe stopped; `None` when every stage completed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<ProbeFailure>,
     /// Why the endpoint was not probed at all (a wildcard with no concrete host).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub not_probed: Option<String>,
 }
 
 /// Milliseconds spent in each stage; absent stages were not reached (or not needed).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Timings {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dns: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connect: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub http: Option<u64>,
     pub total: u64,
 }
 
 /// Which name was resolved, to what, and how.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DnsEvidence {
     pub name: String,
     pub addresses: Vec<IpAddr>,
@@ -93,36 +80,31 @@ pub struct DnsEvidence {
 pub use crate::net::tcp::Connected as ConnectEvidence;
 
 /// What the proxy answered.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProxyEvidence {
     pub address: ProxyAddr,
     /// The request line sent, e.g. `CONNECT v10c.events.data.microsoft.com:443`.
     pub request: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     /// The status line as received, e.g. `HTTP/1.1 407 Proxy Authentication Required`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_line: Option<String>,
     /// Headers of interest (`Proxy-Authenticate`, `Via`, `Server`, `Proxy-Agent`, ...).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub headers: Vec<Header>,
     /// Every challenge offered in `Proxy-Authenticate`, in order.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub challenges: Vec<Challenge>,
     /// The retry with credentials, when one was made.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auth: Option<AuthAttempt>,
 }
 
 /// One response header, as received.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Header {
     pub name: String,
     pub value: String,
 }
 
 /// The retry with credentials after a 407. Never holds the credentials themselves.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthAttempt {
     pub scheme: String,
     pub accepted: bool,
@@ -131,19 +113,17 @@ pub struct AuthAttempt {
 }
 
 /// The HTTP exchange with the service.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpEvidence {
     /// e.g. `GET /health/keepalive`, or the absolute form through a proxy.
     pub request: String,
     pub status: u16,
     pub reason: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub headers: Vec<Header>,
 }
 
-/// Where and why a probe stopped. Serialized into the report as-is.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+/// Where and why a probe stopped. The wire layer turns it into the report's JSON.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProbeFailure {
     /// The name did not resolve.
     DnsFailed { name: String, reason: String },

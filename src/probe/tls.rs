@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rustls::pki_types::ServerName;
-use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
@@ -18,7 +17,7 @@ use crate::status::Stage;
 use crate::trust::{self, CertificateInfo, TrustAssessment, TrustStores};
 
 /// What the TLS handshake showed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TlsEvidence {
     /// The name sent in SNI and checked against the certificate.
     pub server_name: String,

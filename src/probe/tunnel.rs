@@ -10,7 +10,6 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use base64::Engine as _;
-use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -49,31 +48,12 @@ pub struct Credentials {
 }
 
 /// One authentication challenge from a `Proxy-Authenticate` header (RFC 9110 §11).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Challenge {
     /// The scheme as sent (`Negotiate`, `NTLM`, `Basic`, `Digest`, ...).
     pub scheme: String,
     /// Its parameters (`realm`, ...), in order; a token68 is not kept. A JSON object.
-    #[serde(
-        skip_serializing_if = "Vec::is_empty",
-        serialize_with = "serialize_params"
-    )]
     pub params: Vec<(String, String)>,
-}
-
-/// Writes parameters as a JSON object, `{"realm": "corp"}`; a repeated name keeps its last value.
-fn serialize_params<S: serde::Serializer>(
-    params: &[(String, String)],
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    let last = |i: usize, name: &str| !params[i + 1..].iter().any(|(later, _)| later == name);
-    serializer.collect_map(
-        params
-            .iter()
-            .enumerate()
-            .filter(|(i, (name, _))| last(*i, name))
-            .map(|(_, (name, value))| (name, value)),
-    )
 }
 
 /// A CONNECT exchange: what the proxy said, and the tunnel if it opened one.

@@ -14,8 +14,6 @@ pub mod wpad;
 use std::fmt;
 use std::sync::Arc;
 
-use serde::Serialize;
-
 use crate::error::Error;
 use crate::route::{Context, ProxyAddr, Route, RouteChoice};
 use crate::url::Target;
@@ -84,7 +82,7 @@ pub enum ContextChoice {
 }
 
 /// How one source of proxy settings fared.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourceReport {
     /// What was read, e.g. `--proxy`, `HTTPS_PROXY`.
     pub name: String,
@@ -94,8 +92,7 @@ pub struct SourceReport {
 }
 
 /// Whether a source contributed to a context's configuration.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SourceStatus {
     /// Read and used.
     Used,
@@ -105,17 +102,39 @@ pub enum SourceStatus {
     NotApplicable,
 }
 
+impl SourceStatus {
+    /// Every source status.
+    pub const ALL: [SourceStatus; 3] = [
+        SourceStatus::Used,
+        SourceStatus::NotSet,
+        SourceStatus::NotApplicable,
+    ];
+
+    /// The status's name in the report.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceStatus::Used => "used",
+            SourceStatus::NotSet => "not_set",
+            SourceStatus::NotApplicable => "not_applicable",
+        }
+    }
+
+    /// The status the report names `name`.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
 /// One context's proxy configuration: where it came from, and the rules that pick its routes.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct ContextConfig {
     pub name: Context,
     pub sources: Vec<SourceReport>,
     /// Settings present but switched off ("configured but disabled").
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub disabled: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
-    #[serde(skip)]
     rules: Vec<RouteRule>,
 }
 

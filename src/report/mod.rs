@@ -2,28 +2,28 @@
 //! into one status. Knows nothing of clap, tables or sockets.
 
 pub mod pac;
+pub mod wire;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
-
-use crate::catalog::Endpoint;
-
 use crate::assess::ProbeResult;
 use crate::plan::{self};
-use crate::proxy::ContextConfig;
 use crate::route::{Context, RouteChoice};
-use crate::settings::DeviceSettings;
 use crate::status::Status;
-use crate::verdict::Verdict;
+
+// The parts a report holds, re-exported so that renderers read them through `report` alone.
+pub use crate::catalog::Endpoint;
+pub use crate::proxy::{ContextConfig, SourceStatus};
+pub use crate::settings::DeviceSettings;
+pub use crate::verdict::Verdict;
 
 /// The JSON contract's version: bumped (with a CHANGELOG line) when a field is renamed or removed.
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Everything one `check` found.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Report {
     pub schema_version: u32,
     pub tool_version: &'static str,
@@ -38,19 +38,18 @@ pub struct Report {
     /// Which proxy approach fits this device, why, and the fixes.
     pub verdict: Verdict,
     /// The diagnostic-data settings enrollment needs, when they could be read.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<DeviceSettings>,
 }
 
 /// The machine the check ran on.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Device {
     pub name: Option<String>,
     pub os: &'static str,
 }
 
 /// Which endpoint list was probed.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct CatalogInfo {
     /// `built-in` or the `--endpoints` file.
     pub origin: String,
@@ -59,7 +58,7 @@ pub struct CatalogInfo {
 
 /// What `dapreflight proxy` shows: each context's configuration and the route every endpoint
 /// takes in it, without probing.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct ProxyView {
     pub schema_version: u32,
     pub tool_version: &'static str,
@@ -71,7 +70,7 @@ pub struct ProxyView {
 }
 
 /// The route one context takes to one endpoint.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct RouteRow {
     pub endpoint: String,
     pub context: Context,
@@ -101,8 +100,14 @@ impl ProxyView {
     }
 }
 
+/// What `dapreflight endpoints` lists: the catalog's endpoints for one profile.
+#[derive(Clone, Debug)]
+pub struct EndpointList {
+    pub endpoints: Vec<Endpoint>,
+}
+
 /// Counts over all results.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default)]
 pub struct Summary {
     pub results: usize,
     pub ok: usize,

@@ -1,11 +1,9 @@
 //! What `dapreflight pac` found: the script and one answer per URL.
 
-use serde::Serialize;
-
 use crate::proxy::pac::{EntryPoint, PacDecision};
 
 /// What `dapreflight pac` found: the script and one answer per URL.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct PacReport {
     /// The PAC file or URL.
     pub pac: String,
@@ -13,13 +11,11 @@ pub struct PacReport {
     pub function: EntryPoint,
     pub results: Vec<PacUrlOutcome>,
     /// Whether a single URL was asked for on the command line (rendered alone, like pactester).
-    #[serde(skip)]
     pub single: bool,
 }
 
 /// One URL's answer, or what stopped it.
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 pub enum PacUrlOutcome {
     Decided(Box<PacDecision>),
     Failed { url: String, error: String },

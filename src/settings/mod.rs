@@ -7,8 +7,6 @@
 
 use std::fmt::{self, Write as _};
 
-use serde::Serialize;
-
 use crate::status::Answer;
 use crate::windows::keys::{
     ATP_STATUS_KEY, CURRENT_VERSION_KEY, DIAGTRACK_KEY, INTERNET_POLICY_KEY, LOCAL_KEY, POLICY_KEY,
@@ -21,7 +19,7 @@ pub const AUTH_PROXY_POLICY: &str =
     "Configure Authenticated Proxy usage for the Connected User Experience and Telemetry service";
 
 /// Everything the verdict needs to know about the device besides the network.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeviceSettings {
     pub os: OsInfo,
     /// `AllowTelemetry` in the policy key (wins when set).
@@ -48,7 +46,7 @@ pub struct DeviceSettings {
 }
 
 /// One setting: its value, where it came from, and what it means for enrollment.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Setting<T> {
     /// The setting's name as a technician would search for it.
     pub name: &'static str,
@@ -60,8 +58,7 @@ pub struct Setting<T> {
 }
 
 /// Where a setting's value came from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
     /// A registry value, from an export file (with its line) or the live registry.
     Registry {
@@ -78,8 +75,7 @@ pub enum Source {
 }
 
 /// A service's start mode (`Start` under its Services key).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StartMode {
     Boot,
     System,
@@ -90,7 +86,7 @@ pub enum StartMode {
 }
 
 /// The diagnostic-data level that applies, and which key set it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DiagnosticLevel {
     /// The `AllowTelemetry` value that applies; `None` when neither key sets it.
     pub value: Option<u32>,
@@ -105,7 +101,7 @@ pub struct DiagnosticLevel {
 }
 
 /// The Windows version, as `CurrentVersion` records it, and what follows from it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OsInfo {
     pub product_name: Option<String>,
     pub display_version: Option<String>,
@@ -120,8 +116,7 @@ pub struct OsInfo {
 }
 
 /// Windows generations that differ in which diagnostic endpoints they use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OsFamily {
     /// Windows 7 (build 7600/7601).
     Windows7,
@@ -137,6 +132,39 @@ pub enum OsFamily {
     Windows11,
     /// Not read, or a build dapreflight does not know.
     Unknown,
+}
+
+impl OsFamily {
+    /// Every family.
+    pub const ALL: [OsFamily; 7] = [
+        OsFamily::Windows7,
+        OsFamily::Windows81,
+        OsFamily::Windows10Before1803,
+        OsFamily::Windows10V1803,
+        OsFamily::Windows10From1809,
+        OsFamily::Windows11,
+        OsFamily::Unknown,
+    ];
+
+    /// The family's name in the report.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OsFamily::Windows7 => "windows7",
+            OsFamily::Windows81 => "windows81",
+            OsFamily::Windows10Before1803 => "windows10_before1803",
+            OsFamily::Windows10V1803 => "windows10_v1803",
+            OsFamily::Windows10From1809 => "windows10_from1809",
+            OsFamily::Windows11 => "windows11",
+            OsFamily::Unknown => "unknown",
+        }
+    }
+
+    /// The family the report names `name`.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == name)
+    }
 }
 
 /// Whether an endpoint is used by the device's Windows version.
@@ -437,6 +465,34 @@ impl fmt::Display for Answer {
 }
 
 impl StartMode {
+    /// The modes with a name in the report; any other `Start` value is reported as its number.
+    pub const NAMED: [StartMode; 5] = [
+        StartMode::Boot,
+        StartMode::System,
+        StartMode::Automatic,
+        StartMode::Manual,
+        StartMode::Disabled,
+    ];
+
+    /// The mode's name in the report; `None` for [`StartMode::Other`].
+    #[must_use]
+    pub fn as_str(self) -> Option<&'static str> {
+        match self {
+            StartMode::Boot => Some("boot"),
+            StartMode::System => Some("system"),
+            StartMode::Automatic => Some("automatic"),
+            StartMode::Manual => Some("manual"),
+            StartMode::Disabled => Some("disabled"),
+            StartMode::Other(_) => None,
+        }
+    }
+
+    /// The mode the report names `name`.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::NAMED.into_iter().find(|m| m.as_str() == Some(name))
+    }
+
     /// The mode a `Start` value stands for.
     #[must_use]
     pub fn from_start(value: u32) -> Self {
@@ -1111,14 +1167,5 @@ mod tests {
             unknown.uses("v10.vortex-win.data.microsoft.com"),
             Relevance::NotKnown
         );
-    }
-
-    #[test]
-    fn settings_serialize_in_snake_case() {
-        let json = serde_json::to_value(read_settings(&win10_22h2_off())).expect("serializable");
-        assert_eq!(json["diagnostic_level"]["set_by"], "policy");
-        assert_eq!(json["diagtrack_start"]["value"], "disabled");
-        assert_eq!(json["os"]["family"], "windows10_from1809");
-        assert_eq!(json["diagtrack_running"]["source"]["kind"], "not_known");
     }
 }

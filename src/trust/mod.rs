@@ -15,7 +15,6 @@ use rustls::client::danger::ServerCertVerifier;
 use rustls::pki_types::pem::{self, PemObject};
 use rustls::pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 use rustls::{CertificateError, RootCertStore};
-use serde::Serialize;
 use x509_parser::asn1_rs::Tag;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::GeneralName;
@@ -50,16 +49,14 @@ pub enum DeviceStore {
 }
 
 /// What the presented chain says about interception, under the endpoint's trust rule.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TrustAssessment {
     pub rule: TrustRule,
-    #[serde(flatten)]
     pub verdict: Interception,
 }
 
 /// The interception verdict for one chain.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "verdict", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Interception {
     /// The chain ends in a root the rule expects: not intercepted.
     NotDetected { anchor: String },
@@ -82,7 +79,7 @@ pub enum Interception {
 }
 
 /// What the report shows of one certificate.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CertificateInfo {
     pub subject: String,
     pub issuer: String,
@@ -1174,22 +1171,6 @@ mod tests {
         let stores = TrustStores::new(Vec::new(), device(&[]));
         let got = verdict(&[root.leaf("origin.test")], "origin.test", &stores);
         assert!(matches!(got, Interception::Untrusted { .. }));
-    }
-
-    #[test]
-    fn verdict_serializes_with_its_tag() {
-        let assessment = TrustAssessment {
-            rule: TrustRule::MicrosoftApplicationRoot,
-            verdict: Interception::Detected {
-                issuer: "Zscaler Intermediate Root CA".into(),
-                anchor: "Zscaler Root CA".into(),
-                product: Some("Zscaler".into()),
-            },
-        };
-        let json = serde_json::to_value(&assessment).unwrap();
-        assert_eq!(json["verdict"], "detected");
-        assert_eq!(json["rule"], "microsoft-application-root");
-        assert_eq!(json["product"], "Zscaler");
     }
 
     #[test]

@@ -5,8 +5,6 @@
 
 use std::collections::BTreeSet;
 
-use serde::Serialize;
-
 use crate::assess::ProbeResult;
 use crate::catalog::TrustRule;
 use crate::probe::ProbeFailure;
@@ -18,7 +16,7 @@ use crate::trust::Interception;
 use crate::windows::keys::{INTERNET_POLICY_KEY, POLICY_KEY};
 
 /// Which approach fits, whether the device is ready, why, and what to do.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verdict {
     pub approach: Approach,
     /// Diagnostic data can reach Microsoft now, as far as the probes and settings tell.
@@ -28,8 +26,7 @@ pub struct Verdict {
 }
 
 /// The proxy approaches of Microsoft's "Proxy server authentication" guidance.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Approach {
     /// No proxy authentication and no inspection for the endpoints (recommended).
     Bypass,
@@ -41,8 +38,35 @@ pub enum Approach {
     None,
 }
 
+impl Approach {
+    /// Every approach.
+    pub const ALL: [Approach; 4] = [
+        Approach::Bypass,
+        Approach::Device,
+        Approach::User,
+        Approach::None,
+    ];
+
+    /// The approach's name in the report.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Approach::Bypass => "bypass",
+            Approach::Device => "device",
+            Approach::User => "user",
+            Approach::None => "none",
+        }
+    }
+
+    /// The approach the report names `name`.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+}
+
 /// One reason for the verdict.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reason {
     pub text: String,
     /// The results and settings that led here.
@@ -53,8 +77,7 @@ pub struct Reason {
 }
 
 /// What a reason points at.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Ref {
     /// A probe result: the endpoint's URL and the context.
     Result { endpoint: String, context: Context },
@@ -63,7 +86,7 @@ pub enum Ref {
 }
 
 /// One thing to do, with the commands to paste and the hosts it concerns.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fix {
     pub title: String,
     pub commands: Vec<String>,

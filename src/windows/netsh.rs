@@ -5,7 +5,6 @@
 //! registry where it is available: this text is evidence pasted by a user.
 
 use oem_cp::code_table::{DECODING_TABLE_CP437, DECODING_TABLE_CP850, DECODING_TABLE_CP866};
-use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// The English line `show proxy` prints for direct access.
@@ -15,7 +14,7 @@ const ENGLISH_PROXY_LABEL: &str = "Proxy Server(s)";
 const ENGLISH_BYPASS_LABEL: &str = "Bypass List";
 
 /// The settings in a `netsh winhttp show proxy` capture.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NetshProxy {
     /// The capture says direct access (no proxy server).
     pub direct: bool,
@@ -30,7 +29,7 @@ pub struct NetshProxy {
 }
 
 /// The settings in a `netsh winhttp show advproxy` capture (Windows 11, Server 2022 and later).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AdvProxy {
     pub proxy: Option<String>,
     pub proxy_bypass: Option<String>,

@@ -4,8 +4,6 @@
 
 use std::fmt;
 
-use serde::Serialize;
-
 /// Registry keys and their values. Paths compare case-insensitively, with any root alias.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RegistrySnapshot {
@@ -50,7 +48,7 @@ pub enum ValueData {
 }
 
 /// Where a key or value was read: a file and line, or the live registry.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
     /// A file path as given, or `registry` for the live registry.
     pub source: String,

@@ -15,4 +15,5 @@ mod support;
 #[cfg(unix)] // starts Squid and tinyproxy, which CI installs on Linux
 mod third_party;
 mod verdict;
+mod wire;
 mod wpad;

@@ -1,11 +1,31 @@
-//! The JSON report matches the schema that ships with it, whatever the probes found.
+//! The JSON report matches the schema that ships with it, whatever the probes found, and the
+//! shipped schema is the one the wire types generate.
 
+use std::path::Path;
 use std::time::Duration;
+
+use dapreflight::report::wire;
 
 use crate::harness::Check;
 use crate::support::{Ca, FakeProxy, ProxyBehavior, TlsServer, closed_port};
 
 const SCHEMA: &str = include_str!("../../schema/report.schema.json");
+
+#[test]
+fn the_shipped_schema_is_the_one_the_wire_types_generate() {
+    let generated =
+        serde_json::to_string_pretty(&wire::report_schema()).expect("the schema serializes") + "\n";
+    if std::env::var_os("UPDATE_SCHEMA").is_some() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/report.schema.json");
+        std::fs::write(&path, &generated).expect("write the schema");
+        return;
+    }
+    assert!(
+        SCHEMA == generated,
+        "schema/report.schema.json is not what the wire types generate; regenerate it with \
+         `UPDATE_SCHEMA=1 cargo test schema` and review the diff"
+    );
+}
 
 #[tokio::test]
 async fn reports_of_every_kind_validate_against_the_shipped_schema() {
@@ -40,7 +60,7 @@ async fn reports_of_every_kind_validate_against_the_shipped_schema() {
             .run()
             .await;
         statuses.extend(report.results.iter().map(|r| r.status));
-        let json = serde_json::to_value(&report).expect("serializes");
+        let json = serde_json::to_value(wire::Report::from(&report)).expect("serializes");
         let errors: Vec<String> = validator
             .iter_errors(&json)
             .map(|e| format!("{e} at {}", e.instance_path()))
@@ -52,7 +72,7 @@ async fn reports_of_every_kind_validate_against_the_shipped_schema() {
         .endpoint("url: \"https://nowhere.invalid/\"")
         .run()
         .await;
-    let json = serde_json::to_value(&direct).expect("serializes");
+    let json = serde_json::to_value(wire::Report::from(&direct)).expect("serializes");
     assert!(validator.is_valid(&json), "{json:#}");
     statuses.sort();
     statuses.dedup();
@@ -90,7 +110,7 @@ async fn a_report_from_a_device_export_with_contexts_settings_and_a_pac_validate
         .device_export(&export)
         .run()
         .await;
-    let json = serde_json::to_value(&report).expect("serializes");
+    let json = serde_json::to_value(wire::Report::from(&report)).expect("serializes");
     let errors: Vec<String> = validator
         .iter_errors(&json)
         .map(|e| format!("{e} at {}", e.instance_path()))

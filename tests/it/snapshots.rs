@@ -19,7 +19,7 @@ use dapreflight::probe::{
     Timings,
 };
 use dapreflight::proxy::{self, ContextChoice, ProxyOverride, ProxySources};
-use dapreflight::report::{CatalogInfo, Device, ProxyView, Report};
+use dapreflight::report::{CatalogInfo, Device, ProxyView, Report, wire};
 use dapreflight::route::{ProxyAddr, Route};
 use dapreflight::settings::DeviceSettings;
 use dapreflight::status::Stage;
@@ -316,7 +316,9 @@ fn verdict_text(report: &Report) -> String {
 fn pin(name: &str, report: &Report) {
     insta::assert_snapshot!(format!("{name}.table"), rendered(report, Format::Table));
     insta::assert_snapshot!(format!("{name}.verdict"), verdict_text(report));
-    insta::assert_snapshot!(format!("{name}.json"), rendered(report, Format::Json));
+    let json = rendered(report, Format::Json);
+    crate::wire::assert_reads_back::<wire::Report>(&json);
+    insta::assert_snapshot!(format!("{name}.json"), json);
 }
 
 fn host(endpoint: &Endpoint) -> &str {
@@ -420,6 +422,9 @@ async fn proxy_view_of_a_device_export() {
         let mut out = Vec::new();
         output::render_proxy(&view, style(format), &mut out).expect("rendering to memory");
         let text = String::from_utf8(out).expect("UTF-8");
+        if format == Format::Json {
+            crate::wire::assert_reads_back::<wire::ProxyView>(&text);
+        }
         insta::assert_snapshot!(format!("proxy_view.{format:?}").to_lowercase(), text);
     }
 }

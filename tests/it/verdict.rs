@@ -5,6 +5,7 @@ use dapreflight::catalog::TrustRule;
 use dapreflight::output;
 use dapreflight::probe::tls::TlsEvidence;
 use dapreflight::probe::{Challenge, ProbeFailure, ProxyEvidence, Timings};
+use dapreflight::report::wire;
 use dapreflight::route::{Context, ProxyAddr, Route, RouteChoice};
 use dapreflight::settings::{self, DeviceSettings, Setting, Source};
 use dapreflight::status::Answer;
@@ -588,12 +589,13 @@ fn reasons_point_at_the_results_that_led_there() {
 fn verdict_serializes_with_the_documented_spelling() {
     let results = all("system", None, &Outcome::Ok);
     let verdict = verdict::decide(&results, Some(&device(|_| {})));
-    let json = serde_json::to_value(&verdict).expect("serializable");
+    let json = serde_json::to_value(wire::Verdict::from(&verdict)).expect("serializable");
     assert_eq!(json["approach"], "bypass");
     assert_eq!(json["ready"], true);
     assert!(json["reasons"][0]["text"].is_string());
     assert!(json["fixes"].is_array());
-    let settings = serde_json::to_value(device(|_| {})).expect("serializable");
+    let settings =
+        serde_json::to_value(wire::DeviceSettings::from(&device(|_| {}))).expect("serializable");
     assert_eq!(settings["allow_telemetry_policy"]["value"], 1);
     assert_eq!(
         settings["allow_telemetry_policy"]["source"]["kind"],

@@ -120,24 +120,17 @@ impl EntryPoint {
     }
 }
 
-impl Serialize for EntryPoint {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.name())
-    }
-}
-
 /// One name lookup a helper made during an evaluation.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PacLookup {
     pub host: String,
     pub addrs: Vec<IpAddr>,
     /// Why there are no addresses, when there are none.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
 /// The answer of one `FindProxyForURL[Ex]` call.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PacResult {
     /// The string the script returned, as is.
     pub raw: String,
@@ -287,19 +280,18 @@ impl PacScript {
 }
 
 /// The stripped (Chromium) form's answer, when it differs from the Windows form's.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FormDifference {
     /// `https://host[:port]/`.
     pub url: String,
     /// The stripped form's result, or the failure it met.
     pub raw: Option<String>,
     pub entries: Vec<PacEntry>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
 /// What a PAC decides for one URL, as Windows' two HTTP stacks would act on it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PacDecision {
     /// The URL the PAC was called with (the full URL: see [`UrlForms`]).
     pub url: String,
@@ -313,7 +305,6 @@ pub struct PacDecision {
     /// `WinINET` tries these in order (`HTTPS` entries, which it does not speak, left out).
     pub wininet_order: Vec<PacEntry>,
     /// For https URLs whose stripped form routes differently (Chromium-based browsers).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stripped_form: Option<FormDifference>,
     /// Plain-language remarks: empty results, unsupported entries, the stripped form.
     pub notes: Vec<String>,

@@ -2,13 +2,10 @@
 
 use std::fmt;
 
-use serde::Serialize;
-
 use crate::route::{ProxyAddr, Route, split_host_port};
 
 /// One element of a PAC result, in the order the client tries them.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum PacEntry {
     /// `DIRECT`: connect to the target itself.
     Direct,

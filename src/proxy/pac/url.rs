@@ -1,7 +1,5 @@
 //! The URL and host a PAC is called with, and the two forms an https URL takes.
 
-use serde::Serialize;
-
 use crate::url::{Scheme, Target};
 
 /// The URL forms a PAC may be called with for one target.
@@ -10,7 +8,7 @@ use crate::url::{Scheme, Target};
 /// Wine's `WinHTTP` passes the full URL, and so does pacparser; dapreflight follows them.
 /// `stripped` is what Chromium-based browsers (Edge, Chrome) and Firefox pass for `https://`:
 /// `https://host[:port]/`, without path, query, fragment or credentials.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UrlForms {
     pub windows: String,
     pub stripped: String,

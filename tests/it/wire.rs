@@ -1,0 +1,139 @@
+//! Every JSON dapreflight writes reads back into its wire type and writes out to the same bytes,
+//! so a later `summarize` can consume reports that `check --format json` wrote.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use dapreflight::output::{self, Format, Style};
+use dapreflight::report::Report;
+use dapreflight::report::wire;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::binary::{dapreflight, dapreflight_async, origin_args};
+use crate::harness::Check;
+use crate::support::{
+    Ca, DATA_COLLECTION, FakeProxy, HttpServer, ProxyBehavior, RegExport, RegValue, TlsServer,
+    USER_IS,
+};
+
+/// Parses `json` as `T` and asserts that writing it again gives exactly `json`.
+pub fn assert_reads_back<T: Serialize + DeserializeOwned>(json: &str) -> T {
+    let value: T = serde_json::from_str(json)
+        .unwrap_or_else(|err| panic!("reads back into the wire type: {err}\n{json}"));
+    let again = serde_json::to_string_pretty(&value).expect("serializes") + "\n";
+    assert_eq!(again, json, "the same bytes after a round trip");
+    value
+}
+
+/// What `check --format json` writes for `report`.
+fn json(report: &Report) -> String {
+    let style = Style {
+        format: Format::Json,
+        ..Style::default()
+    };
+    let mut out = Vec::new();
+    output::render(report, style, &mut out).expect("rendering to memory");
+    String::from_utf8(out).expect("UTF-8")
+}
+
+#[tokio::test]
+async fn check_reports_read_back_into_the_wire_report_byte_for_byte() {
+    let ca = Ca::generate("Origin Test Root");
+    let origin = TlsServer::start(&ca, &["origin.test"]).await;
+    let inspection = Ca::generate("Zscaler Root CA");
+    let behaviors = [
+        ProxyBehavior::Tunnel,
+        ProxyBehavior::RequireAuth {
+            challenges: vec!["NTLM, Basic realm=\"x\"".into()],
+            accept: Some(("u".into(), "p".into())),
+        },
+        ProxyBehavior::Intercept(inspection.clone()),
+        ProxyBehavior::Refuse(403),
+        ProxyBehavior::Stall,
+    ];
+    for behavior in behaviors {
+        let proxy = FakeProxy::start(behavior).await;
+        let report = Check::new()
+            .endpoint(&format!("url: \"https://origin.test:{}/\"", origin.port()))
+            .endpoint("url: \"https://*.wild.test\"")
+            .endpoint("url: \"https://nowhere.invalid/\"")
+            .trust(&ca)
+            .device_trusts(&inspection)
+            .via(proxy.addr())
+            .timeout(Duration::from_millis(300))
+            .run()
+            .await;
+        let read: wire::Report = assert_reads_back(&json(&report));
+        assert_eq!(read, wire::Report::from(&report));
+    }
+}
+
+#[tokio::test]
+async fn the_report_file_check_writes_reads_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca = Ca::generate("Origin Test Root");
+    let origin = TlsServer::start(&ca, &["origin.test"]).await;
+    let file = dir.path().join("report.json");
+    let mut args = origin_args(dir.path(), &ca, &origin);
+    args.extend([
+        "--format".into(),
+        "json".into(),
+        "--output".into(),
+        file.display().to_string(),
+    ]);
+    let out = dapreflight_async(args, vec![]).await;
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let written = std::fs::read_to_string(&file).expect("the report file");
+    let report: wire::Report = assert_reads_back(&written);
+    assert_eq!(report.schema_version, 1);
+    assert_eq!(report.results.len(), 1);
+}
+
+#[tokio::test]
+async fn a_report_with_contexts_settings_and_a_pac_reads_back_too() {
+    let ca = Ca::generate("Origin Test Root");
+    let origin = TlsServer::start(&ca, &["origin.test"]).await;
+    let proxy = FakeProxy::start(ProxyBehavior::Tunnel).await;
+    let pac = format!(
+        "function FindProxyForURL(url, host) {{ return \"PROXY {}; SOCKS 127.0.0.1:1080; DIRECT\"; }}",
+        proxy.addr()
+    );
+    let pac_server = HttpServer::serving(&pac).await;
+    let export = RegExport::new()
+        .winhttp_proxy(&proxy.addr().to_string(), "<local>")
+        .wininet(USER_IS, 0x5, "", "", &pac_server.url("/proxy.pac"))
+        .value(DATA_COLLECTION, "AllowTelemetry", RegValue::Dword(1));
+    let report = Check::new()
+        .https("origin.test", origin.addr(), "/")
+        .trust(&ca)
+        .device_export(&export)
+        .run()
+        .await;
+    let read: wire::Report = assert_reads_back(&json(&report));
+    assert!(read.settings.is_some());
+    assert!(read.results.iter().any(|r| r.route.pac.is_some()));
+}
+
+#[test]
+fn the_endpoint_list_reads_back() {
+    let out = dapreflight(&["endpoints", "--profile", "all", "--format", "json"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let list: wire::EndpointList = assert_reads_back(&String::from_utf8_lossy(&out.stdout));
+    assert!(!list.endpoints.is_empty());
+}
+
+#[test]
+fn the_pac_report_reads_back() {
+    let pac = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/pac/results.pac")
+        .display()
+        .to_string();
+    let out = dapreflight(
+        &["pac", "--format", "json", &pac, "http://socks.example/"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let report: wire::PacReport = assert_reads_back(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(report.results.len(), 1);
+}
