@@ -6,14 +6,28 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
+use std::io;
 use std::net::Ipv6Addr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::error::Error;
 use crate::url::{Scheme, Target};
+
+/// Why a catalog could not be loaded or a profile selected.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// The endpoint file named with `--endpoints` could not be read.
+    #[error("cannot read endpoint file {}", .path.display())]
+    File { path: PathBuf, source: io::Error },
+    /// An endpoint list is not valid; `message` names the line, column and what was expected.
+    #[error("{origin}: {message}")]
+    List { origin: String, message: String },
+    /// `--profile` names a profile the catalog does not have.
+    #[error("unknown profile '{name}'; the catalog has: {known}")]
+    UnknownProfile { name: String, known: String },
+}
 
 /// The built-in catalog, as shipped.
 pub const BUILTIN_YAML: &str = include_str!("../../endpoints.yaml");
@@ -104,7 +118,7 @@ impl Catalog {
     /// An entry that names no profile (a user's entry, usually) is in every profile, and a
     /// catalog whose entries name no profile at all is returned whole whatever the profile: a
     /// user's plain list of URLs is probed as written.
-    pub fn select(&self, profile: &str) -> Result<Vec<Endpoint>, Error> {
+    pub fn select(&self, profile: &str) -> Result<Vec<Endpoint>, CatalogError> {
         let known = self.profiles();
         if profile == ALL_PROFILES || known.is_empty() {
             return Ok(self.endpoints.clone());
@@ -112,7 +126,7 @@ impl Catalog {
         if !known.iter().any(|name| name == profile) {
             let mut names = known;
             names.push(ALL_PROFILES.to_owned());
-            return Err(Error::UnknownProfile {
+            return Err(CatalogError::UnknownProfile {
                 name: profile.to_owned(),
                 known: names.join(", "),
             });
@@ -159,11 +173,11 @@ impl Endpoint {
 }
 
 /// Loads the catalog from `path`, or the built-in one when `path` is `None`.
-pub fn load(path: Option<&Path>) -> Result<Catalog, Error> {
+pub fn load(path: Option<&Path>) -> Result<Catalog, CatalogError> {
     let Some(path) = path else {
         return parse(BUILTIN_YAML, BUILTIN_ORIGIN);
     };
-    let text = std::fs::read_to_string(path).map_err(|source| Error::EndpointFile {
+    let text = std::fs::read_to_string(path).map_err(|source| CatalogError::File {
         path: path.to_path_buf(),
         source,
     })?;
@@ -174,7 +188,7 @@ pub fn load(path: Option<&Path>) -> Result<Catalog, Error> {
 ///
 /// Unless `origin` is `built-in`, an entry whose host is a built-in entry's host inherits that
 /// entry's fields (all but `profiles`); fields the entry sets win.
-pub fn parse(yaml: &str, origin: &str) -> Result<Catalog, Error> {
+pub fn parse(yaml: &str, origin: &str) -> Result<Catalog, CatalogError> {
     // The YAML library reads a file of comments as an empty mapping; say what it really is.
     let blank = |line: &str| line.trim().is_empty() || line.trim_start().starts_with('#');
     if yaml.lines().all(blank) {
@@ -573,20 +587,20 @@ fn redact(raw: &str) -> String {
 }
 
 /// An error at the node `path` names, or at the start of the file if it cannot be found.
-fn located(yaml: &str, origin: &str, path: &[Segment], message: &str) -> Error {
+fn located(yaml: &str, origin: &str, path: &[Segment], message: &str) -> CatalogError {
     let (line, column) = locate(yaml, path).unwrap_or((1, 1));
     list_error(origin, line, column, message)
 }
 
-fn list_error(origin: &str, line: usize, column: usize, reason: &str) -> Error {
-    Error::EndpointList {
+fn list_error(origin: &str, line: usize, column: usize, reason: &str) -> CatalogError {
+    CatalogError::List {
         origin: origin.to_owned(),
         message: format!("line {line}, column {column}: {reason}"),
     }
 }
 
 /// Rewrites a YAML or deserialization error as `line L, column C: reason`.
-fn yaml_error(err: &yaml_serde::Error, yaml: &str, origin: &str) -> Error {
+fn yaml_error(err: &yaml_serde::Error, yaml: &str, origin: &str) -> CatalogError {
     let location = err.location();
     let (line, column) = location
         .as_ref()
@@ -884,7 +898,7 @@ mod tests {
             .unwrap_or_else(|| panic!("{url} is listed"))
     }
 
-    fn message(err: &Error) -> String {
+    fn message(err: &CatalogError) -> String {
         err.to_string()
     }
 
@@ -1156,7 +1170,7 @@ endpoints:
     fn unknown_profile_lists_the_known_ones() {
         let err = builtin().select("desktop-analytic").expect_err("unknown");
         let text = message(&err);
-        assert!(matches!(err, Error::UnknownProfile { .. }));
+        assert!(matches!(err, CatalogError::UnknownProfile { .. }));
         assert!(text.contains("desktop-analytic'"), "{text}");
         assert!(
             text.contains("desktop-analytics, service-connection-point"),
@@ -1315,7 +1329,7 @@ endpoints:
         let missing = dir.path().join("missing.yaml");
         assert!(matches!(
             load(Some(&missing)),
-            Err(Error::EndpointFile { .. })
+            Err(CatalogError::File { .. })
         ));
         assert_eq!(load(None).expect("built-in").origin, BUILTIN_ORIGIN);
     }
