@@ -9,11 +9,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Empty};
-use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
 use serde::Serialize;
 
+use crate::net::http::{self, HttpError, Request};
 use crate::net::millis;
 use crate::net::tcp::{self, ConnectError};
 use crate::proxy::resolve::NameResolver;
@@ -707,59 +705,41 @@ async fn fetch(url: &PacUrl, addresses: &[IpAddr], options: &WpadOptions) -> Fet
     let served_by = connected.peer;
     let failed = |what: &str, err: &hyper::Error| {
         Fetched::outcome(StepOutcome::Failed {
-            reason: format!("{what}: {}", describe(err)),
+            reason: format!("{what}: {}", http::describe(err)),
         })
     };
-    let (mut sender, connection) =
-        match hyper::client::conn::http1::handshake(TokioIo::new(stream)).await {
-            Ok(pair) => pair,
-            Err(err) => return failed("cannot start HTTP", &err),
-        };
-    // The connection task ends when the peer closes; it is aborted once the body is read.
-    let driver = tokio::spawn(connection);
-    let fetched = exchange(&mut sender, url, served_by, options.max_size).await;
-    driver.abort();
-    fetched
-}
-
-async fn exchange(
-    sender: &mut hyper::client::conn::http1::SendRequest<Empty<Bytes>>,
-    url: &PacUrl,
-    served_by: SocketAddr,
-    max_size: usize,
-) -> Fetched {
-    let request = match hyper::Request::get(url.path.as_str())
-        .header(hyper::header::HOST, url.authority())
-        .header(
-            hyper::header::USER_AGENT,
-            format!("dapreflight/{}", env!("CARGO_PKG_VERSION")),
-        )
-        .header(hyper::header::ACCEPT, "*/*")
-        .header(hyper::header::CONNECTION, "close")
-        .body(Empty::<Bytes>::new())
-    {
-        Ok(request) => request,
-        Err(err) => {
+    let authority = url.authority();
+    let request = Request {
+        authority: &authority,
+        path: &url.path,
+        max_body: Some(options.max_size),
+    };
+    let response = match http::get(stream, &request, options.timeout).await {
+        Ok(response) => response,
+        Err(HttpError::Start(err)) => return failed("cannot start HTTP", &err),
+        Err(HttpError::NoAnswer(err)) => return failed("no HTTP answer", &err),
+        Err(HttpError::Request(err)) => {
             return Fetched::outcome(StepOutcome::Failed {
                 reason: format!("cannot build the request for {url}: {err}"),
             });
         }
-    };
-    let response = match sender.send_request(request).await {
-        Ok(response) => response,
-        Err(err) => {
-            return Fetched::outcome(StepOutcome::Failed {
-                reason: format!("no HTTP answer: {}", describe(&err)),
-            });
+        Err(HttpError::Timeout { after_ms }) => {
+            return Fetched::outcome(StepOutcome::TimedOut { after_ms });
         }
     };
+    judge_answer(response, served_by, options.max_size)
+}
+
+/// Turns an answer into the step's outcome: only a 200 whose body mentions `FindProxyForURL`
+/// gives a PAC.
+fn judge_answer(response: http::Response, served_by: SocketAddr, max_size: usize) -> Fetched {
     let header = |name: hyper::header::HeaderName| {
         response
-            .headers()
+            .headers
             .get(name)
             .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
     };
-    let status = response.status();
+    let status = response.status;
     let mut head = PacResponse {
         served_by,
         status: status.as_u16(),
@@ -797,30 +777,19 @@ async fn exchange(
             head,
         );
     }
-    let declared = header(hyper::header::CONTENT_LENGTH).and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit_bytes) {
-        return with_head(StepOutcome::TooLarge { limit_bytes }, head);
-    }
-    let mut body = response.into_body();
-    let mut bytes = Vec::new();
-    while let Some(frame) = body.frame().await {
-        let frame = match frame {
-            Ok(frame) => frame,
-            Err(err) => {
-                head.body_bytes = len_u64(&bytes);
-                let reason = format!("the body broke off: {}", describe(&err));
-                return with_head(StepOutcome::Failed { reason }, head);
-            }
-        };
-        if let Ok(data) = frame.into_data() {
-            if bytes.len().saturating_add(data.len()) > max_size {
-                let room = max_size.saturating_sub(bytes.len());
-                head.body_bytes = len_u64(&bytes).saturating_add(len_u64(&data[..room]));
-                return with_head(StepOutcome::TooLarge { limit_bytes }, head);
-            }
-            bytes.extend_from_slice(&data);
+    let bytes = match response.body {
+        http::Body::Complete(bytes) => bytes,
+        http::Body::TooLarge { read } => {
+            head.body_bytes = read;
+            return with_head(StepOutcome::TooLarge { limit_bytes }, head);
         }
-    }
+        http::Body::BrokeOff { read, error } => {
+            head.body_bytes = read;
+            let reason = format!("the body broke off: {}", http::describe(&error));
+            return with_head(StepOutcome::Failed { reason }, head);
+        }
+        http::Body::NotRead => Vec::new(),
+    };
     head.body_bytes = len_u64(&bytes);
     let source = String::from_utf8_lossy(&bytes).into_owned();
     if !source.contains("FindProxyForURL") {
@@ -980,16 +949,6 @@ fn is_internal(ip: IpAddr) -> bool {
                     .to_ipv4_mapped()
                     .is_some_and(|v4| is_internal(IpAddr::V4(v4)))
         }
-    }
-}
-
-fn describe(err: &hyper::Error) -> String {
-    if err.is_incomplete_message() {
-        "the connection closed before a complete answer".to_owned()
-    } else if err.is_parse() {
-        format!("the answer is not valid HTTP ({err})")
-    } else {
-        err.to_string()
     }
 }
 
