@@ -16,6 +16,7 @@ use crate::net::millis;
 use crate::net::tcp::{self, ConnectError};
 use crate::proxy::resolve::NameResolver;
 use crate::route::split_host_port;
+use crate::url::{Scheme, Target};
 
 /// The media type a PAC should be served with (Netscape's PAC specification).
 pub const PAC_CONTENT_TYPE: &str = "application/x-ns-proxy-autoconfig";
@@ -199,7 +200,7 @@ pub async fn discover(options: &WpadOptions) -> WpadReport {
         if index > 0 && index + 1 == candidates.len() {
             warn_walk_reached_top(candidate, &mut report);
         }
-        let url = PacUrl::http(candidate, options.port);
+        let url = wpad_url(candidate, options.port);
         fetch_url(&url, &format!("DNS {candidate}"), options, &mut report).await;
     }
 
@@ -338,17 +339,13 @@ impl WpadStep {
 const DHCP_STEP: &str = "DHCP option 252";
 
 /// Step 1: the PAC URL from DHCP option 252, through `WinHTTP`.
-async fn dhcp_step(options: &WpadOptions, report: &mut WpadReport) -> Option<PacUrl> {
+async fn dhcp_step(options: &WpadOptions, report: &mut WpadReport) -> Option<Target> {
     let started = Instant::now();
     let (outcome, url) = match os_detect(options, DetectBy::Dhcp).await {
-        Ok(Some(text)) => match PacUrl::parse(&text) {
+        Ok(Some(text)) => match parse_pac_url(&text) {
             Ok(url) => (StepOutcome::Found { detail: text }, Some(url)),
-            Err(reason) => (
-                StepOutcome::Failed {
-                    reason: format!("'{text}': {reason}"),
-                },
-                None,
-            ),
+            // The reason quotes the URL itself.
+            Err(reason) => (StepOutcome::Failed { reason }, None),
         },
         Ok(None) => (
             StepOutcome::NotFound {
@@ -497,98 +494,29 @@ fn os_suffix() -> Result<Option<DnsSuffix>, String> {
     }
 }
 
-/// A PAC URL split into the parts a direct fetch needs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct PacUrl {
-    scheme: String,
-    host: String,
-    port: u16,
-    /// Path and query, starting with `/`.
-    path: String,
-}
-
-impl PacUrl {
-    fn http(host: &str, port: u16) -> Self {
-        Self {
-            scheme: "http".to_owned(),
-            host: host.to_owned(),
-            port,
-            path: "/wpad.dat".to_owned(),
-        }
-    }
-
-    /// Parses an absolute `http://` or `https://` URL, as DHCP option 252 carries.
-    fn parse(text: &str) -> Result<Self, String> {
-        // DHCP servers often send the string with its terminating NUL.
-        let text = text.trim().trim_end_matches('\0');
-        let (scheme, rest) = text
-            .split_once("://")
-            .ok_or_else(|| "not an absolute URL".to_owned())?;
-        let scheme = scheme.to_ascii_lowercase();
-        let default_port = match scheme.as_str() {
-            "http" => 80,
-            "https" => 443,
-            _ => {
-                return Err(format!(
-                    "'{scheme}' URLs are not fetched (http and https only)"
-                ));
-            }
-        };
-        let split = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let (authority, path) = rest.split_at(split);
-        if authority.contains('@') {
-            return Err("the URL carries credentials".to_owned());
-        }
-        let (host, port) = split_host_port(authority)?;
-        let path = path.split('#').next().unwrap_or_default();
-        let path = match path {
-            "" => "/".to_owned(),
-            p if p.starts_with('?') => format!("/{p}"),
-            p => p.to_owned(),
-        };
-        Ok(Self {
-            scheme,
-            host,
-            port: port.unwrap_or(default_port),
-            path,
-        })
-    }
-
-    fn default_port(&self) -> bool {
-        matches!(
-            (self.scheme.as_str(), self.port),
-            ("http", 80) | ("https", 443)
-        )
-    }
-
-    /// The `Host` header value.
-    fn authority(&self) -> String {
-        let host = if self.host.contains(':') {
-            format!("[{}]", self.host)
-        } else {
-            self.host.clone()
-        };
-        if self.default_port() {
-            host
-        } else {
-            format!("{host}:{}", self.port)
-        }
+/// `http://<host>:<port>/wpad.dat`, the URL of one candidate of the DNS walk.
+fn wpad_url(host: &str, port: u16) -> Target {
+    Target {
+        scheme: Scheme::Http,
+        host: host.to_owned(),
+        port,
+        path: "/wpad.dat".to_owned(),
     }
 }
 
-impl fmt::Display for PacUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}://{}{}", self.scheme, self.authority(), self.path)
-    }
+/// Parses an absolute `http://` or `https://` URL, as DHCP option 252 carries it.
+fn parse_pac_url(text: &str) -> Result<Target, String> {
+    // DHCP servers often send the string with its terminating NUL.
+    Target::parse(text.trim().trim_end_matches('\0'))
 }
 
 /// Resolves the URL's host, then fetches it directly; records both steps and any PAC found.
-async fn fetch_url(url: &PacUrl, found_by: &str, options: &WpadOptions, report: &mut WpadReport) {
+async fn fetch_url(url: &Target, found_by: &str, options: &WpadOptions, report: &mut WpadReport) {
     let Some(addresses) = resolve_step(&url.host, options, report).await else {
         return;
     };
     let what = format!("GET {url}");
-    if url.scheme != "http" {
+    if url.scheme != Scheme::Http {
         report.steps.push(WpadStep::new(
             what,
             StepOutcome::Skipped {
@@ -688,7 +616,7 @@ impl Fetched {
 }
 
 /// `GET` the URL from the first address that accepts, never through a proxy.
-async fn fetch(url: &PacUrl, addresses: &[IpAddr], options: &WpadOptions) -> Fetched {
+async fn fetch(url: &Target, addresses: &[IpAddr], options: &WpadOptions) -> Fetched {
     let sockets: Vec<SocketAddr> = addresses
         .iter()
         .map(|ip| SocketAddr::new(*ip, url.port))
@@ -814,7 +742,7 @@ fn judge_answer(response: http::Response, served_by: SocketAddr, max_size: usize
 
 /// Warnings about one answer: a redirect elsewhere, a non-PAC body, an odd media type, a public
 /// address.
-fn judge_response(url: &PacUrl, response: &PacResponse, is_pac: bool, report: &mut WpadReport) {
+fn judge_response(url: &Target, response: &PacResponse, is_pac: bool, report: &mut WpadReport) {
     if let Some(location) = &response.location
         && (300..400).contains(&response.status)
     {
@@ -881,7 +809,7 @@ fn warn_walk_reached_top(candidate: &str, report: &mut WpadReport) {
 /// Warnings about the run as a whole: no PAC while auto-detect is on, a PAC from elsewhere.
 fn final_warnings(options: &WpadOptions, report: &mut WpadReport) {
     if let Some(pac) = &report.pac {
-        let host = PacUrl::parse(&pac.url)
+        let host = parse_pac_url(&pac.url)
             .map(|url| url.host)
             .unwrap_or_default();
         let organisation = report.domain.as_ref().map(|suffix| {
@@ -1152,7 +1080,7 @@ mod tests {
             ("http://[fd00::1]:81/wpad.dat", "fd00::1", 81, "/wpad.dat"),
         ];
         for (text, host, port, path) in cases {
-            let url = PacUrl::parse(text).expect(text);
+            let url = parse_pac_url(text).expect(text);
             assert_eq!(
                 (url.host.as_str(), url.port, url.path.as_str()),
                 (host, port, path)
@@ -1164,18 +1092,18 @@ mod tests {
             "http://user:pw@host/",
             "http:///x",
         ] {
-            assert!(PacUrl::parse(bad).is_err(), "{bad}");
+            assert!(parse_pac_url(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn urls_print_their_port_only_when_it_is_not_the_default() {
         assert_eq!(
-            PacUrl::http("wpad.corp.example", 80).to_string(),
+            wpad_url("wpad.corp.example", 80).to_string(),
             "http://wpad.corp.example/wpad.dat"
         );
         assert_eq!(
-            PacUrl::http("wpad.corp.example", 8080).to_string(),
+            wpad_url("wpad.corp.example", 8080).to_string(),
             "http://wpad.corp.example:8080/wpad.dat"
         );
     }

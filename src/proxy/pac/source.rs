@@ -8,7 +8,7 @@ use tokio::net::TcpStream;
 
 use super::PacError;
 use crate::net::http::{self, Body, HttpError, Request};
-use crate::route::split_host_port;
+use crate::url::{Scheme, Target};
 
 /// The largest PAC accepted, as Windows' and Chromium's 1 MB limit.
 pub const MAX_PAC_BYTES: usize = 1024 * 1024;
@@ -64,20 +64,17 @@ fn decode(bytes: &[u8]) -> String {
 }
 
 async fn fetch(url: &str, timeout: Duration) -> Result<Vec<u8>, String> {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
-    let https = scheme.eq_ignore_ascii_case("https");
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(end);
-    let path = if path.is_empty() || !path.starts_with('/') {
-        format!("/{path}")
-    } else {
-        path.split('#').next().unwrap_or("/").to_owned()
-    };
-    if authority.contains('@') {
-        return Err("credentials in the PAC URL are not supported".to_owned());
-    }
-    let (host, port) = split_host_port(authority)?;
-    let port = port.unwrap_or(if https { 443 } else { 80 });
+    // The catalog's URL rules: http or https, no user-info, no fragment.
+    let target = Target::parse(url)?;
+    let authority = target.authority();
+    let authority = authority.as_str();
+    let Target {
+        scheme,
+        host,
+        port,
+        path,
+    } = target;
+    let https = scheme == Scheme::Https;
     let stream = TcpStream::connect((host.as_str(), port))
         .await
         .map_err(|err| format!("cannot connect to {authority}: {err}"))?;
