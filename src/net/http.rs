@@ -170,3 +170,65 @@ pub fn describe(err: &hyper::Error) -> String {
 fn len_u64(len: usize) -> u64 {
     u64::try_from(len).unwrap_or(u64::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+
+    use super::*;
+
+    /// Reads one request head from `server`, answers `answer`, and returns the head.
+    async fn serve(mut server: DuplexStream, answer: &'static [u8]) -> String {
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            if server.read(&mut byte).await.expect("read") == 0 {
+                break;
+            }
+            head.push(byte[0]);
+        }
+        server.write_all(answer).await.expect("write");
+        server.shutdown().await.expect("shutdown");
+        String::from_utf8_lossy(&head).into_owned()
+    }
+
+    async fn fetch(answer: &'static [u8], max_body: Option<usize>) -> (String, Response) {
+        let (client, server) = tokio::io::duplex(64 * 1024);
+        let server = tokio::spawn(serve(server, answer));
+        let request = Request {
+            authority: "pac.corp.example:8080",
+            path: "/proxy.pac",
+            max_body,
+        };
+        let response = get(client, &request, Duration::from_secs(5))
+            .await
+            .expect("an answer");
+        (server.await.expect("server"), response)
+    }
+
+    #[tokio::test]
+    async fn the_request_carries_host_and_the_one_user_agent() {
+        let (head, response) = fetch(b"HTTP/1.1 204 Nothing Here\r\n\r\n", None).await;
+        assert!(head.starts_with("GET /proxy.pac HTTP/1.1\r\n"), "{head}");
+        assert!(head.contains("host: pac.corp.example:8080\r\n"), "{head}");
+        assert!(
+            head.contains(&format!("user-agent: {USER_AGENT}\r\n")),
+            "{head}"
+        );
+        assert_eq!(response.status, StatusCode::NO_CONTENT);
+        assert_eq!(response.reason.as_deref(), Some("Nothing Here"));
+        assert!(matches!(response.body, Body::NotRead));
+    }
+
+    #[tokio::test]
+    async fn a_200_body_is_read_up_to_the_cap() {
+        let answer = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+        let (_, response) = fetch(answer, Some(5)).await;
+        assert!(matches!(&response.body, Body::Complete(bytes) if bytes == b"hello"));
+        let (_, response) = fetch(answer, Some(4)).await;
+        assert!(matches!(response.body, Body::TooLarge { read: 0 }));
+        let unsized_answer = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhello";
+        let (_, response) = fetch(unsized_answer, Some(4)).await;
+        assert!(matches!(response.body, Body::TooLarge { read: 4 }));
+    }
+}
