@@ -14,7 +14,8 @@ use crate::config::{
 use crate::error::Error;
 use crate::output::{Format, Style};
 use crate::probe::{Credentials, dns};
-use crate::proxy::{self, ContextChoice, EnvSource, ProxyOverride, ProxySources};
+use crate::proxy::{ContextChoice, EnvSource, ProxyOverride, ProxySources};
+use crate::route::ProxyAddr;
 use crate::trust::DeviceStore;
 
 const PROXY_EXAMPLES: &str = "\
@@ -357,7 +358,9 @@ impl SourceArgs {
         timeout: Duration,
     ) -> Result<(ProxySources, DeviceFiles), Error> {
         let flag = match (&self.proxy, self.direct) {
-            (Some(url), _) => ProxyOverride::Proxy(proxy::parse_proxy_flag(url)?),
+            (Some(url), _) => ProxyOverride::Proxy(
+                ProxyAddr::parse(url).map_err(|err| argument("--proxy", &err.to_string()))?,
+            ),
             (None, true) => ProxyOverride::Direct,
             (None, false) => ProxyOverride::None,
         };

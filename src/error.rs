@@ -8,21 +8,15 @@ use std::path::PathBuf;
 /// Why dapreflight could not do its job.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The endpoint file named with `--endpoints` could not be read.
-    #[error("cannot read endpoint file {}", .path.display())]
-    EndpointFile { path: PathBuf, source: io::Error },
-    /// An endpoint list is not valid; `message` names the line, column and what was expected.
-    #[error("{origin}: {message}")]
-    EndpointList { origin: String, message: String },
-    /// `--profile` names a profile the catalog does not have.
-    #[error("unknown profile '{name}'; the catalog has: {known}")]
-    UnknownProfile { name: String, known: String },
-    /// A `--trust-anchor` file could not be read.
-    #[error("cannot read trust anchor file {}", .path.display())]
-    TrustAnchorFile { path: PathBuf, source: io::Error },
-    /// A `--trust-anchor` file holds no usable certificate.
-    #[error("trust anchor file {}: {message}", .path.display())]
-    TrustAnchor { path: PathBuf, message: String },
+    /// The endpoint catalog could not be loaded, or `--profile` is not in it.
+    #[error(transparent)]
+    Catalog(#[from] crate::catalog::CatalogError),
+    /// A `--trust-anchor` file could not be read or holds no usable certificate.
+    #[error(transparent)]
+    Anchor(#[from] crate::trust::AnchorError),
+    /// Proxy discovery could not build the contexts (a `--pac` that does not load).
+    #[error(transparent)]
+    Discovery(#[from] crate::proxy::DiscoveryError),
     /// A command-line value is not valid.
     #[error("{flag}: {message}")]
     Argument { flag: String, message: String },

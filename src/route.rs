@@ -20,6 +20,26 @@ pub struct ProxyAddr {
     pub port: u16,
 }
 
+/// Why a proxy address was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ProxyAddrError {
+    /// A scheme other than `http://`.
+    #[error(
+        "'{scheme}://' proxies are not supported: give an HTTP proxy as http://host:port \
+         (Windows' WinHTTP and WinINET speak plain HTTP to their proxy too)"
+    )]
+    Scheme { scheme: String },
+    /// User-info in the URL.
+    #[error(
+        "credentials in the proxy URL are not accepted; set \
+         DAPREFLIGHT_PROXY_USER and DAPREFLIGHT_PROXY_PASSWORD in the environment instead"
+    )]
+    Credentials,
+    /// The host or port is not valid; the text says which and why.
+    #[error("{0}")]
+    Address(String),
+}
+
 /// A route together with where it came from, as shown in the report.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RouteChoice {
@@ -49,25 +69,22 @@ impl ProxyAddr {
     /// Parses a proxy given as `http://host:port`, `host:port` or `host` (port 8080, as curl).
     ///
     /// Credentials in the URL are refused: they would end up in shell history and process lists.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, ProxyAddrError> {
         let text = text.trim();
         let rest = match text.split_once("://") {
             Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
             Some((scheme, _)) => {
-                return Err(format!(
-                    "'{scheme}://' proxies are not supported: give an HTTP proxy as http://host:port \
-                     (Windows' WinHTTP and WinINET speak plain HTTP to their proxy too)"
-                ));
+                return Err(ProxyAddrError::Scheme {
+                    scheme: scheme.to_owned(),
+                });
             }
             None => text,
         };
         let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
         if authority.contains('@') {
-            return Err("credentials in the proxy URL are not accepted; set \
-                 DAPREFLIGHT_PROXY_USER and DAPREFLIGHT_PROXY_PASSWORD in the environment instead"
-                .to_owned());
+            return Err(ProxyAddrError::Credentials);
         }
-        let (host, port) = split_host_port(authority)?;
+        let (host, port) = split_host_port(authority).map_err(ProxyAddrError::Address)?;
         Ok(Self {
             host,
             port: port.unwrap_or(8080),

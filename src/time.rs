@@ -1,32 +1,32 @@
-//! Calendar formatting for the report, without a date-time dependency.
+//! Calendar conversions for the report and the PAC date helpers, on the `time` crate.
+
+use time::OffsetDateTime;
 
 /// Seconds since the Unix epoch as RFC 3339 UTC, e.g. `2036-03-22T22:13:04Z`.
+///
+/// Seconds beyond the calendar's range (year ±999999) are clamped to its ends.
 #[must_use]
 pub fn rfc3339(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
+    let at = utc(secs);
+    // Written out rather than with `time`'s `Rfc3339`, which refuses years past 9999, and a
+    // FILETIME read from a corrupt blob reaches year 60056.
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
     )
 }
 
-/// Days since 1970-01-01 → (year, month 1-12, day), proleptic Gregorian (Howard Hinnant's
-/// algorithm).
-pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+/// Seconds since the Unix epoch as a UTC date and time, clamped to the calendar's range.
+pub(crate) fn utc(secs: i64) -> OffsetDateTime {
+    let first = OffsetDateTime::new_utc(time::Date::MIN, time::Time::MIDNIGHT);
+    let last = OffsetDateTime::new_utc(time::Date::MAX, time::Time::MAX);
+    let secs = secs.clamp(first.unix_timestamp(), last.unix_timestamp());
+    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(first)
 }
 
 #[cfg(test)]
@@ -40,6 +40,7 @@ mod tests {
             (2_089_836_784, "2036-03-22T22:13:04Z"),
             (951_782_400, "2000-02-29T00:00:00Z"),
             (-1, "1969-12-31T23:59:59Z"),
+            (1_833_029_933_770, "60056-05-28T05:36:10Z"),
         ];
         for (secs, expected) in cases {
             assert_eq!(rfc3339(secs), expected, "{secs}");

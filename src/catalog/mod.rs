@@ -6,14 +6,27 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::net::Ipv6Addr;
-use std::path::Path;
+use std::io;
+use std::path::{Path, PathBuf};
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::error::Error;
-use crate::url::{Scheme, Target};
+use crate::url::{self, Scheme, Target};
+
+/// Why a catalog could not be loaded or a profile selected.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// The endpoint file named with `--endpoints` could not be read.
+    #[error("cannot read endpoint file {}", .path.display())]
+    File { path: PathBuf, source: io::Error },
+    /// An endpoint list is not valid; `message` names the line, column and what was expected.
+    #[error("{origin}: {message}")]
+    List { origin: String, message: String },
+    /// `--profile` names a profile the catalog does not have.
+    #[error("unknown profile '{name}'; the catalog has: {known}")]
+    UnknownProfile { name: String, known: String },
+}
 
 /// The built-in catalog, as shipped.
 pub const BUILTIN_YAML: &str = include_str!("../../endpoints.yaml");
@@ -102,7 +115,7 @@ impl Catalog {
     /// An entry that names no profile (a user's entry, usually) is in every profile, and a
     /// catalog whose entries name no profile at all is returned whole whatever the profile: a
     /// user's plain list of URLs is probed as written.
-    pub fn select(&self, profile: &str) -> Result<Vec<Endpoint>, Error> {
+    pub fn select(&self, profile: &str) -> Result<Vec<Endpoint>, CatalogError> {
         let known = self.profiles();
         if profile == ALL_PROFILES || known.is_empty() {
             return Ok(self.endpoints.clone());
@@ -110,7 +123,7 @@ impl Catalog {
         if !known.iter().any(|name| name == profile) {
             let mut names = known;
             names.push(ALL_PROFILES.to_owned());
-            return Err(Error::UnknownProfile {
+            return Err(CatalogError::UnknownProfile {
                 name: profile.to_owned(),
                 known: names.join(", "),
             });
@@ -157,11 +170,11 @@ impl Endpoint {
 }
 
 /// Loads the catalog from `path`, or the built-in one when `path` is `None`.
-pub fn load(path: Option<&Path>) -> Result<Catalog, Error> {
+pub fn load(path: Option<&Path>) -> Result<Catalog, CatalogError> {
     let Some(path) = path else {
         return parse(BUILTIN_YAML, BUILTIN_ORIGIN);
     };
-    let text = std::fs::read_to_string(path).map_err(|source| Error::EndpointFile {
+    let text = std::fs::read_to_string(path).map_err(|source| CatalogError::File {
         path: path.to_path_buf(),
         source,
     })?;
@@ -172,7 +185,7 @@ pub fn load(path: Option<&Path>) -> Result<Catalog, Error> {
 ///
 /// Unless `origin` is `built-in`, an entry whose host is a built-in entry's host inherits that
 /// entry's fields (all but `profiles`); fields the entry sets win.
-pub fn parse(yaml: &str, origin: &str) -> Result<Catalog, Error> {
+pub fn parse(yaml: &str, origin: &str) -> Result<Catalog, CatalogError> {
     // The YAML library reads a file of comments as an empty mapping; say what it really is.
     let blank = |line: &str| line.trim().is_empty() || line.trim_start().starts_with('#');
     if yaml.lines().all(blank) {
@@ -397,7 +410,7 @@ fn check_probe_host(probe_host: &str, pattern: &str) -> Result<String, String> {
         ));
     };
     let host = probe_host.to_ascii_lowercase();
-    check_host_name(&host)
+    url::check_host_name(&host)
         .map_err(|reason| format!("probe_host '{probe_host}' is not a host name: {reason}"))?;
     // `*` stands for any prefix: `*v10c.events...` covers v10c and eu-v10c, `*.x` needs a label.
     if !host.ends_with(suffix) {
@@ -425,166 +438,21 @@ fn check_profile(name: &str) -> Result<(), String> {
     }
 }
 
-/// Parses an endpoint URL; the error is the whole message, with any user-info masked.
-fn parse_url(raw: &str) -> Result<Target, String> {
-    let invalid = |reason: &str| format!("'{}' is not a valid endpoint URL: {reason}", redact(raw));
-    let Some((scheme, rest)) = raw.split_once("://") else {
-        return Err(invalid("expected scheme://host, e.g. https://example.com"));
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    if authority.contains('@') {
-        // Never echo the credentials: the message may end up in a shared report.
-        return Err(format!(
-            "'{}' is not a valid endpoint URL: it must not contain a user name or password \
-             (user-info before `@`)",
-            redact(raw)
-        ));
-    }
-    let scheme = match scheme.to_ascii_lowercase().as_str() {
-        "https" => Scheme::Https,
-        "http" => Scheme::Http,
-        _ => return Err(invalid("the scheme must be http or https")),
-    };
-    let (host, port) = split_host_port(authority).map_err(|reason| invalid(&reason))?;
-    let port = match port {
-        None => match scheme {
-            Scheme::Https => 443,
-            Scheme::Http => 80,
-        },
-        Some(text) => match text.parse::<u16>() {
-            Ok(port) if port > 0 && text.bytes().all(|b| b.is_ascii_digit()) => port,
-            _ => return Err(invalid("the port must be a number from 1 to 65535")),
-        },
-    };
-    if tail.contains('#') {
-        return Err(invalid(
-            "a fragment (`#...`) is never sent to the server: remove it",
-        ));
-    }
-    if !tail.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(invalid(
-            "the path must be ASCII without spaces or control characters (percent-encode them)",
-        ));
-    }
-    let path = if tail.is_empty() {
-        "/".to_owned()
-    } else if tail.starts_with('?') {
-        format!("/{tail}")
-    } else {
-        tail.to_owned()
-    };
-    Ok(Target {
-        scheme,
-        host,
-        port,
-        path,
-    })
-}
-
-/// Splits an authority into a checked, lower-case host and the port text, if any.
-fn split_host_port(authority: &str) -> Result<(String, Option<&str>), String> {
-    if let Some(bracketed) = authority.strip_prefix('[') {
-        let Some((literal, after)) = bracketed.split_once(']') else {
-            return Err("an IPv6 literal needs its closing `]`".to_owned());
-        };
-        let address: Ipv6Addr = literal
-            .parse()
-            .map_err(|_| format!("'{literal}' is not an IPv6 address"))?;
-        let port = match after {
-            "" => None,
-            _ => Some(
-                after
-                    .strip_prefix(':')
-                    .ok_or("expected `:port` after the IPv6 literal")?,
-            ),
-        };
-        return Ok((address.to_string(), port));
-    }
-    let (host, port) = match authority.split_once(':') {
-        Some((_, after)) if after.contains(':') => {
-            return Err("an IPv6 literal must be in brackets, e.g. https://[2001:db8::1]/".into());
-        }
-        Some((host, port)) => (host, Some(port)),
-        None => (authority, None),
-    };
-    let host = host.to_ascii_lowercase();
-    match host.strip_prefix('*') {
-        Some(rest) => {
-            let name = rest.strip_prefix('.').unwrap_or(rest);
-            check_host_name(name).map_err(|reason| {
-                format!("the wildcard '{host}' must be `*` before a host name: {reason}")
-            })?;
-        }
-        None => check_host_name(&host)?,
-    }
-    Ok((host, port))
-}
-
-/// Checks a concrete host name (or IPv4 address): dot-separated labels of letters, digits, `-`
-/// and `_`.
-fn check_host_name(host: &str) -> Result<(), String> {
-    if host.is_empty() {
-        return Err("the host is missing".to_owned());
-    }
-    if host.contains('*') {
-        return Err(
-            "`*` is allowed only at the start of the host, as a wildcard prefix (`*.example.com`)"
-                .to_owned(),
-        );
-    }
-    if host.len() > 253 {
-        return Err("the host is longer than 253 characters".to_owned());
-    }
-    for label in host.split('.') {
-        if label.is_empty() {
-            return Err(format!(
-                "'{host}' has an empty label (two dots, or a leading or trailing dot)"
-            ));
-        }
-        if label.len() > 63 {
-            return Err(format!("'{host}' has a label longer than 63 characters"));
-        }
-        if let Some(bad) = label
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
-        {
-            return Err(format!(
-                "'{host}' contains '{bad}': expected letters, digits, `-` and `.` \
-                 (write an internationalized name in its xn-- form)"
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// The URL with any user-info replaced by `***`, safe to show.
-fn redact(raw: &str) -> String {
-    let start = raw.find("://").map_or(0, |i| i + 3);
-    let authority_end = raw[start..]
-        .find(['/', '?', '#'])
-        .map_or(raw.len(), |i| start + i);
-    match raw[start..authority_end].rfind('@') {
-        Some(at) => format!("{}***@{}", &raw[..start], &raw[start + at + 1..]),
-        None => raw.to_owned(),
-    }
-}
-
 /// An error at the node `path` names, or at the start of the file if it cannot be found.
-fn located(yaml: &str, origin: &str, path: &[Segment], message: &str) -> Error {
+fn located(yaml: &str, origin: &str, path: &[Segment], message: &str) -> CatalogError {
     let (line, column) = locate(yaml, path).unwrap_or((1, 1));
     list_error(origin, line, column, message)
 }
 
-fn list_error(origin: &str, line: usize, column: usize, reason: &str) -> Error {
-    Error::EndpointList {
+fn list_error(origin: &str, line: usize, column: usize, reason: &str) -> CatalogError {
+    CatalogError::List {
         origin: origin.to_owned(),
         message: format!("line {line}, column {column}: {reason}"),
     }
 }
 
 /// Rewrites a YAML or deserialization error as `line L, column C: reason`.
-fn yaml_error(err: &yaml_serde::Error, yaml: &str, origin: &str) -> Error {
+fn yaml_error(err: &yaml_serde::Error, yaml: &str, origin: &str) -> CatalogError {
     let location = err.location();
     let (line, column) = location
         .as_ref()
@@ -733,7 +601,7 @@ impl<'de> Deserialize<'de> for RawUrl {
             }
 
             fn visit_str<E: de::Error>(self, written: &str) -> Result<RawUrl, E> {
-                let target = parse_url(written).map_err(E::custom)?;
+                let target = Target::parse(written).map_err(E::custom)?;
                 Ok(RawUrl {
                     written: written.to_owned(),
                     target,
@@ -887,7 +755,7 @@ mod tests {
             .unwrap_or_else(|| panic!("{url} is listed"))
     }
 
-    fn message(err: &Error) -> String {
+    fn message(err: &CatalogError) -> String {
         err.to_string()
     }
 
@@ -1033,70 +901,6 @@ mod tests {
     }
 
     #[test]
-    fn urls_parse_into_targets() {
-        let cases = [
-            (
-                "https://Example.COM",
-                Scheme::Https,
-                "example.com",
-                443,
-                "/",
-            ),
-            (
-                "http://example.com:8080/a?b=c",
-                Scheme::Http,
-                "example.com",
-                8080,
-                "/a?b=c",
-            ),
-            (
-                "https://example.com?x=1",
-                Scheme::Https,
-                "example.com",
-                443,
-                "/?x=1",
-            ),
-            (
-                "https://[::1]:8443/health",
-                Scheme::Https,
-                "::1",
-                8443,
-                "/health",
-            ),
-            (
-                "https://[2001:DB8::1]",
-                Scheme::Https,
-                "2001:db8::1",
-                443,
-                "/",
-            ),
-            ("https://10.0.0.1", Scheme::Https, "10.0.0.1", 443, "/"),
-            (
-                "https://*.example.com",
-                Scheme::Https,
-                "*.example.com",
-                443,
-                "/",
-            ),
-        ];
-        for (url, scheme, host, port, path) in cases {
-            let target = parse_url(url).expect(url);
-            assert_eq!(
-                target,
-                Target {
-                    scheme,
-                    host: host.into(),
-                    port,
-                    path: path.into()
-                },
-                "{url}"
-            );
-        }
-        let target = parse_url("https://[::1]:8443/x").expect("ipv6");
-        assert_eq!(target.to_string(), "https://[::1]:8443/x");
-    }
-
-    #[test]
     fn user_entries_inherit_from_the_builtin_host_or_get_generic_defaults() {
         let yaml = r"
 endpoints:
@@ -1159,7 +963,7 @@ endpoints:
     fn unknown_profile_lists_the_known_ones() {
         let err = builtin().select("desktop-analytic").expect_err("unknown");
         let text = message(&err);
-        assert!(matches!(err, Error::UnknownProfile { .. }));
+        assert!(matches!(err, CatalogError::UnknownProfile { .. }));
         assert!(text.contains("desktop-analytic'"), "{text}");
         assert!(
             text.contains("desktop-analytics, service-connection-point"),
@@ -1318,7 +1122,7 @@ endpoints:
         let missing = dir.path().join("missing.yaml");
         assert!(matches!(
             load(Some(&missing)),
-            Err(Error::EndpointFile { .. })
+            Err(CatalogError::File { .. })
         ));
         assert_eq!(load(None).expect("built-in").origin, BUILTIN_ORIGIN);
     }

@@ -1,5 +1,7 @@
-//! The network floor under `probe` and `proxy`: TCP connect with a deadline.
+//! The network floor under `probe` and `proxy`: TCP connect with a deadline, and one direct HTTP
+//! GET with a deadline, a size cap and the one User-Agent.
 
+pub mod http;
 pub mod tcp;
 
 use std::time::Duration;

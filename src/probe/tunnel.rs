@@ -203,17 +203,13 @@ fn request_head(line: &str, host: &str, auth: Option<&str>) -> String {
     let mut head = format!(
         "{line} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {}\r\nAccept: */*\r\n\
          Proxy-Connection: Keep-Alive\r\n",
-        user_agent()
+        crate::net::http::USER_AGENT
     );
     if let Some(auth) = auth {
         let _ = write!(head, "Proxy-Authorization: {auth}\r\n");
     }
     head.push_str("\r\n");
     head
-}
-
-fn user_agent() -> String {
-    format!("dapreflight/{}", env!("CARGO_PKG_VERSION"))
 }
 
 /// One request to the proxy, with at most one retry carrying credentials.

@@ -4,12 +4,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::error::Error;
 use crate::proxy::pac::{self, PacEnvironment, PacLimits, PacScript};
 use crate::proxy::proxylist::ProxyApi;
 use crate::proxy::resolve::SystemResolver;
 use crate::proxy::wpad::{self, WpadOptions, WpadReport};
-use crate::proxy::{AutoConfig, LoadedPac, ProxySources, RouteRule, SourceReport, SourceStatus};
+use crate::proxy::{
+    AutoConfig, DiscoveryError, LoadedPac, ProxySources, RouteRule, SourceReport, SourceStatus,
+};
 use crate::route::{Route, RouteChoice};
 use crate::url::Target;
 
@@ -30,14 +31,11 @@ impl<'a> Loader<'a> {
     }
 
     /// `--pac`: a PAC the user named must load, or the run cannot go on.
-    pub(crate) async fn forced_pac(&mut self, location: &str) -> Result<RouteRule, Error> {
+    pub(crate) async fn forced_pac(&mut self, location: &str) -> Result<RouteRule, DiscoveryError> {
         let pac = self
             .load(location)
             .await
-            .map_err(|message| Error::Argument {
-                flag: "--pac".to_owned(),
-                message,
-            })?;
+            .map_err(|message| DiscoveryError::Pac { message })?;
         Ok(RouteRule::Pac {
             pac,
             api: ProxyApi::WinHttp,

@@ -65,8 +65,8 @@ impl EnvSource {
                     proxy,
                     had_credentials,
                 }),
-                Err(message) => {
-                    problems.push((variable, message));
+                Err(err) => {
+                    problems.push((variable, err.to_string()));
                     None
                 }
             }

@@ -14,7 +14,6 @@ pub mod wpad;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::error::Error;
 use crate::route::{Context, ProxyAddr, Route, RouteChoice};
 use crate::url::Target;
 
@@ -198,9 +197,17 @@ impl fmt::Debug for LoadedPac {
     }
 }
 
+/// Why proxy discovery could not build the contexts.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DiscoveryError {
+    /// The PAC named with `--pac` could not be loaded or compiled.
+    #[error("--pac: {message}")]
+    Pac { message: String },
+}
+
 /// Builds each context's configuration from the sources: flags override everything, then the
 /// device's Windows configuration, then the environment.
-pub async fn discover(sources: &ProxySources) -> Result<Vec<ContextConfig>, Error> {
+pub async fn discover(sources: &ProxySources) -> Result<Vec<ContextConfig>, DiscoveryError> {
     let explicit = |rule: RouteRule, name: &str, detail: String| ContextConfig {
         name: Context::Explicit,
         sources: vec![SourceReport {
@@ -412,14 +419,6 @@ impl RouteRule {
     }
 }
 
-/// Checks a proxy flag's value, naming the flag in the error.
-pub fn parse_proxy_flag(text: &str) -> Result<ProxyAddr, Error> {
-    ProxyAddr::parse(text).map_err(|message| Error::Argument {
-        flag: "--proxy".to_owned(),
-        message,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -443,6 +442,7 @@ mod tests {
     #[test]
     fn proxy_urls_with_credentials_or_other_schemes_are_refused() {
         let err = ProxyAddr::parse("http://alice:s3cret@proxy:3128").unwrap_err();
+        let err = err.to_string();
         assert!(err.contains("DAPREFLIGHT_PROXY_USER"), "{err}");
         assert!(!err.contains("s3cret"), "{err}");
         for bad in [

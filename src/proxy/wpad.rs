@@ -9,15 +9,14 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Empty};
-use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
 use serde::Serialize;
 
+use crate::net::http::{self, HttpError, Request};
 use crate::net::millis;
 use crate::net::tcp::{self, ConnectError};
 use crate::proxy::resolve::NameResolver;
 use crate::route::split_host_port;
+use crate::url::{Scheme, Target};
 
 /// The media type a PAC should be served with (Netscape's PAC specification).
 pub const PAC_CONTENT_TYPE: &str = "application/x-ns-proxy-autoconfig";
@@ -201,7 +200,7 @@ pub async fn discover(options: &WpadOptions) -> WpadReport {
         if index > 0 && index + 1 == candidates.len() {
             warn_walk_reached_top(candidate, &mut report);
         }
-        let url = PacUrl::http(candidate, options.port);
+        let url = wpad_url(candidate, options.port);
         fetch_url(&url, &format!("DNS {candidate}"), options, &mut report).await;
     }
 
@@ -340,17 +339,13 @@ impl WpadStep {
 const DHCP_STEP: &str = "DHCP option 252";
 
 /// Step 1: the PAC URL from DHCP option 252, through `WinHTTP`.
-async fn dhcp_step(options: &WpadOptions, report: &mut WpadReport) -> Option<PacUrl> {
+async fn dhcp_step(options: &WpadOptions, report: &mut WpadReport) -> Option<Target> {
     let started = Instant::now();
     let (outcome, url) = match os_detect(options, DetectBy::Dhcp).await {
-        Ok(Some(text)) => match PacUrl::parse(&text) {
+        Ok(Some(text)) => match parse_pac_url(&text) {
             Ok(url) => (StepOutcome::Found { detail: text }, Some(url)),
-            Err(reason) => (
-                StepOutcome::Failed {
-                    reason: format!("'{text}': {reason}"),
-                },
-                None,
-            ),
+            // The reason quotes the URL itself.
+            Err(reason) => (StepOutcome::Failed { reason }, None),
         },
         Ok(None) => (
             StepOutcome::NotFound {
@@ -499,98 +494,29 @@ fn os_suffix() -> Result<Option<DnsSuffix>, String> {
     }
 }
 
-/// A PAC URL split into the parts a direct fetch needs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct PacUrl {
-    scheme: String,
-    host: String,
-    port: u16,
-    /// Path and query, starting with `/`.
-    path: String,
-}
-
-impl PacUrl {
-    fn http(host: &str, port: u16) -> Self {
-        Self {
-            scheme: "http".to_owned(),
-            host: host.to_owned(),
-            port,
-            path: "/wpad.dat".to_owned(),
-        }
-    }
-
-    /// Parses an absolute `http://` or `https://` URL, as DHCP option 252 carries.
-    fn parse(text: &str) -> Result<Self, String> {
-        // DHCP servers often send the string with its terminating NUL.
-        let text = text.trim().trim_end_matches('\0');
-        let (scheme, rest) = text
-            .split_once("://")
-            .ok_or_else(|| "not an absolute URL".to_owned())?;
-        let scheme = scheme.to_ascii_lowercase();
-        let default_port = match scheme.as_str() {
-            "http" => 80,
-            "https" => 443,
-            _ => {
-                return Err(format!(
-                    "'{scheme}' URLs are not fetched (http and https only)"
-                ));
-            }
-        };
-        let split = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let (authority, path) = rest.split_at(split);
-        if authority.contains('@') {
-            return Err("the URL carries credentials".to_owned());
-        }
-        let (host, port) = split_host_port(authority)?;
-        let path = path.split('#').next().unwrap_or_default();
-        let path = match path {
-            "" => "/".to_owned(),
-            p if p.starts_with('?') => format!("/{p}"),
-            p => p.to_owned(),
-        };
-        Ok(Self {
-            scheme,
-            host,
-            port: port.unwrap_or(default_port),
-            path,
-        })
-    }
-
-    fn default_port(&self) -> bool {
-        matches!(
-            (self.scheme.as_str(), self.port),
-            ("http", 80) | ("https", 443)
-        )
-    }
-
-    /// The `Host` header value.
-    fn authority(&self) -> String {
-        let host = if self.host.contains(':') {
-            format!("[{}]", self.host)
-        } else {
-            self.host.clone()
-        };
-        if self.default_port() {
-            host
-        } else {
-            format!("{host}:{}", self.port)
-        }
+/// `http://<host>:<port>/wpad.dat`, the URL of one candidate of the DNS walk.
+fn wpad_url(host: &str, port: u16) -> Target {
+    Target {
+        scheme: Scheme::Http,
+        host: host.to_owned(),
+        port,
+        path: "/wpad.dat".to_owned(),
     }
 }
 
-impl fmt::Display for PacUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}://{}{}", self.scheme, self.authority(), self.path)
-    }
+/// Parses an absolute `http://` or `https://` URL, as DHCP option 252 carries it.
+fn parse_pac_url(text: &str) -> Result<Target, String> {
+    // DHCP servers often send the string with its terminating NUL.
+    Target::parse(text.trim().trim_end_matches('\0'))
 }
 
 /// Resolves the URL's host, then fetches it directly; records both steps and any PAC found.
-async fn fetch_url(url: &PacUrl, found_by: &str, options: &WpadOptions, report: &mut WpadReport) {
+async fn fetch_url(url: &Target, found_by: &str, options: &WpadOptions, report: &mut WpadReport) {
     let Some(addresses) = resolve_step(&url.host, options, report).await else {
         return;
     };
     let what = format!("GET {url}");
-    if url.scheme != "http" {
+    if url.scheme != Scheme::Http {
         report.steps.push(WpadStep::new(
             what,
             StepOutcome::Skipped {
@@ -690,7 +616,7 @@ impl Fetched {
 }
 
 /// `GET` the URL from the first address that accepts, never through a proxy.
-async fn fetch(url: &PacUrl, addresses: &[IpAddr], options: &WpadOptions) -> Fetched {
+async fn fetch(url: &Target, addresses: &[IpAddr], options: &WpadOptions) -> Fetched {
     let sockets: Vec<SocketAddr> = addresses
         .iter()
         .map(|ip| SocketAddr::new(*ip, url.port))
@@ -707,59 +633,41 @@ async fn fetch(url: &PacUrl, addresses: &[IpAddr], options: &WpadOptions) -> Fet
     let served_by = connected.peer;
     let failed = |what: &str, err: &hyper::Error| {
         Fetched::outcome(StepOutcome::Failed {
-            reason: format!("{what}: {}", describe(err)),
+            reason: format!("{what}: {}", http::describe(err)),
         })
     };
-    let (mut sender, connection) =
-        match hyper::client::conn::http1::handshake(TokioIo::new(stream)).await {
-            Ok(pair) => pair,
-            Err(err) => return failed("cannot start HTTP", &err),
-        };
-    // The connection task ends when the peer closes; it is aborted once the body is read.
-    let driver = tokio::spawn(connection);
-    let fetched = exchange(&mut sender, url, served_by, options.max_size).await;
-    driver.abort();
-    fetched
-}
-
-async fn exchange(
-    sender: &mut hyper::client::conn::http1::SendRequest<Empty<Bytes>>,
-    url: &PacUrl,
-    served_by: SocketAddr,
-    max_size: usize,
-) -> Fetched {
-    let request = match hyper::Request::get(url.path.as_str())
-        .header(hyper::header::HOST, url.authority())
-        .header(
-            hyper::header::USER_AGENT,
-            format!("dapreflight/{}", env!("CARGO_PKG_VERSION")),
-        )
-        .header(hyper::header::ACCEPT, "*/*")
-        .header(hyper::header::CONNECTION, "close")
-        .body(Empty::<Bytes>::new())
-    {
-        Ok(request) => request,
-        Err(err) => {
+    let authority = url.authority();
+    let request = Request {
+        authority: &authority,
+        path: &url.path,
+        max_body: Some(options.max_size),
+    };
+    let response = match http::get(stream, &request, options.timeout).await {
+        Ok(response) => response,
+        Err(HttpError::Start(err)) => return failed("cannot start HTTP", &err),
+        Err(HttpError::NoAnswer(err)) => return failed("no HTTP answer", &err),
+        Err(HttpError::Request(err)) => {
             return Fetched::outcome(StepOutcome::Failed {
                 reason: format!("cannot build the request for {url}: {err}"),
             });
         }
-    };
-    let response = match sender.send_request(request).await {
-        Ok(response) => response,
-        Err(err) => {
-            return Fetched::outcome(StepOutcome::Failed {
-                reason: format!("no HTTP answer: {}", describe(&err)),
-            });
+        Err(HttpError::Timeout { after_ms }) => {
+            return Fetched::outcome(StepOutcome::TimedOut { after_ms });
         }
     };
+    judge_answer(response, served_by, options.max_size)
+}
+
+/// Turns an answer into the step's outcome: only a 200 whose body mentions `FindProxyForURL`
+/// gives a PAC.
+fn judge_answer(response: http::Response, served_by: SocketAddr, max_size: usize) -> Fetched {
     let header = |name: hyper::header::HeaderName| {
         response
-            .headers()
+            .headers
             .get(name)
             .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
     };
-    let status = response.status();
+    let status = response.status;
     let mut head = PacResponse {
         served_by,
         status: status.as_u16(),
@@ -797,30 +705,19 @@ async fn exchange(
             head,
         );
     }
-    let declared = header(hyper::header::CONTENT_LENGTH).and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit_bytes) {
-        return with_head(StepOutcome::TooLarge { limit_bytes }, head);
-    }
-    let mut body = response.into_body();
-    let mut bytes = Vec::new();
-    while let Some(frame) = body.frame().await {
-        let frame = match frame {
-            Ok(frame) => frame,
-            Err(err) => {
-                head.body_bytes = len_u64(&bytes);
-                let reason = format!("the body broke off: {}", describe(&err));
-                return with_head(StepOutcome::Failed { reason }, head);
-            }
-        };
-        if let Ok(data) = frame.into_data() {
-            if bytes.len().saturating_add(data.len()) > max_size {
-                let room = max_size.saturating_sub(bytes.len());
-                head.body_bytes = len_u64(&bytes).saturating_add(len_u64(&data[..room]));
-                return with_head(StepOutcome::TooLarge { limit_bytes }, head);
-            }
-            bytes.extend_from_slice(&data);
+    let bytes = match response.body {
+        http::Body::Complete(bytes) => bytes,
+        http::Body::TooLarge { read } => {
+            head.body_bytes = read;
+            return with_head(StepOutcome::TooLarge { limit_bytes }, head);
         }
-    }
+        http::Body::BrokeOff { read, error } => {
+            head.body_bytes = read;
+            let reason = format!("the body broke off: {}", http::describe(&error));
+            return with_head(StepOutcome::Failed { reason }, head);
+        }
+        http::Body::NotRead => Vec::new(),
+    };
     head.body_bytes = len_u64(&bytes);
     let source = String::from_utf8_lossy(&bytes).into_owned();
     if !source.contains("FindProxyForURL") {
@@ -845,7 +742,7 @@ async fn exchange(
 
 /// Warnings about one answer: a redirect elsewhere, a non-PAC body, an odd media type, a public
 /// address.
-fn judge_response(url: &PacUrl, response: &PacResponse, is_pac: bool, report: &mut WpadReport) {
+fn judge_response(url: &Target, response: &PacResponse, is_pac: bool, report: &mut WpadReport) {
     if let Some(location) = &response.location
         && (300..400).contains(&response.status)
     {
@@ -912,7 +809,7 @@ fn warn_walk_reached_top(candidate: &str, report: &mut WpadReport) {
 /// Warnings about the run as a whole: no PAC while auto-detect is on, a PAC from elsewhere.
 fn final_warnings(options: &WpadOptions, report: &mut WpadReport) {
     if let Some(pac) = &report.pac {
-        let host = PacUrl::parse(&pac.url)
+        let host = parse_pac_url(&pac.url)
             .map(|url| url.host)
             .unwrap_or_default();
         let organisation = report.domain.as_ref().map(|suffix| {
@@ -980,16 +877,6 @@ fn is_internal(ip: IpAddr) -> bool {
                     .to_ipv4_mapped()
                     .is_some_and(|v4| is_internal(IpAddr::V4(v4)))
         }
-    }
-}
-
-fn describe(err: &hyper::Error) -> String {
-    if err.is_incomplete_message() {
-        "the connection closed before a complete answer".to_owned()
-    } else if err.is_parse() {
-        format!("the answer is not valid HTTP ({err})")
-    } else {
-        err.to_string()
     }
 }
 
@@ -1193,7 +1080,7 @@ mod tests {
             ("http://[fd00::1]:81/wpad.dat", "fd00::1", 81, "/wpad.dat"),
         ];
         for (text, host, port, path) in cases {
-            let url = PacUrl::parse(text).expect(text);
+            let url = parse_pac_url(text).expect(text);
             assert_eq!(
                 (url.host.as_str(), url.port, url.path.as_str()),
                 (host, port, path)
@@ -1205,18 +1092,18 @@ mod tests {
             "http://user:pw@host/",
             "http:///x",
         ] {
-            assert!(PacUrl::parse(bad).is_err(), "{bad}");
+            assert!(parse_pac_url(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn urls_print_their_port_only_when_it_is_not_the_default() {
         assert_eq!(
-            PacUrl::http("wpad.corp.example", 80).to_string(),
+            wpad_url("wpad.corp.example", 80).to_string(),
             "http://wpad.corp.example/wpad.dat"
         );
         assert_eq!(
-            PacUrl::http("wpad.corp.example", 8080).to_string(),
+            wpad_url("wpad.corp.example", 8080).to_string(),
             "http://wpad.corp.example:8080/wpad.dat"
         );
     }

@@ -6,7 +6,8 @@
 mod vendors;
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::io;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use ring::digest;
@@ -22,7 +23,6 @@ use x509_parser::prelude::FromDer;
 use x509_parser::x509::X509Name;
 
 use crate::catalog::TrustRule;
-use crate::error::Error;
 
 pub use vendors::{identify_product, known_products};
 
@@ -241,13 +241,24 @@ pub fn pinned_roots() -> Vec<(TrustRule, Vec<CertificateInfo>)> {
     .collect()
 }
 
+/// Why a `--trust-anchor` file gave no anchors.
+#[derive(Debug, thiserror::Error)]
+pub enum AnchorError {
+    /// The file could not be read.
+    #[error("cannot read trust anchor file {}", .path.display())]
+    File { path: PathBuf, source: io::Error },
+    /// The file holds no usable certificate.
+    #[error("trust anchor file {}: {message}", .path.display())]
+    Invalid { path: PathBuf, message: String },
+}
+
 /// Reads a PEM file of trust anchors named with `--trust-anchor`.
-pub fn load_anchor_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, Error> {
-    let bytes = std::fs::read(path).map_err(|source| Error::TrustAnchorFile {
+pub fn load_anchor_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, AnchorError> {
+    let bytes = std::fs::read(path).map_err(|source| AnchorError::File {
         path: path.to_owned(),
         source,
     })?;
-    let invalid = |message: String| Error::TrustAnchor {
+    let invalid = |message: String| AnchorError::Invalid {
         path: path.to_owned(),
         message,
     };
@@ -1328,7 +1339,7 @@ mod tests {
             file.write_all(text.as_bytes()).unwrap();
             match (load_anchor_file(file.path()), expected) {
                 (Ok(certs), Ok(count)) => assert_eq!(certs.len(), count),
-                (Err(err @ Error::TrustAnchor { .. }), Err(message)) => {
+                (Err(err @ AnchorError::Invalid { .. }), Err(message)) => {
                     assert!(err.to_string().contains(message), "{err}");
                 }
                 (got, want) => panic!("{text:?}: got {got:?}, want {want:?}"),
@@ -1337,7 +1348,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let missing = load_anchor_file(&dir.path().join("missing.pem"));
         assert!(
-            matches!(missing, Err(Error::TrustAnchorFile { .. })),
+            matches!(missing, Err(AnchorError::File { .. })),
             "{missing:?}"
         );
     }

@@ -164,18 +164,15 @@ pub(super) struct Calendar {
 impl Calendar {
     /// `unix` seconds shifted by `offset_minutes` (east of UTC positive).
     pub(super) fn at(unix: i64, offset_minutes: i32) -> Self {
-        let local = unix + i64::from(offset_minutes) * 60;
-        let days = local.div_euclid(86_400);
-        let rem = local.rem_euclid(86_400);
-        let (year, month, day) = crate::time::civil_from_days(days);
+        let local = crate::time::utc(unix.saturating_add(i64::from(offset_minutes) * 60));
         Calendar {
-            year,
-            month: month - 1,
-            day,
-            weekday: (days + 4).rem_euclid(7), // 1970-01-01 was a Thursday
-            hour: rem / 3600,
-            minute: rem % 3600 / 60,
-            second: rem % 60,
+            year: i64::from(local.year()),
+            month: i64::from(u8::from(local.month())) - 1,
+            day: i64::from(local.day()),
+            weekday: i64::from(local.weekday().number_days_from_sunday()),
+            hour: i64::from(local.hour()),
+            minute: i64::from(local.minute()),
+            second: i64::from(local.second()),
         }
     }
 }

@@ -3,14 +3,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Empty, Limited};
-use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use super::PacError;
-use crate::route::split_host_port;
+use crate::net::http::{self, Body, HttpError, Request};
+use crate::url::{Scheme, Target};
 
 /// The largest PAC accepted, as Windows' and Chromium's 1 MB limit.
 pub const MAX_PAC_BYTES: usize = 1024 * 1024;
@@ -32,7 +30,7 @@ pub async fn load(location: &str, timeout: Duration) -> Result<PacSource, PacErr
     };
     let lower = location.to_ascii_lowercase();
     let bytes = if lower.starts_with("http://") || lower.starts_with("https://") {
-        tokio::time::timeout(timeout, fetch(location))
+        tokio::time::timeout(timeout, fetch(location, timeout))
             .await
             .map_err(|_| {
                 fail(format!(
@@ -65,21 +63,18 @@ fn decode(bytes: &[u8]) -> String {
     }
 }
 
-async fn fetch(url: &str) -> Result<Vec<u8>, String> {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
-    let https = scheme.eq_ignore_ascii_case("https");
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(end);
-    let path = if path.is_empty() || !path.starts_with('/') {
-        format!("/{path}")
-    } else {
-        path.split('#').next().unwrap_or("/").to_owned()
-    };
-    if authority.contains('@') {
-        return Err("credentials in the PAC URL are not supported".to_owned());
-    }
-    let (host, port) = split_host_port(authority)?;
-    let port = port.unwrap_or(if https { 443 } else { 80 });
+async fn fetch(url: &str, timeout: Duration) -> Result<Vec<u8>, String> {
+    // The catalog's URL rules: http or https, no user-info, no fragment.
+    let target = Target::parse(url)?;
+    let authority = target.authority();
+    let authority = authority.as_str();
+    let Target {
+        scheme,
+        host,
+        port,
+        path,
+    } = target;
+    let https = scheme == Scheme::Https;
     let stream = TcpStream::connect((host.as_str(), port))
         .await
         .map_err(|err| format!("cannot connect to {authority}: {err}"))?;
@@ -98,47 +93,48 @@ async fn fetch(url: &str) -> Result<Vec<u8>, String> {
             .connect(name, stream)
             .await
             .map_err(|err| format!("TLS with {authority} failed: {err}"))?;
-        get(stream, authority, &path).await
+        get(stream, authority, &path, timeout).await
     } else {
-        get(stream, authority, &path).await
+        get(stream, authority, &path, timeout).await
     }
 }
 
-async fn get<S>(stream: S, authority: &str, path: &str) -> Result<Vec<u8>, String>
+/// `GET` over the opened stream; the deadline is the caller's, around the whole load.
+async fn get<S>(
+    stream: S,
+    authority: &str,
+    path: &str,
+    timeout: Duration,
+) -> Result<Vec<u8>, String>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+    let request = Request {
+        authority,
+        path,
+        max_body: Some(MAX_PAC_BYTES),
+    };
+    let response = http::get(stream, &request, timeout)
         .await
-        .map_err(|err| format!("cannot start HTTP: {err}"))?;
-    let driver = tokio::spawn(connection);
-    let request = hyper::Request::get(path)
-        .header(hyper::header::HOST, authority)
-        .header(
-            hyper::header::USER_AGENT,
-            format!("dapreflight/{}", env!("CARGO_PKG_VERSION")),
-        )
-        .header(hyper::header::CONNECTION, "close")
-        .body(Empty::<Bytes>::new())
-        .map_err(|err| format!("cannot build the request for '{path}': {err}"))?;
-    let result = async {
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|err| format!("no HTTP answer: {err}"))?;
-        // Windows and Chromium accept a PAC only from a 200 answer.
-        if response.status() != hyper::StatusCode::OK {
-            return Err(format!("the server answered {}", response.status()));
-        }
-        let body = Limited::new(response.into_body(), MAX_PAC_BYTES)
-            .collect()
-            .await
-            .map_err(|err| format!("cannot read the PAC (at most {MAX_PAC_BYTES} bytes): {err}"))?;
-        Ok(body.to_bytes().to_vec())
+        .map_err(|err| match err {
+            HttpError::Start(err) => format!("cannot start HTTP: {err}"),
+            HttpError::Request(err) => format!("cannot build the request for '{path}': {err}"),
+            HttpError::NoAnswer(err) => format!("no HTTP answer: {err}"),
+            HttpError::Timeout { after_ms } => format!("no complete answer within {after_ms} ms"),
+        })?;
+    // Windows and Chromium accept a PAC only from a 200 answer.
+    if response.status != hyper::StatusCode::OK {
+        return Err(format!("the server answered {}", response.status));
     }
-    .await;
-    driver.abort();
-    result
+    let cannot_read = |why: &dyn std::fmt::Display| {
+        format!("cannot read the PAC (at most {MAX_PAC_BYTES} bytes): {why}")
+    };
+    match response.body {
+        Body::Complete(bytes) => Ok(bytes),
+        Body::TooLarge { .. } => Err(cannot_read(&"length limit exceeded")),
+        Body::BrokeOff { error, .. } => Err(cannot_read(&error)),
+        Body::NotRead => Err(cannot_read(&"the body was not read")),
+    }
 }
 
 #[cfg(test)]

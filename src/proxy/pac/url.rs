@@ -33,6 +33,9 @@ pub(super) struct PacUrl {
 }
 
 /// Splits any `scheme://[user@]host[:port][/...]` URL (not only http and https, as pactester).
+// The one raw splitter left: `FindProxyForURL` must see the URL exactly as the user gave it
+// (any scheme, user-info, case and path untouched), as browsers and pactester pass it, while
+// `url::Target` accepts only what dapreflight probes and normalises the rest.
 pub(super) fn split_url(url: &str) -> Result<PacUrl, String> {
     let url = url.trim();
     let (scheme, rest) = url
