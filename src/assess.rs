@@ -19,6 +19,9 @@ use crate::url::Scheme;
 pub struct ProbeResult {
     /// The endpoint's URL as catalogued.
     pub endpoint: String,
+    /// The endpoint's host as catalogued, lower case (a wildcard entry keeps its `*`).
+    #[serde(skip)]
+    pub host: String,
     /// The URL actually requested (probe host and path), when it was probed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
@@ -56,6 +59,7 @@ pub fn all(contexts: &[ContextConfig], plan: &Plan, evidence: Vec<Evidence>) -> 
         for (context, choice) in &planned.contexts {
             results.push(ProbeResult {
                 endpoint: job.endpoint.url.clone(),
+                host: job.endpoint.target.host.clone(),
                 url: job.target.as_ref().map(ToString::to_string),
                 context: *context,
                 route: choice.clone(),

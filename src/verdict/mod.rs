@@ -165,7 +165,7 @@ fn group<'a>(
         } else {
             views.push(EndpointView {
                 url: &result.endpoint,
-                host: host_of(&result.endpoint),
+                host: result.host.clone(),
                 system: Vec::new(),
                 user: Vec::new(),
             });
@@ -982,7 +982,7 @@ fn classify(result: &ProbeResult) -> Finding {
             let rule = result.tls.as_ref().map(|tls| tls.trust.rule);
             let pinned = match rule {
                 Some(rule) => rule == TrustRule::MicrosoftApplicationRoot,
-                None => !host_of(&result.endpoint).ends_with(".blob.core.windows.net"),
+                None => !result.host.ends_with(".blob.core.windows.net"),
             };
             Finding::Intercepted { pinned }
         }
@@ -1095,21 +1095,6 @@ fn capitalized(text: &str) -> String {
         .next()
         .map(|first| first.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
-}
-
-/// The host of an endpoint URL, lower case, without port.
-fn host_of(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
-    let host = if authority.starts_with('[') {
-        authority
-            .split_once(']')
-            .map_or(authority, |(h, _)| h.trim_start_matches('['))
-    } else {
-        authority.split(':').next().unwrap_or(authority)
-    };
-    host.to_ascii_lowercase()
 }
 
 fn result_ref(result: &ProbeResult) -> Ref {
