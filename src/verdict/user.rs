@@ -56,7 +56,7 @@ pub(super) fn judge(
         approach: Approach::User,
         ready: auth_proxy_ready && signed_in_ready,
         lead: vec![Finding {
-            code: Code::UserApproachFits,
+            contexts: vec![Context::User],
             evidence: Evidence {
                 refs: user_refs(),
                 ..Evidence::default()
