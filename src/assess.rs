@@ -17,6 +17,9 @@ use crate::url::Scheme;
 pub struct ProbeResult {
     /// The endpoint's URL as catalogued.
     pub endpoint: String,
+    /// The endpoint's host as catalogued, lower case (a wildcard entry keeps its `*`).
+    #[serde(skip)]
+    pub host: String,
     /// The URL actually requested (probe host and path), when it was probed.
     pub url: Option<String>,
     pub context: Context,
@@ -47,6 +50,7 @@ pub fn all(contexts: &[ContextConfig], plan: &Plan, evidence: Vec<Evidence>) -> 
         for (context, choice) in &planned.contexts {
             results.push(ProbeResult {
                 endpoint: job.endpoint.url.clone(),
+                host: job.endpoint.target.host.clone(),
                 url: job.target.as_ref().map(ToString::to_string),
                 context: *context,
                 route: choice.clone(),

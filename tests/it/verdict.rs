@@ -71,6 +71,7 @@ fn result(endpoint: &str, context: &str, route: Option<&str>, outcome: Outcome) 
     };
     let mut r = ProbeResult {
         endpoint: endpoint.to_owned(),
+        host: host.clone(),
         url: Some(format!("{endpoint}/")),
         context: match context {
             "user" => Context::User,
