@@ -18,7 +18,6 @@ pub struct ProbeResult {
     /// The endpoint's URL as catalogued.
     pub endpoint: String,
     /// The endpoint's host as catalogued, lower case (a wildcard entry keeps its `*`).
-    #[serde(skip)]
     pub host: String,
     /// The URL actually requested (probe host and path), when it was probed.
     pub url: Option<String>,
