@@ -1,6 +1,7 @@
 //! Every reader of the live Windows system: the registry, services and signed-in users. Each is a
 //! thin call whose result the portable parsers read.
 
+#[cfg(windows)]
 pub mod registry;
 #[cfg(windows)]
 pub mod settings;
