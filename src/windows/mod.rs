@@ -3,6 +3,7 @@
 //!
 //! Everything here parses bytes and text on every OS; only `live/` touches Windows itself.
 
+pub mod bytes;
 pub mod contexts;
 pub mod keys;
 pub mod live;
