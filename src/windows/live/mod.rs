@@ -12,7 +12,7 @@ use crate::windows::WindowsSource;
 #[cfg(windows)]
 #[must_use]
 pub fn read() -> Option<WindowsSource> {
-    let (registry, problems) = registry::read_keys(crate::windows::contexts::KEYS);
+    let (registry, problems) = registry::read_keys(crate::windows::keys::KEYS);
     Some(WindowsSource {
         registry,
         registry_origin: "registry".to_owned(),
