@@ -18,18 +18,27 @@ use crate::proxy::{ContextChoice, EnvSource, ProxyOverride, ProxySources};
 use crate::route::ProxyAddr;
 use crate::trust::DeviceStore;
 
-const PROXY_EXAMPLES: &str = "\
+/// `proxy --help`'s examples, with the `reg export` commands built from the keys dapreflight reads.
+fn proxy_examples() -> String {
+    let mut text = String::from(
+        "\
 Examples:
   dapreflight proxy
   dapreflight proxy --from-reg hklm.reg --from-reg hkcu.reg --from-netsh winhttp.txt
   dapreflight proxy --pac http://pac.corp.example/proxy.pac --format json
 
-To collect a device's configuration for analysis elsewhere, run on it (as an administrator):
-  reg export \"HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\" hklm.reg
-  reg export \"HKLM\\SOFTWARE\\Policies\" policies.reg
-  reg export \"HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\" hkcu.reg
-  reg export \"HKU\\.DEFAULT\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\" system.reg
-  netsh winhttp show proxy > winhttp.txt";
+To collect a device's configuration for analysis elsewhere, run on it (as an administrator),
+then pass every file with --from-reg and the netsh capture with --from-netsh:
+",
+    );
+    for command in crate::windows::keys::export_commands() {
+        text.push_str("  ");
+        text.push_str(&command);
+        text.push('\n');
+    }
+    text.push_str("  netsh winhttp show proxy > winhttp.txt");
+    text
+}
 
 const CHECK_EXAMPLES: &str = "\
 Examples:
@@ -62,7 +71,7 @@ enum Command {
     Endpoints(EndpointsArgs),
     /// Show each context's proxy configuration, where it came from, and the route every endpoint
     /// takes (e.g. `dapreflight proxy --from-reg device.reg --from-netsh winhttp.txt`).
-    #[command(after_help = PROXY_EXAMPLES)]
+    #[command(after_help = proxy_examples())]
     Proxy(ProxyArgs),
     /// Evaluate a PAC file for URLs as Windows would, like pacparser's pactester
     /// (e.g. `dapreflight pac proxy.pac https://v10c.events.data.microsoft.com/`).

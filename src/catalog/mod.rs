@@ -8,6 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -69,6 +70,8 @@ pub struct Endpoint {
     pub group: Option<String>,
     /// The Windows versions that use the endpoint, where the documentation says.
     pub os_versions: Option<String>,
+    /// The Windows builds that use the endpoint, for the verdict; `None`: every build.
+    pub windows: Option<WindowsBuilds>,
     /// The path requested once the connection is up, e.g. `/health/keepalive`.
     pub probe_path: String,
     /// HTTP statuses that mean the real service answered.
@@ -169,6 +172,78 @@ impl Endpoint {
     }
 }
 
+/// The Windows builds that use an endpoint: inclusive bounds, each a build with an optional update
+/// build revision (UBR), e.g. `{from_build: 17134, from_ubr: 285}` for 17134.285 and later.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowsBuilds {
+    pub from_build: Option<u32>,
+    pub from_ubr: Option<u32>,
+    pub until_build: Option<u32>,
+    pub until_ubr: Option<u32>,
+}
+
+impl WindowsBuilds {
+    /// Whether build `build` at revision `ubr` uses the endpoint; `None` when only the revision,
+    /// not known, could tell.
+    #[must_use]
+    pub fn uses(&self, build: u32, ubr: Option<u32>) -> Option<bool> {
+        let from = self.from_build.map_or(Some(true), |bound| {
+            if build == bound {
+                self.from_ubr
+                    .map_or(Some(true), |first| ubr.map(|ubr| ubr >= first))
+            } else {
+                Some(build > bound)
+            }
+        });
+        let until = self.until_build.map_or(Some(true), |bound| {
+            if build == bound {
+                self.until_ubr
+                    .map_or(Some(true), |last| ubr.map(|ubr| ubr <= last))
+            } else {
+                Some(build < bound)
+            }
+        });
+        match (from, until) {
+            (Some(false), _) | (_, Some(false)) => Some(false),
+            (Some(true), Some(true)) => Some(true),
+            _ => None,
+        }
+    }
+
+    /// The bounds, if they make sense: at least one build, a UBR only beside its build, and the
+    /// first build not after the last.
+    fn check(self) -> Result<Self, String> {
+        if self.from_build.is_none() && self.until_build.is_none() {
+            return Err("expected `from_build`, `until_build` or both".to_owned());
+        }
+        if self.from_ubr.is_some() && self.from_build.is_none() {
+            return Err("`from_ubr` needs `from_build`".to_owned());
+        }
+        if self.until_ubr.is_some() && self.until_build.is_none() {
+            return Err("`until_ubr` needs `until_build`".to_owned());
+        }
+        if let (Some(from), Some(until)) = (self.from_build, self.until_build) {
+            let first = (from, self.from_ubr.unwrap_or(0));
+            let last = (until, self.until_ubr.unwrap_or(u32::MAX));
+            if first > last {
+                return Err(format!(
+                    "`from_build` {from} comes after `until_build` {until}: no build would use it"
+                ));
+            }
+        }
+        Ok(self)
+    }
+}
+
+/// The built-in catalog, parsed once; `None` only if it does not parse (a unit test checks that
+/// it does).
+pub fn builtin() -> Option<&'static Catalog> {
+    static BUILTIN: LazyLock<Option<Catalog>> =
+        LazyLock::new(|| parse(BUILTIN_YAML, BUILTIN_ORIGIN).ok());
+    BUILTIN.as_ref()
+}
+
 /// Loads the catalog from `path`, or the built-in one when `path` is `None`.
 pub fn load(path: Option<&Path>) -> Result<Catalog, CatalogError> {
     let Some(path) = path else {
@@ -257,6 +332,7 @@ struct RawEntry {
     profiles: Option<Vec<String>>,
     group: Option<String>,
     os_versions: Option<String>,
+    windows: Option<WindowsBuilds>,
     probe_path: Option<String>,
     probe_host: Option<String>,
     reachable: Option<StatusSet>,
@@ -352,6 +428,14 @@ fn build(raw: RawEntry, origin: &str, base: Option<&[Endpoint]>) -> Result<Endpo
         profiles,
         group: text(raw.group, |e| &e.group),
         os_versions: text(raw.os_versions, |e| &e.os_versions),
+        windows: match raw.windows {
+            Some(builds) => Some(
+                builds
+                    .check()
+                    .map_err(|m| Invalid::at(&[Segment::Key("windows")], m))?,
+            ),
+            None => inherited.and_then(|e| e.windows),
+        },
         probe_path,
         reachable: raw
             .reachable
@@ -779,6 +863,64 @@ mod tests {
                 e.url
             );
         }
+    }
+
+    #[test]
+    fn windows_builds_bound_by_build_and_revision() {
+        let builds =
+            |from: Option<(u32, Option<u32>)>, until: Option<(u32, Option<u32>)>| WindowsBuilds {
+                from_build: from.map(|(b, _)| b),
+                from_ubr: from.and_then(|(_, u)| u),
+                until_build: until.map(|(b, _)| b),
+                until_ubr: until.and_then(|(_, u)| u),
+            };
+        let v10c = builds(Some((17134, Some(285))), None);
+        let v10 = builds(Some((17134, None)), Some((17134, Some(284))));
+        let watson = builds(None, Some((17134, None)));
+        let cases = [
+            (v10c, 17134, Some(285), Some(true)),
+            (v10c, 17134, Some(284), Some(false)),
+            (v10c, 17134, None, None),
+            (v10c, 17763, None, Some(true)),
+            (v10c, 16299, Some(9999), Some(false)),
+            (v10, 17134, Some(284), Some(true)),
+            (v10, 17134, Some(285), Some(false)),
+            (v10, 17134, None, None),
+            (v10, 17763, Some(1), Some(false)),
+            (watson, 17134, None, Some(true)),
+            (watson, 17763, None, Some(false)),
+        ];
+        for (range, build, ubr, expected) in cases {
+            assert_eq!(
+                range.uses(build, ubr),
+                expected,
+                "{range:?} {build}.{ubr:?}"
+            );
+        }
+        let errors = [
+            (
+                builds(None, None),
+                "expected `from_build`, `until_build` or both",
+            ),
+            (
+                WindowsBuilds {
+                    from_ubr: Some(1),
+                    until_build: Some(2),
+                    ..WindowsBuilds::default()
+                },
+                "`from_ubr` needs `from_build`",
+            ),
+            (
+                builds(Some((17763, None)), Some((17134, None))),
+                "`from_build` 17763 comes after `until_build` 17134: no build would use it",
+            ),
+        ];
+        for (range, expected) in errors {
+            assert_eq!(range.check().expect_err(expected), expected);
+        }
+        let yaml =
+            "endpoints:\n  - url: https://a.example\n    windows: {from_build: 1, since: 2}\n";
+        assert!(message(&parse(yaml, "a.yaml").expect_err("unknown field")).contains("since"));
     }
 
     #[test]

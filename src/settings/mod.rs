@@ -7,6 +7,7 @@
 
 use std::fmt::{self, Write as _};
 
+use crate::catalog::{self, WindowsBuilds};
 use crate::status::Answer;
 use crate::windows::keys::{
     ATP_STATUS_KEY, CURRENT_VERSION_KEY, DIAGTRACK_KEY, INTERNET_POLICY_KEY, LOCAL_KEY, POLICY_KEY,
@@ -175,9 +176,6 @@ pub enum Relevance {
     /// The version is not known: count the endpoint.
     NotKnown,
 }
-
-/// The first revision of build 17134 (1803) with the 2018-09 cumulative update (KB4457128).
-const V1803_SEPTEMBER_2018_UBR: u32 = 285;
 
 /// Reads every setting from `registry`; anything only a live system knows stays "not known".
 #[must_use]
@@ -585,50 +583,11 @@ impl OsInfo {
         let Some(build) = self.build.filter(|_| self.family != OsFamily::Unknown) else {
             return Relevance::NotKnown;
         };
-        let yes = |used: bool| {
-            if used {
-                Relevance::Used
-            } else {
-                Relevance::NotUsed
-            }
-        };
-        // anchors §2.1: the diagnostic component endpoints, one per Windows generation.
-        if host.ends_with("v10c.events.data.microsoft.com") {
-            return match self.family {
-                OsFamily::Windows10V1803 => match self.ubr {
-                    Some(ubr) => yes(ubr >= V1803_SEPTEMBER_2018_UBR),
-                    None => Relevance::NotKnown,
-                },
-                family => yes(matches!(
-                    family,
-                    OsFamily::Windows10From1809 | OsFamily::Windows11
-                )),
-            };
-        }
-        match host.as_str() {
-            "v10.events.data.microsoft.com" => match (self.family, self.ubr) {
-                (OsFamily::Windows10V1803, Some(ubr)) => yes(ubr < V1803_SEPTEMBER_2018_UBR),
-                (OsFamily::Windows10V1803, None) => Relevance::NotKnown,
-                _ => Relevance::NotUsed,
-            },
-            "v10.vortex-win.data.microsoft.com" => {
-                yes(self.family == OsFamily::Windows10Before1803)
-            }
-            "vortex-win.data.microsoft.com" => yes(matches!(
-                self.family,
-                OsFamily::Windows7 | OsFamily::Windows81
-            )),
-            // Error reporting: the old hosts up to 1803, the new ones from 1809 (anchors §2.1).
-            "watson.telemetry.microsoft.com" | "oca.telemetry.microsoft.com" => yes(build <= 17134),
-            "umwatsonc.events.data.microsoft.com" | "kmwatsonc.events.data.microsoft.com" => {
-                yes(build >= 17763)
-            }
-            h if h.ends_with("watcab01.blob.core.windows.net")
-                || h.ends_with("watcab02.blob.core.windows.net") =>
-            {
-                yes(build >= 17763)
-            }
-            _ => Relevance::Used,
+        // Which builds use which host is catalog data (`windows` in endpoints.yaml).
+        match windows_builds(&host).map(|builds| builds.uses(build, self.ubr)) {
+            None | Some(Some(true)) => Relevance::Used,
+            Some(Some(false)) => Relevance::NotUsed,
+            Some(None) => Relevance::NotKnown,
         }
     }
 
@@ -691,7 +650,7 @@ fn read_os(registry: &RegistrySnapshot) -> OsInfo {
         diagnostic_endpoint: None,
         meaning: String::new(),
     };
-    os.diagnostic_endpoint = diagnostic_endpoint(&os).map(str::to_owned);
+    os.diagnostic_endpoint = diagnostic_endpoint(&os);
     os.meaning = match (&os.diagnostic_endpoint, os.family) {
         (_, OsFamily::Unknown) if build.is_some() => {
             "a build dapreflight does not know: every endpoint is counted".to_owned()
@@ -727,19 +686,33 @@ fn family_of(build: u32) -> OsFamily {
     }
 }
 
-/// The diagnostic endpoint this version uses (anchors §2.2), if the version says.
-fn diagnostic_endpoint(os: &OsInfo) -> Option<&'static str> {
-    match os.family {
-        OsFamily::Windows7 | OsFamily::Windows81 => Some("vortex-win.data.microsoft.com"),
-        OsFamily::Windows10Before1803 => Some("v10.vortex-win.data.microsoft.com"),
-        OsFamily::Windows10V1803 => match os.ubr {
-            Some(ubr) if ubr >= V1803_SEPTEMBER_2018_UBR => Some("v10c.events.data.microsoft.com"),
-            Some(_) => Some("v10.events.data.microsoft.com"),
-            None => None,
-        },
-        OsFamily::Windows10From1809 | OsFamily::Windows11 => Some("v10c.events.data.microsoft.com"),
-        OsFamily::Unknown => None,
-    }
+/// The diagnostic endpoint this version uses: the first diagnostic entry of the built-in catalog
+/// whose `windows` builds include it, if the version says.
+fn diagnostic_endpoint(os: &OsInfo) -> Option<String> {
+    let build = os.build.filter(|_| os.family != OsFamily::Unknown)?;
+    catalog::builtin()?
+        .endpoints
+        .iter()
+        .filter(|e| e.group.as_deref() == Some("diagnostic") && !e.wildcard)
+        .find(|e| {
+            e.windows
+                .is_some_and(|w| w.uses(build, os.ubr) == Some(true))
+        })
+        .map(|e| e.target.host.clone())
+}
+
+/// The built-in catalog's Windows builds for `host`, or for the entry whose host it is below.
+fn windows_builds(host: &str) -> Option<WindowsBuilds> {
+    let endpoints = &catalog::builtin()?.endpoints;
+    endpoints
+        .iter()
+        .find(|e| e.target.host == host)
+        .or_else(|| {
+            endpoints
+                .iter()
+                .find(|e| !e.wildcard && host.ends_with(&format!(".{}", e.target.host)))
+        })
+        .and_then(|e| e.windows)
 }
 
 fn telemetry_meaning(value: Option<u32>, key: &str, rule: &str) -> String {
@@ -1167,5 +1140,140 @@ mod tests {
             unknown.uses("v10.vortex-win.data.microsoft.com"),
             Relevance::NotKnown
         );
+    }
+
+    /// The hard-coded answers `uses` gave before the catalog held them, kept to pin the data.
+    fn uses_before_the_catalog(os: &OsInfo, host: &str) -> Relevance {
+        const V1803_SEPTEMBER_2018_UBR: u32 = 285;
+        let host = host.trim_start_matches("*.").to_ascii_lowercase();
+        let Some(build) = os.build.filter(|_| os.family != OsFamily::Unknown) else {
+            return Relevance::NotKnown;
+        };
+        let yes = |used: bool| {
+            if used {
+                Relevance::Used
+            } else {
+                Relevance::NotUsed
+            }
+        };
+        if host.ends_with("v10c.events.data.microsoft.com") {
+            return match os.family {
+                OsFamily::Windows10V1803 => match os.ubr {
+                    Some(ubr) => yes(ubr >= V1803_SEPTEMBER_2018_UBR),
+                    None => Relevance::NotKnown,
+                },
+                family => yes(matches!(
+                    family,
+                    OsFamily::Windows10From1809 | OsFamily::Windows11
+                )),
+            };
+        }
+        match host.as_str() {
+            "v10.events.data.microsoft.com" => match (os.family, os.ubr) {
+                (OsFamily::Windows10V1803, Some(ubr)) => yes(ubr < V1803_SEPTEMBER_2018_UBR),
+                (OsFamily::Windows10V1803, None) => Relevance::NotKnown,
+                _ => Relevance::NotUsed,
+            },
+            "v10.vortex-win.data.microsoft.com" => yes(os.family == OsFamily::Windows10Before1803),
+            "vortex-win.data.microsoft.com" => yes(matches!(
+                os.family,
+                OsFamily::Windows7 | OsFamily::Windows81
+            )),
+            "watson.telemetry.microsoft.com" | "oca.telemetry.microsoft.com" => yes(build <= 17134),
+            "umwatsonc.events.data.microsoft.com" | "kmwatsonc.events.data.microsoft.com" => {
+                yes(build >= 17763)
+            }
+            h if h.ends_with("watcab01.blob.core.windows.net")
+                || h.ends_with("watcab02.blob.core.windows.net") =>
+            {
+                yes(build >= 17763)
+            }
+            _ => Relevance::Used,
+        }
+    }
+
+    #[test]
+    fn catalog_build_facts_answer_as_the_hard_coded_table_did() {
+        let catalog = crate::catalog::builtin().expect("the built-in catalog parses");
+        let mut hosts: Vec<String> = catalog
+            .endpoints
+            .iter()
+            .map(|e| e.target.host.clone())
+            .collect();
+        hosts.extend(
+            [
+                "probe.v10c.events.data.microsoft.com",
+                "login.live.com",
+                "127.0.0.1",
+            ]
+            .map(str::to_owned),
+        );
+        let builds = [
+            None,
+            Some(7600),
+            Some(7601),
+            Some(8000),
+            Some(9200),
+            Some(9600),
+            Some(10240),
+            Some(16299),
+            Some(17000),
+            Some(17134),
+            Some(17763),
+            Some(19045),
+            Some(21999),
+            Some(22000),
+            Some(26100),
+        ];
+        let ubrs = [None, Some(0), Some(284), Some(285), Some(4291)];
+        for build in builds {
+            for ubr in ubrs {
+                let mut registry = RegistrySnapshot::new();
+                if let Some(build) = build {
+                    registry.set(
+                        CURRENT_VERSION_KEY,
+                        "CurrentBuild",
+                        text(&build.to_string()),
+                        Origin::live(),
+                    );
+                }
+                if let Some(ubr) = ubr {
+                    registry.set(
+                        CURRENT_VERSION_KEY,
+                        "UBR",
+                        ValueData::Dword(ubr),
+                        Origin::live(),
+                    );
+                }
+                let os = read_settings(&registry).os;
+                for host in &hosts {
+                    assert_eq!(
+                        os.uses(host),
+                        uses_before_the_catalog(&os, host),
+                        "{build:?}.{ubr:?} {host}"
+                    );
+                }
+                let expected = match os.family {
+                    OsFamily::Windows7 | OsFamily::Windows81 => {
+                        Some("vortex-win.data.microsoft.com")
+                    }
+                    OsFamily::Windows10Before1803 => Some("v10.vortex-win.data.microsoft.com"),
+                    OsFamily::Windows10V1803 => match ubr {
+                        Some(ubr) if ubr >= 285 => Some("v10c.events.data.microsoft.com"),
+                        Some(_) => Some("v10.events.data.microsoft.com"),
+                        None => None,
+                    },
+                    OsFamily::Windows10From1809 | OsFamily::Windows11 => {
+                        Some("v10c.events.data.microsoft.com")
+                    }
+                    OsFamily::Unknown => None,
+                };
+                assert_eq!(
+                    os.diagnostic_endpoint.as_deref(),
+                    expected,
+                    "{build:?}.{ubr:?}"
+                );
+            }
+        }
     }
 }

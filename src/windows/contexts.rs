@@ -9,45 +9,14 @@ use crate::proxy::proxylist::{ProxyApi, ProxyList};
 use crate::proxy::{AutoConfig, RouteRule, SourceReport, SourceStatus};
 use crate::proxy::{ContextSources, WindowsContexts};
 use crate::route::{ProxyAddr, Route};
+use crate::windows::keys::{
+    INTERNET_POLICY_KEY, INTERNET_SETTINGS, MACHINE_CONNECTIONS, MACHINE_CONNECTIONS_WOW64,
+    MACHINE_INTERNET_SETTINGS, POLICY_KEY, SYSTEM_HIVES, USER_INTERNET_SETTINGS, WINHTTP_SWITCHES,
+};
 use crate::windows::netsh::{AdvProxy, NetshProxy};
 use crate::windows::registry::{Origin, RegistrySnapshot};
 use crate::windows::winhttp::{self, WinHttpSettings};
 use crate::windows::wininet::{self, ConnectionSettings, InternetSettingsValues};
-
-/// `HKLM\…\Internet Settings\Connections`: `WinHttpSettings`, and the per-machine WinINET values.
-pub const MACHINE_CONNECTIONS: &str =
-    r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections";
-/// The 32-bit view of the same key, which 32-bit processes read; it can differ.
-pub const MACHINE_CONNECTIONS_WOW64: &str = r"HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Internet Settings\Connections";
-/// Where `ProxySettingsPerUser` lives (0 = per-machine WinINET settings).
-pub const PROXY_POLICY: &str =
-    r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\CurrentVersion\Internet Settings";
-/// Diagnostic-data policies: `TelemetryProxyServer`, `DisableEnterpriseAuthProxy`, ...
-pub const DATA_COLLECTION_POLICY: &str =
-    r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\DataCollection";
-/// WinHTTP switches such as `DisableWpad`.
-pub const WINHTTP_SWITCHES: &str =
-    r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\WinHttp";
-/// The signed-in user's Internet Options.
-pub const USER_INTERNET_SETTINGS: &str =
-    r"HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Internet Settings";
-/// LocalSystem's own hive (`HKU\.DEFAULT` is `HKU\S-1-5-18`; exports carry either name).
-pub const SYSTEM_HIVES: [&str; 2] = [r"HKEY_USERS\.DEFAULT", r"HKEY_USERS\S-1-5-18"];
-const INTERNET_SETTINGS: &str = r"Software\Microsoft\Windows\CurrentVersion\Internet Settings";
-
-/// The keys dapreflight reads, for the live reader and for the `reg export` advice.
-pub const KEYS: &[&str] = &[
-    MACHINE_CONNECTIONS,
-    MACHINE_CONNECTIONS_WOW64,
-    PROXY_POLICY,
-    DATA_COLLECTION_POLICY,
-    WINHTTP_SWITCHES,
-    r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings",
-    USER_INTERNET_SETTINGS,
-    r"HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Internet Settings\Connections",
-    r"HKEY_USERS\.DEFAULT\Software\Microsoft\Windows\CurrentVersion\Internet Settings",
-    r"HKEY_USERS\.DEFAULT\Software\Microsoft\Windows\CurrentVersion\Internet Settings\Connections",
-];
 
 /// Reads both contexts from a registry snapshot and, optionally, a `netsh winhttp show proxy`
 /// capture (`netsh_origin` names its file).
@@ -344,11 +313,7 @@ fn telemetry_proxy_source(registry: &RegistrySnapshot, context: &mut ContextSour
     let name = "TelemetryProxyServer policy";
     let found = ["TelemetryProxyServer", "TelemetryProxyServer_PolicyManager"]
         .iter()
-        .find_map(|value| {
-            registry
-                .value(DATA_COLLECTION_POLICY, value)
-                .map(|v| (value, v))
-        });
+        .find_map(|value| registry.value(POLICY_KEY, value).map(|v| (value, v)));
     let Some((value_name, value)) = found else {
         context.sources.push(SourceReport {
             name: name.to_owned(),
@@ -358,7 +323,7 @@ fn telemetry_proxy_source(registry: &RegistrySnapshot, context: &mut ContextSour
         return;
     };
     let text = registry
-        .string(DATA_COLLECTION_POLICY, value_name)
+        .string(POLICY_KEY, value_name)
         .unwrap_or_default()
         .trim();
     match ProxyAddr::parse(text) {
@@ -384,7 +349,7 @@ fn telemetry_proxy_source(registry: &RegistrySnapshot, context: &mut ContextSour
 /// LocalSystem's WinINET settings: the per-machine ones under `ProxySettingsPerUser = 0`,
 /// otherwise `HKU\.DEFAULT`'s.
 fn system_wininet_source(registry: &RegistrySnapshot, context: &mut ContextSources) {
-    let per_user = registry.dword(PROXY_POLICY, "ProxySettingsPerUser");
+    let per_user = registry.dword(INTERNET_POLICY_KEY, "ProxySettingsPerUser");
     let (name, connections, values) = if per_user == Some(0) {
         context.sources.push(SourceReport {
             name: "ProxySettingsPerUser policy".to_owned(),
@@ -397,8 +362,7 @@ fn system_wininet_source(registry: &RegistrySnapshot, context: &mut ContextSourc
         (
             "per-machine WinINET (ProxySettingsPerUser = 0)",
             MACHINE_CONNECTIONS.to_owned(),
-            r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings"
-                .to_owned(),
+            MACHINE_INTERNET_SETTINGS.to_owned(),
         )
     } else {
         if let Some(value) = per_user {
@@ -435,13 +399,12 @@ fn system_wininet_source(registry: &RegistrySnapshot, context: &mut ContextSourc
 /// The signed-in user's WinINET settings (HKCU).
 fn user_context(registry: &RegistrySnapshot) -> ContextSources {
     let mut context = ContextSources::default();
-    let per_user = registry.dword(PROXY_POLICY, "ProxySettingsPerUser");
+    let per_user = registry.dword(INTERNET_POLICY_KEY, "ProxySettingsPerUser");
     let (name, connections, values) = if per_user == Some(0) {
         (
             "per-machine WinINET (ProxySettingsPerUser = 0)",
             MACHINE_CONNECTIONS.to_owned(),
-            r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings"
-                .to_owned(),
+            MACHINE_INTERNET_SETTINGS.to_owned(),
         )
     } else {
         let values = user_internet_settings(registry, &mut context);

@@ -3,6 +3,7 @@
 //!
 //! Everything here parses bytes and text on every OS; only `live/` touches Windows itself.
 
+pub mod bytes;
 pub mod contexts;
 pub mod keys;
 pub mod live;
@@ -17,7 +18,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::proxy::WindowsContexts;
-use crate::windows::registry::{RegistrySnapshot, ValueData};
+use crate::windows::bytes::BlobError;
+use crate::windows::registry::{Origin, RegistrySnapshot, ValueData};
 
 /// A device's Windows proxy configuration, as read.
 #[derive(Clone, Debug, Default)]
@@ -33,15 +35,32 @@ pub struct WindowsSource {
 }
 
 /// Why a device's exports could not be read.
+///
+/// Each parser's own error is kept, typed; main prints the chain, so the messages read as one line.
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
     /// A device export named with `--from-reg` or `--from-netsh` could not be read.
     #[error("cannot read {}", .path.display())]
     File { path: PathBuf, source: io::Error },
-    /// A device export is not valid; `message` names the file, the line or offset, and what was
-    /// expected.
-    #[error("{message}")]
-    Export { message: String },
+    /// A file named with `--from-reg` holds `netsh` output.
+    #[error(
+        "{}: this is netsh output, not a registry export: pass it with --from-netsh",
+        .path.display()
+    )]
+    NetshGivenAsRegistry { path: PathBuf },
+    /// A `--from-reg` file is not a registry export; the error names the file and line.
+    #[error(transparent)]
+    RegFile(#[from] regfile::RegFileError),
+    /// A `--from-netsh` file is not `netsh winhttp show proxy` (or `show advproxy`) output.
+    #[error(transparent)]
+    Netsh(#[from] netsh::NetshError),
+    /// A proxy value in a registry export does not decode.
+    #[error("{origin}: value '{name}'")]
+    Blob {
+        origin: Origin,
+        name: String,
+        source: BlobError,
+    },
 }
 
 /// Reads `--from-reg` exports (merged in order) and `--from-netsh` captures.
@@ -64,31 +83,22 @@ pub fn read_files(registry: &[PathBuf], netsh: &[PathBuf]) -> Result<WindowsSour
         let origin = path.display().to_string();
         let bytes = read(path)?;
         if netsh::looks_like_netsh(&bytes) {
-            return Err(DeviceError::Export {
-                message: format!(
-                    "{origin}: this is netsh output, not a registry export: pass it with --from-netsh"
-                ),
-            });
+            return Err(DeviceError::NetshGivenAsRegistry { path: path.clone() });
         }
-        let snapshot = regfile::parse(&bytes, &origin).map_err(|err| DeviceError::Export {
-            message: err.to_string(),
-        })?;
+        let snapshot = regfile::parse(&bytes, &origin)?;
         source.registry.merge(snapshot);
     }
     for path in netsh {
         let origin = path.display().to_string();
         let bytes = read(path)?;
-        let invalid = |err: netsh::NetshError| DeviceError::Export {
-            message: err.to_string(),
-        };
         match netsh::parse_show_proxy(&bytes, &origin) {
             Ok(capture) => source.netsh = Some((capture, origin)),
             Err(err) if matches!(err.problem, netsh::NetshProblem::AdvProxyGiven) => {
-                let text = netsh::decode_capture(&bytes, &origin).map_err(invalid)?;
-                let advanced = netsh::parse_show_advproxy(&text.text, &origin).map_err(invalid)?;
+                let text = netsh::decode_capture(&bytes, &origin)?;
+                let advanced = netsh::parse_show_advproxy(&text.text, &origin)?;
                 source.advproxy = Some((advanced, origin));
             }
-            Err(err) => return Err(invalid(err)),
+            Err(err) => return Err(err.into()),
         }
     }
     check_export_blobs(&source.registry)?;
@@ -112,9 +122,11 @@ fn check_export_blobs(registry: &RegistrySnapshot) -> Result<(), DeviceError> {
             } else {
                 None
             };
-            if let Some(problem) = problem {
-                return Err(DeviceError::Export {
-                    message: format!("{}: value '{}': {problem}", value.origin, value.name),
+            if let Some(source) = problem {
+                return Err(DeviceError::Blob {
+                    origin: value.origin.clone(),
+                    name: value.name.clone(),
+                    source,
                 });
             }
         }
@@ -138,5 +150,85 @@ impl WindowsSource {
         contexts::add_system_wpad(&mut found.system, &self.registry, live_network);
         found.warnings.extend(self.problems.iter().cloned());
         found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+    use std::fmt::Write as _;
+
+    use super::*;
+
+    /// The error as `main` prints it: the message, then each source after ": ".
+    fn chain(err: &DeviceError) -> String {
+        let mut text = err.to_string();
+        let mut source = err.source();
+        while let Some(cause) = source {
+            let _ = write!(text, ": {cause}");
+            source = cause.source();
+        }
+        text
+    }
+
+    #[test]
+    fn unusable_exports_are_named_with_the_parsers_own_errors() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let file = |name: &str, bytes: &[u8]| {
+            let path = dir.path().join(name);
+            fs::write(&path, bytes).expect("writable temporary directory");
+            path
+        };
+        let netsh_text = file(
+            "winhttp.txt",
+            include_bytes!("../../testdata/netsh/show-proxy-direct.txt"),
+        );
+        let not_reg = file("x.reg", b"hello\r\n");
+        let not_netsh = file("y.txt", b"");
+        // A WinHttpSettings value shorter than its header.
+        let blob = "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\\
+                    Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections]\r\n\
+                    \"WinHttpSettings\"=hex:30,00,00,00,01\r\n";
+        let bad_blob = file("z.reg", blob.as_bytes());
+        let name = |path: &Path| path.display().to_string();
+        let cases = [
+            (
+                read_files(std::slice::from_ref(&netsh_text), &[]),
+                format!(
+                    "{}: this is netsh output, not a registry export: pass it with --from-netsh",
+                    name(&netsh_text)
+                ),
+            ),
+            (
+                read_files(std::slice::from_ref(&not_reg), &[]),
+                regfile::parse(b"hello\r\n", &name(&not_reg))
+                    .expect_err("not a registry export")
+                    .to_string(),
+            ),
+            (
+                read_files(&[], std::slice::from_ref(&not_netsh)),
+                format!("{}: the file is empty", name(&not_netsh)),
+            ),
+            (
+                read_files(std::slice::from_ref(&bad_blob), &[]),
+                format!(
+                    "{}:4: value 'WinHttpSettings': value is 5 bytes, shorter than the 20-byte \
+                     header",
+                    name(&bad_blob)
+                ),
+            ),
+        ];
+        for (result, expected) in cases {
+            let err = result.expect_err(&expected);
+            assert_eq!(chain(&err), expected);
+        }
+        let missing = dir.path().join("missing.reg");
+        let err = read_files(std::slice::from_ref(&missing), &[]).expect_err("missing file");
+        assert!(
+            chain(&err).starts_with(&format!("cannot read {}: ", name(&missing))),
+            "{}",
+            chain(&err)
+        );
+        assert!(matches!(err, DeviceError::File { .. }));
     }
 }

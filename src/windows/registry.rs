@@ -220,6 +220,56 @@ pub fn canonical_path(path: &str) -> String {
     }
 }
 
+/// `REG_SZ`, `REG_EXPAND_SZ`, `REG_BINARY`, `REG_DWORD`, `REG_MULTI_SZ` and `REG_QWORD`.
+const REG_SZ: u32 = 1;
+const REG_EXPAND_SZ: u32 = 2;
+const REG_BINARY: u32 = 3;
+const REG_DWORD: u32 = 4;
+const REG_MULTI_SZ: u32 = 7;
+const REG_QWORD: u32 = 11;
+
+/// Converts a value as the registry returns it (type number and raw bytes) to [`ValueData`].
+///
+/// Strings are UTF-16LE and lose their terminating NULs; data of the wrong size for its type,
+/// and any type other than the six common ones, are kept as [`ValueData::Other`].
+#[must_use]
+pub fn value_data(kind: u32, bytes: Vec<u8>) -> ValueData {
+    let text = |bytes: &[u8]| {
+        let units = bytes
+            .chunks_exact(2)
+            .map(|pair| u16::from_le_bytes([pair[0], pair[1]]));
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect::<String>()
+    };
+    let even = bytes.len().is_multiple_of(2);
+    match kind {
+        REG_SZ if even => ValueData::String(text(&bytes).trim_end_matches('\0').to_owned()),
+        REG_EXPAND_SZ if even => {
+            ValueData::ExpandString(text(&bytes).trim_end_matches('\0').to_owned())
+        }
+        REG_MULTI_SZ if even => {
+            let text = text(&bytes);
+            let text = text.trim_end_matches('\0');
+            if text.is_empty() {
+                ValueData::MultiString(Vec::new())
+            } else {
+                ValueData::MultiString(text.split('\0').map(str::to_owned).collect())
+            }
+        }
+        REG_BINARY => ValueData::Binary(bytes),
+        REG_DWORD => match <[u8; 4]>::try_from(bytes.as_slice()) {
+            Ok(array) => ValueData::Dword(u32::from_le_bytes(array)),
+            Err(_) => ValueData::Other { kind, bytes },
+        },
+        REG_QWORD => match <[u8; 8]>::try_from(bytes.as_slice()) {
+            Ok(array) => ValueData::Qword(u64::from_le_bytes(array)),
+            Err(_) => ValueData::Other { kind, bytes },
+        },
+        _ => ValueData::Other { kind, bytes },
+    }
+}
+
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
@@ -297,5 +347,63 @@ mod tests {
         assert!(snapshot.value("HKLM\\Software\\X", "ProxyEnable").is_none());
         snapshot.delete_key("HKU");
         assert!(snapshot.key("HKU\\S-1-5-18\\Software").is_none());
+    }
+
+    #[test]
+    fn raw_values_convert_by_type() {
+        let utf16 =
+            |text: &str| -> Vec<u8> { text.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+        let cases = [
+            (
+                1,
+                utf16("proxy:8080\0"),
+                ValueData::String("proxy:8080".into()),
+            ),
+            (
+                2,
+                utf16("%SystemRoot%\0"),
+                ValueData::ExpandString("%SystemRoot%".into()),
+            ),
+            (
+                7,
+                utf16("a\0bc\0\0"),
+                ValueData::MultiString(vec!["a".into(), "bc".into()]),
+            ),
+            (7, utf16("\0"), ValueData::MultiString(Vec::new())),
+            (3, vec![1, 2], ValueData::Binary(vec![1, 2])),
+            (4, vec![0x2a, 0, 0, 0], ValueData::Dword(42)),
+            (11, vec![1, 0, 0, 0, 0, 0, 0, 0], ValueData::Qword(1)),
+            (
+                4,
+                vec![1, 2],
+                ValueData::Other {
+                    kind: 4,
+                    bytes: vec![1, 2],
+                },
+            ),
+            (
+                1,
+                vec![0x61],
+                ValueData::Other {
+                    kind: 1,
+                    bytes: vec![0x61],
+                },
+            ),
+            (
+                0,
+                Vec::new(),
+                ValueData::Other {
+                    kind: 0,
+                    bytes: Vec::new(),
+                },
+            ),
+        ];
+        for (kind, bytes, expected) in cases {
+            assert_eq!(
+                value_data(kind, bytes.clone()),
+                expected,
+                "{kind} {bytes:?}"
+            );
+        }
     }
 }

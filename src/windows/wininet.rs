@@ -6,7 +6,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::windows::winhttp::{BlobError, Reader, non_empty};
+use crate::windows::bytes::{BlobError, Reader, non_empty};
 
 /// The decoded `DefaultConnectionSettings` (or `SavedLegacySettings`, or per-VPN) value.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -441,7 +441,7 @@ fn filetime_to_rfc3339(filetime: u64) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::windows::winhttp::parse_hex;
+    use crate::windows::bytes::parse_hex;
 
     const V3C_AUTODETECT: &str = include_str!("../../testdata/wininet/dcs-v3c-autodetect.hex");
     const V3C_WPAD: &str = include_str!("../../testdata/wininet/dcs-v3c-wpad-lkg.hex");
@@ -768,7 +768,7 @@ mod tests {
                 let _ = parse_connection_settings(&blob[..end]);
             }
         }
-        for blob in crate::windows::winhttp::pseudo_random_blobs(0x9e37_79b9_7f4a_7c15, 300, 4) {
+        for blob in crate::windows::bytes::pseudo_random_blobs(0x9e37_79b9_7f4a_7c15, 300, 4) {
             let _ = parse_connection_settings(&blob);
         }
     }

@@ -141,7 +141,10 @@ fn the_pac_report_reads_back() {
 #[test]
 fn the_verdicts_findings_and_remedies_stay_out_of_the_json() {
     let verdict = dapreflight::verdict::decide(&[], None);
-    assert!(!verdict.findings.is_empty(), "a verdict with no results still says why");
+    assert!(
+        !verdict.findings.is_empty(),
+        "a verdict with no results still says why"
+    );
     let json = serde_json::to_value(wire::Verdict::from(&verdict)).expect("serializable");
     let keys: Vec<&String> = json.as_object().expect("an object").keys().collect();
     assert_eq!(keys, ["approach", "fixes", "ready", "reasons"]); // a Value sorts its keys

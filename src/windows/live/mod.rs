@@ -1,6 +1,7 @@
 //! Every reader of the live Windows system: the registry, services and signed-in users. Each is a
 //! thin call whose result the portable parsers read.
 
+#[cfg(windows)]
 pub mod registry;
 #[cfg(windows)]
 pub mod settings;
@@ -11,7 +12,7 @@ use crate::windows::WindowsSource;
 #[cfg(windows)]
 #[must_use]
 pub fn read() -> Option<WindowsSource> {
-    let (registry, problems) = registry::read_keys(crate::windows::contexts::KEYS);
+    let (registry, problems) = registry::read_keys(crate::windows::keys::KEYS);
     Some(WindowsSource {
         registry,
         registry_origin: "registry".to_owned(),

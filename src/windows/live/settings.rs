@@ -5,10 +5,7 @@
 use winreg::{HKLM, HKU};
 
 use crate::status::Answer;
-use crate::windows::keys::{
-    ATP_STATUS_KEY, CURRENT_VERSION_KEY, DIAGTRACK_KEY, INTERNET_POLICY_KEY, LOCAL_KEY, POLICY_KEY,
-    SENSE_KEY,
-};
+use crate::windows::keys::SETTINGS_VALUES;
 use crate::windows::registry::{Origin, RegistrySnapshot, ValueData};
 
 /// What only the running system knows, beside its registry.
@@ -35,43 +32,12 @@ pub fn read() -> LiveFacts {
     }
 }
 
-/// The values read, by key; DWORDs and strings are told apart by how they read.
-const VALUES: [(&str, &[&str]); 7] = [
-    (
-        POLICY_KEY,
-        &[
-            "AllowTelemetry",
-            "LimitEnhancedDiagnosticDataWindowsAnalytics",
-            "CommercialId",
-            "AllowDeviceNameInTelemetry",
-            "DisableEnterpriseAuthProxy",
-            "TelemetryProxyServer",
-            "TelemetryProxyServer_PolicyManager",
-        ],
-    ),
-    (LOCAL_KEY, &["AllowTelemetry", "CommercialId"]),
-    (INTERNET_POLICY_KEY, &["ProxySettingsPerUser"]),
-    (
-        CURRENT_VERSION_KEY,
-        &[
-            "CurrentBuild",
-            "UBR",
-            "DisplayVersion",
-            "ReleaseId",
-            "ProductName",
-        ],
-    ),
-    (DIAGTRACK_KEY, &["Start"]),
-    (SENSE_KEY, &["Start"]),
-    (ATP_STATUS_KEY, &["OnboardingState"]),
-];
-
 /// Reads the registry values the settings come from into a snapshot.
 #[must_use]
 pub fn read_registry() -> RegistrySnapshot {
     let mut snapshot = RegistrySnapshot::new();
     let hklm = HKLM;
-    for (path, names) in VALUES {
+    for (path, names) in SETTINGS_VALUES {
         let Some(subkey) = path.strip_prefix(r"HKLM\") else {
             continue;
         };

@@ -15,18 +15,14 @@ pub struct RegExport {
     keys: Vec<(String, Vec<(String, RegValue)>)>,
 }
 
-/// The user's Internet Settings key.
-pub const USER_IS: &str =
-    r"HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Internet Settings";
-/// LocalSystem's Internet Settings key.
-pub const SYSTEM_IS: &str =
-    r"HKEY_USERS\.DEFAULT\Software\Microsoft\Windows\CurrentVersion\Internet Settings";
 /// The machine's Connections key, where `WinHttpSettings` lives.
-pub const MACHINE_CONNECTIONS: &str =
-    r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections";
+pub use dapreflight::windows::keys::MACHINE_CONNECTIONS;
 /// The diagnostic-data policy key.
-pub const DATA_COLLECTION: &str =
-    r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\DataCollection";
+pub use dapreflight::windows::keys::POLICY_KEY as DATA_COLLECTION;
+/// LocalSystem's Internet Settings key.
+pub use dapreflight::windows::keys::SYSTEM_INTERNET_SETTINGS as SYSTEM_IS;
+/// The user's Internet Settings key.
+pub use dapreflight::windows::keys::USER_INTERNET_SETTINGS as USER_IS;
 
 impl RegExport {
     /// An empty export.
@@ -76,7 +72,7 @@ impl RegExport {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut text = String::from("Windows Registry Editor Version 5.00\r\n");
         for (key, values) in &self.keys {
-            let _ = write!(text, "\r\n[{key}]\r\n");
+            let _ = write!(text, "\r\n[{}]\r\n", full_root(key));
             for (name, value) in values {
                 let data = match value {
                     RegValue::Dword(n) => format!("dword:{n:08x}"),
@@ -97,6 +93,18 @@ impl RegExport {
         }
         bytes
     }
+}
+
+/// `key` with its root spelled out, as `reg export` writes it (`HKLM\…` → `HKEY_LOCAL_MACHINE\…`).
+fn full_root(key: &str) -> String {
+    let (root, rest) = key.split_once('\\').unwrap_or((key, ""));
+    let root = match root {
+        "HKLM" => "HKEY_LOCAL_MACHINE",
+        "HKCU" => "HKEY_CURRENT_USER",
+        "HKU" => "HKEY_USERS",
+        other => other,
+    };
+    format!("{root}\\{rest}")
 }
 
 /// Three header words, then length-prefixed strings, then (WinINET) the 32-byte empty trailer.
