@@ -39,7 +39,7 @@ impl BypassList {
             match entry.as_str() {
                 "" | "(none)" => {}
                 // IE9 and later: `<-loopback>` removes the implicit loopback bypass (EricLaw,
-                // IEInternals; formats.md §3.3).
+                // IEInternals; docs/formats.md §3.3).
                 "<-loopback>" => list.implicit_loopback = false,
                 _ => list.entries.push(entry),
             }
@@ -65,7 +65,7 @@ impl BypassList {
     pub fn matches(&self, host: &str) -> Option<BypassMatch> {
         let host = unbracket(host.trim()).to_ascii_lowercase();
         if self.implicit_loopback && is_loopback(&host) {
-            // WinINET and WinHTTP never proxy localhost and loopback addresses (formats.md §3.3).
+            // WinINET and WinHTTP never proxy localhost or loopback IPs (docs/formats.md §3.3).
             return Some(BypassMatch {
                 entry: None,
                 reason: format!(
@@ -78,13 +78,13 @@ impl BypassList {
             let reason = if entry == "<local>" {
                 // `<local>` bypasses any host name without a period, as WinINET and WinHTTP do.
                 // IP literals are not host names: IPv4 ones have periods (Chromium's naive dot
-                // check agrees) and IPv6 ones are left out too (formats.md is silent on them).
+                // check agrees) and IPv6 ones are left out (no source: docs/formats.md §3.3).
                 (!host.contains('.') && host.parse::<IpAddr>().is_err()).then(|| {
                     format!("'{host}' has no period, and <local> bypasses plain host names")
                 })?
             } else {
                 // `*` matches any run of characters, case-insensitively, against the whole host;
-                // IP patterns such as `10.*` are string wildcards too (formats.md §3.3).
+                // IP patterns such as `10.*` are string wildcards too (docs/formats.md §3.3).
                 wildcard_match(unbracket(entry).as_bytes(), host.as_bytes())
                     .then(|| format!("'{host}' matches the bypass entry '{entry}'"))?
             };

@@ -96,7 +96,7 @@ pub struct CertificateInfo {
 
 /// The pinned roots shipped with the tool: (rule, file name, PEM text).
 ///
-/// `roots/README.md` says where each came from; `reference/pins.md` lists their fingerprints.
+/// `roots/README.md` says where each came from; `docs/endpoints.md` §6.3 lists their fingerprints.
 const PINNED: &[(TrustRule, &str, &str)] = &[
     (
         TrustRule::MicrosoftApplicationRoot,
@@ -1201,7 +1201,7 @@ mod tests {
         };
         assert_eq!(count(TrustRule::MicrosoftApplicationRoot), 1);
         assert_eq!(count(TrustRule::MicrosoftPublicRoots), 6);
-        // SPKI SHA-256 values from reference/pins.md.
+        // SPKI SHA-256 values from docs/endpoints.md §6.3.
         let pins = [
             (
                 "Microsoft Root Certificate Authority 2011",

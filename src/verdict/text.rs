@@ -412,7 +412,8 @@ fn settings(finding: &Finding) -> Option<String> {
     Some(text)
 }
 
-/// The Connection Health property, as Configuration Manager (or the readiness script) names it.
+/// The Connection Health property, as Configuration Manager (or the readiness script) names it
+/// (docs/endpoints.md §5).
 fn health(health: Health) -> String {
     let connectivity = |property: &str, status: Option<u16>| {
         let known = status.and_then(|code| {

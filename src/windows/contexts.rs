@@ -113,7 +113,7 @@ pub fn add_advproxy(context: &mut ContextSources, advanced: &AdvProxy, origin: &
 }
 
 /// WinHTTP's own auto-detect (WPAD) for services running as LocalSystem, which the diagnostic-data
-/// client tries (anchors §7.2): run on the device itself, off it only with `--wpad`.
+/// client tries (docs/endpoints.md §3.1): run on the device itself, off it only with `--wpad`.
 pub fn add_system_wpad(context: &mut ContextSources, registry: &RegistrySnapshot, live: bool) {
     let name = "WinHTTP auto-detect (WPAD) as LocalSystem";
     if registry.dword(WINHTTP_SWITCHES, "DisableWpad") == Some(1) {

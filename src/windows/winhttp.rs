@@ -14,7 +14,7 @@ pub struct WinHttpSettings {
     pub unknown: u32,
     /// Access type: 1 direct; 2 or 3 named proxy. Only bit 0x2 decides (see `proxy_in_use`).
     pub flags: u32,
-    /// The proxy list (§3.2 grammar), `None` when empty.
+    /// The proxy list (docs/formats.md §3.2 grammar), `None` when empty.
     pub proxy: Option<String>,
     /// The bypass list, `None` when empty.
     pub bypass: Option<String>,
@@ -74,7 +74,7 @@ pub fn parse_settings(blob: &[u8]) -> Result<WinHttpSettings, BlobError> {
 
     let mut warnings = Vec::new();
     if !known {
-        // Wine accepts only 0x18 and proxyconf reports 0x28 for netsh (formats.md §1.3); never
+        // Wine accepts only 0x18 and proxyconf reports 0x28 for netsh (docs/formats.md §1.3); never
         // reject a value silently as Wine does.
         warnings.push(format!(
             "unknown header 0x{header:02x} (expected 0x18 or 0x28), decoded anyway"
@@ -93,7 +93,7 @@ pub fn parse_settings(blob: &[u8]) -> Result<WinHttpSettings, BlobError> {
         ));
     }
     // A proxy is in use iff bit 0x2 is set and the string is non-empty: the one rule every
-    // reader agrees on (formats.md §1.4; Wine tests only `flags & PROXY_TYPE_PROXY`).
+    // reader agrees on (docs/formats.md §1.4; Wine tests only `flags & PROXY_TYPE_PROXY`).
     match (flags & PROXY_TYPE_PROXY != 0, proxy.is_empty()) {
         (true, true) => warnings.push(format!(
             "flags 0x{flags:x} say a proxy is in use, but the proxy string is empty: \
@@ -176,7 +176,7 @@ mod tests {
     }
 
     #[test]
-    fn fixtures_decode_to_the_values_formats_md_gives() {
+    fn fixtures_decode_to_their_documented_values() {
         let per_proto = (Some("http=a:80;https=b:443"), Some("<local>;*.corp"));
         let cases = [
             ("direct-v18", DIRECT_V18, 0x18, 1, (None, None), false),

@@ -48,13 +48,13 @@ pub struct StoredString {
 /// The bytes after the three strings.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Trailer {
-    /// Decoded byte-exactly (formats.md §2.4).
+    /// Decoded byte-exactly (docs/formats.md §2.4).
     Discovery(AutoDiscovery),
     /// Did not fit the known layout: kept as it is, with a warning in `warnings`.
     Opaque(Vec<u8>),
 }
 
-/// `WinINET`'s auto-discovery state: where WPAD last led, and when (formats.md §2.4, inferred).
+/// `WinINET`'s auto-discovery state: where WPAD last led, when (docs/formats.md §2.4, inferred).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AutoDiscovery {
     /// `AUTO_PROXY_FLAG_*` bits (`INTERNET_PER_CONN_AUTODISCOVERY_FLAGS`); see `flag_names`.
@@ -75,7 +75,7 @@ pub struct AutoDiscovery {
 }
 
 /// The legacy `Internet Settings` values, which mirror the connection settings but do not drive
-/// `WinINET` (formats.md §3.1). Plain data: the caller fills it from the registry.
+/// `WinINET` (docs/formats.md §3.1). Plain data: the caller fills it from the registry.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct InternetSettingsValues {
     /// `ProxyEnable` (DWORD).
@@ -192,7 +192,7 @@ pub fn parse_connection_settings(blob: &[u8]) -> Result<ConnectionSettings, Blob
 }
 
 /// Lists where the legacy values disagree with the connection settings, which `WinINET` follows
-/// (formats.md §3.1: the legacy values are kept in sync but are not the source of truth).
+/// (docs/formats.md §3.1: the legacy values are kept in sync but are not the source of truth).
 #[must_use]
 pub fn compare(values: &InternetSettingsValues, blob: &ConnectionSettings) -> Vec<String> {
     let mut disagreements = Vec::new();
@@ -236,7 +236,7 @@ pub fn compare(values: &InternetSettingsValues, blob: &ConnectionSettings) -> Ve
         }
     }
     // Clearing "Use automatic configuration script" removes AutoConfigURL but leaves the string
-    // in the blob (formats.md §3.1, unverified), so compare with the enabled URL only.
+    // in the blob (docs/formats.md §3.1, unverified), so compare with the enabled URL only.
     let legacy = values
         .auto_config_url
         .as_deref()
@@ -302,7 +302,7 @@ fn trailer(blob: &[u8], offset: usize, version: u32, warnings: &mut Vec<String>)
         return Trailer::Opaque(Vec::new());
     }
     // 0x46 values carry the network-identity entries, 0x3C values end after the reserved
-    // fields (formats.md §2.4); for an unknown version try the newer layout first.
+    // fields (docs/formats.md §2.4); for an unknown version try the newer layout first.
     let layouts: &[bool] = match version {
         VERSION_IE7 => &[true],
         VERSION_IE6 => &[false],
@@ -484,7 +484,7 @@ mod tests {
     }
 
     #[test]
-    fn fixtures_decode_to_the_values_formats_md_gives() {
+    fn fixtures_decode_to_their_documented_values() {
         // (name, text, version, counter, flags, proxy, bypass, auto-config URL, discovery flags)
         let cases = [
             (

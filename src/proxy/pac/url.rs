@@ -4,7 +4,7 @@ use crate::url::{Scheme, Target};
 
 /// The URL forms a PAC may be called with for one target.
 ///
-/// `windows` is the full URL: Windows' handling of https URLs is undocumented (formats.md §8.6),
+/// `windows` is the full URL: Windows' https handling is undocumented (docs/formats.md §8.1),
 /// Wine's `WinHTTP` passes the full URL, and so does pacparser; dapreflight follows them.
 /// `stripped` is what Chromium-based browsers (Edge, Chrome) and Firefox pass for `https://`:
 /// `https://host[:port]/`, without path, query, fragment or credentials.
