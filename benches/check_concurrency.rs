@@ -4,16 +4,7 @@
 //! latency, and prints the slowest single probe, the sum of all probes and the wall time of the
 //! whole check, as ratios. Target: wall ≤ 1.3 × the slowest probe. `cargo bench` runs it.
 
-#![allow(
-    unreachable_pub,
-    dead_code,
-    unused_imports,
-    clippy::unwrap_used,
-    clippy::print_stdout
-)]
-
-#[path = "../tests/it/support/mod.rs"]
-mod support;
+#![allow(clippy::unwrap_used, clippy::print_stdout)]
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -24,7 +15,7 @@ use dapreflight::proxy::{EnvSource, ProxyOverride, ProxySources};
 use dapreflight::route::ProxyAddr;
 use dapreflight::trust::DeviceStore;
 
-use support::{Ca, FakeProxy, ProxyBehavior, TlsServer};
+use dapreflight_testkit::{Ca, FakeProxy, ProxyBehavior, TlsServer};
 
 const ENDPOINTS: usize = 30;
 const LATENCY: Duration = Duration::from_millis(100);

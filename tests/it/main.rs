@@ -11,9 +11,11 @@ mod peers;
 mod proxy;
 mod schema;
 mod snapshots;
-mod support;
 #[cfg(unix)] // starts Squid and tinyproxy, which CI installs on Linux
 mod third_party;
 mod verdict;
 mod wire;
 mod wpad;
+
+/// The in-process peers, from the shared dev crate (`testkit/`).
+use dapreflight_testkit as support;

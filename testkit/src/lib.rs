@@ -1,10 +1,8 @@
-//! In-process peers for the integration tests: CAs, origins, proxies and a DNS server.
+//! In-process peers for dapreflight's integration tests and benches: CAs, origins, proxies, a DNS
+//! server, `.reg` export files, and the third-party proxies (Squid, tinyproxy) CI installs.
 //!
 //! Every peer binds `127.0.0.1:0`, is ready when its constructor returns, and stops on
 //! `Drop`. Nothing here connects anywhere but loopback.
-
-// Each test file uses a different subset of the peers.
-#![allow(dead_code)]
 
 mod ca;
 mod dns;
