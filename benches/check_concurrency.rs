@@ -9,11 +9,11 @@
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use dapreflight::config::{CatalogChoice, CheckConfig, Limits};
-use dapreflight::output::Style;
-use dapreflight::proxy::{EnvSource, ProxyOverride, ProxySources};
-use dapreflight::route::ProxyAddr;
-use dapreflight::trust::DeviceStore;
+use dapreflight::DeviceStore;
+use dapreflight::ProxyAddr;
+use dapreflight::Style;
+use dapreflight::{CatalogChoice, CheckConfig, Limits};
+use dapreflight::{EnvSource, ProxyOverride, ProxySources};
 
 use dapreflight_testkit::{Ca, FakeProxy, ProxyBehavior, TlsServer};
 
@@ -60,7 +60,7 @@ async fn bench() {
                 env: EnvSource::default(),
                 ..ProxySources::default()
             },
-            device_files: dapreflight::config::DeviceFiles::default(),
+            device_files: dapreflight::DeviceFiles::default(),
             limits: Limits {
                 stage_timeout: Duration::from_secs(10),
                 concurrency,

@@ -7,8 +7,8 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dapreflight::proxy::pac::{PacEnvironment, PacLimits, PacScript};
-use dapreflight::proxy::resolve::TableResolver;
+use dapreflight::TableResolver;
+use dapreflight::{PacEnvironment, PacLimits, PacScript};
 
 const URLS: usize = 1200;
 

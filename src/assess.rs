@@ -76,7 +76,7 @@ pub fn all(contexts: &[ContextConfig], plan: &Plan, evidence: Vec<Evidence>) -> 
 
 /// One status, the stage it belongs to, and a line for a person, from a probe's evidence.
 #[must_use]
-pub fn assess(
+pub(crate) fn assess(
     endpoint: &Endpoint,
     route: &Route,
     evidence: &Evidence,

@@ -1,29 +1,71 @@
 //! dapreflight: can this Windows device reach the Microsoft diagnostic-data endpoints, and if not,
 //! exactly why?
 //!
-//! The program's story is `command::check`: endpoints and proxy sources → plan → probe → assess →
-//! verdict → report → render. `ARCHITECTURE.md` draws the floors.
+//! The program's story is `command::check`: catalog and device → plan → probe → assess → verdict
+//! → report → render. `ARCHITECTURE.md` draws the floors. The modules are private; what the binary,
+//! the tests and the benches use is re-exported below, so code can move inside without breaking
+//! them.
 
-pub mod assess;
-pub mod catalog;
-pub mod cli;
-pub mod command;
-pub mod config;
-pub mod error;
-pub mod net;
-pub mod output;
-pub mod plan;
-pub mod probe;
-pub mod proxy;
-pub mod report;
-pub mod route;
-pub mod settings;
-pub mod status;
-pub mod time;
-pub mod trust;
-pub mod url;
-pub mod verdict;
-pub mod windows;
+mod assess;
+mod catalog;
+mod cli;
+mod command;
+mod config;
+mod error;
+mod net;
+mod output;
+mod plan;
+mod probe;
+mod proxy;
+mod report;
+mod route;
+mod settings;
+mod status;
+mod time;
+mod trust;
+mod url;
+mod verdict;
+mod windows;
 
+// The program: arguments, configuration, the commands and their errors.
+pub use cli::Args;
 pub use command::check::build_report;
-pub use command::{read_device, run};
+pub use command::{Device as DeviceInput, read_device, run};
+pub use config::{CatalogChoice, CheckConfig, Config, DeviceFiles, Limits};
+pub use error::Error;
+
+// The words every layer shares.
+pub use route::{Context, PacNote, ProxyAddr, Route, RouteChoice};
+pub use status::{Answer, Stage, Status};
+pub use url::{Scheme, Target};
+
+// The catalog, the device and its proxy contexts.
+pub use catalog::{Endpoint, TrustRule, load as load_catalog};
+pub use proxy::pac::{
+    EntryPoint, PacEntry, PacEnvironment, PacError, PacFailure, PacLimits, PacScript, PacTime,
+    decide as decide_pac,
+};
+pub use proxy::resolve::TableResolver;
+pub use proxy::wpad::{StepOutcome, WpadOptions, WpadReport, discover as discover_wpad};
+pub use proxy::{
+    ContextChoice, EnvSource, ProxyOverride, ProxySources, discover as discover_contexts,
+};
+pub use settings::{DeviceSettings, Setting, Source, read_settings};
+pub use windows::keys;
+pub use windows::registry::{Origin, RegistrySnapshot, ValueData};
+
+// The pipeline: plan, probe, assess, verdict.
+pub use assess::{ProbeResult, all as assess_all};
+pub use plan::plan;
+pub use probe::tls::TlsEvidence;
+pub use probe::{
+    Challenge, ConnectEvidence, Credentials, DnsEvidence, Evidence, HttpEvidence, Job, Pin,
+    ProbeFailure, ProxyEvidence, Timings,
+};
+pub use trust::{CertificateInfo, DeviceStore, Interception, TrustAssessment};
+pub use verdict::{Approach, Code, Finding, Ref, Remedy, Verdict, decide};
+
+// The report, its JSON contract and its renderings.
+pub use output::verdict::render as render_verdict;
+pub use output::{Format, Style, render, render_proxy};
+pub use report::{CatalogInfo, Device, Outcome, ProxyView, Report, wire};

@@ -6,8 +6,8 @@ use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 
 use clap::Parser;
-use dapreflight::cli::Args;
-use dapreflight::error::Error;
+use dapreflight::Args;
+use dapreflight::Error;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {

@@ -22,7 +22,7 @@ pub struct PlannedProbe {
 
 /// The route one context takes to one endpoint.
 #[derive(Clone, Debug)]
-pub struct RoutedEndpoint<'a> {
+pub(crate) struct RoutedEndpoint<'a> {
     pub endpoint: &'a Endpoint,
     pub context: Context,
     pub choice: RouteChoice,
@@ -31,7 +31,7 @@ pub struct RoutedEndpoint<'a> {
 /// Every endpoint × context × route, in catalog order, then context order: what `proxy` shows and
 /// what `check` plans from.
 #[must_use]
-pub fn routes<'a>(
+pub(crate) fn routes<'a>(
     endpoints: &'a [Endpoint],
     contexts: &[ContextConfig],
 ) -> Vec<RoutedEndpoint<'a>> {

@@ -93,7 +93,7 @@ impl ProxyAddr {
 }
 
 /// Splits `host`, `host:port`, `[v6]` or `[v6]:port`; the host comes back lower case, unbracketed.
-pub fn split_host_port(authority: &str) -> Result<(String, Option<u16>), String> {
+pub(crate) fn split_host_port(authority: &str) -> Result<(String, Option<u16>), String> {
     let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
         let (host, after) = rest
             .split_once(']')

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 ///
 /// Seconds beyond the calendar's range (year ±999999) are clamped to its ends.
 #[must_use]
-pub fn rfc3339(secs: i64) -> String {
+pub(crate) fn rfc3339(secs: i64) -> String {
     let at = utc(secs);
     // Written out rather than with `time`'s `Rfc3339`, which refuses years past 9999, and a
     // FILETIME read from a corrupt blob reaches year 60056.

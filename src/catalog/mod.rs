@@ -30,19 +30,19 @@ pub enum CatalogError {
 }
 
 /// The built-in catalog, as shipped.
-pub const BUILTIN_YAML: &str = include_str!("../../endpoints.yaml");
+pub(crate) const BUILTIN_YAML: &str = include_str!("../../endpoints.yaml");
 
 /// The origin of the built-in catalog, as errors and reports name it.
-pub const BUILTIN_ORIGIN: &str = "built-in";
+pub(crate) const BUILTIN_ORIGIN: &str = "built-in";
 
 /// The profile `check` uses when none is named: the client endpoints of Desktop Analytics.
-pub const DEFAULT_PROFILE: &str = "desktop-analytics";
+pub(crate) const DEFAULT_PROFILE: &str = "desktop-analytics";
 
 /// The pseudo-profile that selects every entry.
-pub const ALL_PROFILES: &str = "all";
+pub(crate) const ALL_PROFILES: &str = "all";
 
 /// The purpose of a user's entry for a host the built-in catalog does not know.
-pub const USER_PURPOSE: &str = "user-supplied endpoint";
+pub(crate) const USER_PURPOSE: &str = "user-supplied endpoint";
 
 /// A parsed endpoint list.
 #[derive(Clone, Debug)]
@@ -238,7 +238,7 @@ impl WindowsBuilds {
 
 /// The built-in catalog, parsed once; `None` only if it does not parse (a unit test checks that
 /// it does).
-pub fn builtin() -> Option<&'static Catalog> {
+pub(crate) fn builtin() -> Option<&'static Catalog> {
     static BUILTIN: LazyLock<Option<Catalog>> =
         LazyLock::new(|| parse(BUILTIN_YAML, BUILTIN_ORIGIN).ok());
     BUILTIN.as_ref()
@@ -260,7 +260,7 @@ pub fn load(path: Option<&Path>) -> Result<Catalog, CatalogError> {
 ///
 /// Unless `origin` is `built-in`, an entry whose host is a built-in entry's host inherits that
 /// entry's fields (all but `profiles`); fields the entry sets win.
-pub fn parse(yaml: &str, origin: &str) -> Result<Catalog, CatalogError> {
+pub(crate) fn parse(yaml: &str, origin: &str) -> Result<Catalog, CatalogError> {
     // The YAML library reads a file of comments as an empty mapping; say what it really is.
     let blank = |line: &str| line.trim().is_empty() || line.trim_start().starts_with('#');
     if yaml.lines().all(blank) {

@@ -19,7 +19,7 @@ use crate::trust::{self, TrustStores};
 use crate::verdict;
 
 /// Probes every endpoint along the route each context picks, and renders the report.
-pub async fn run(config: &CheckConfig, out: &mut impl Write) -> Result<Outcome, Error> {
+pub(crate) async fn run(config: &CheckConfig, out: &mut impl Write) -> Result<Outcome, Error> {
     let report = build_report(config).await?;
     match &config.output {
         Some(path) => write_file(path, |file| output::render(&report, config.style, file))?,

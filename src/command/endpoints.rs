@@ -9,7 +9,7 @@ use crate::output;
 use crate::report::EndpointList;
 
 /// Lists the catalog's endpoints for the chosen profile.
-pub fn run(config: &EndpointsConfig, out: &mut impl Write) -> Result<(), Error> {
+pub(crate) fn run(config: &EndpointsConfig, out: &mut impl Write) -> Result<(), Error> {
     let catalog = catalog::load(config.catalog.file.as_deref())?;
     let list = EndpointList {
         endpoints: catalog.select(&config.catalog.profile)?,

@@ -1,9 +1,9 @@
 //! The commands, each the story of one mode: `check`, `proxy`, `pac` and `endpoints`.
 
-pub mod check;
-pub mod endpoints;
-pub mod pac;
-pub mod proxy;
+pub(crate) mod check;
+pub(crate) mod endpoints;
+pub(crate) mod pac;
+pub(crate) mod proxy;
 
 use std::fs;
 use std::io::Write;

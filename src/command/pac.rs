@@ -12,7 +12,7 @@ use crate::report::pac::{PacReport, PacUrlOutcome};
 
 /// Runs the `pac` command; any URL that could not be evaluated makes it an error (exit 2), after
 /// the others are rendered.
-pub async fn run(config: &PacConfig, out: &mut impl Write) -> Result<(), Error> {
+pub(crate) async fn run(config: &PacConfig, out: &mut impl Write) -> Result<(), Error> {
     let mut urls = config.urls.clone();
     if let Some(path) = &config.url_file {
         let text = std::fs::read_to_string(path).map_err(|err| PacError::Load {

@@ -12,7 +12,7 @@ use crate::proxy;
 use crate::report::ProxyView;
 
 /// Shows each context's proxy configuration and the route every endpoint takes in it.
-pub async fn run(config: &ProxyConfig, out: &mut impl Write) -> Result<(), Error> {
+pub(crate) async fn run(config: &ProxyConfig, out: &mut impl Write) -> Result<(), Error> {
     let catalog = catalog::load(config.catalog.file.as_deref())?;
     let endpoints = catalog.select(&config.catalog.profile)?;
     let device = read_device(&config.proxy_sources, &config.device_files)?;

@@ -15,11 +15,11 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use crate::net::millis;
 
 /// The User-Agent of every request dapreflight sends.
-pub const USER_AGENT: &str = concat!("dapreflight/", env!("CARGO_PKG_VERSION"));
+pub(crate) const USER_AGENT: &str = concat!("dapreflight/", env!("CARGO_PKG_VERSION"));
 
 /// What to ask for: the `Host` header value and the origin-form target.
 #[derive(Clone, Copy, Debug)]
-pub struct Request<'a> {
+pub(crate) struct Request<'a> {
     /// `host`, `host:port` or `[v6]:port`, as the `Host` header carries it.
     pub authority: &'a str,
     /// Path and query, starting with `/`.
@@ -30,7 +30,7 @@ pub struct Request<'a> {
 
 /// The answer: its head and, for a 200 answer when asked, its body.
 #[derive(Debug)]
-pub struct Response {
+pub(crate) struct Response {
     pub status: StatusCode,
     /// The reason phrase as the server sent it, if it sent one.
     pub reason: Option<String>,
@@ -40,7 +40,7 @@ pub struct Response {
 
 /// What became of the body.
 #[derive(Debug)]
-pub enum Body {
+pub(crate) enum Body {
     /// Not read: only the head was asked for, or the answer is not a 200.
     NotRead,
     /// Read to its end, within the cap.
@@ -53,7 +53,7 @@ pub enum Body {
 
 /// Why no answer came back.
 #[derive(Debug)]
-pub enum HttpError {
+pub(crate) enum HttpError {
     /// The HTTP handshake over the stream failed.
     Start(hyper::Error),
     /// The request could not be built (a path or authority hyper refuses).
@@ -65,7 +65,7 @@ pub enum HttpError {
 }
 
 /// Sends `GET` for `request` over `stream` and reads the answer within `deadline`.
-pub async fn get<S>(
+pub(crate) async fn get<S>(
     stream: S,
     request: &Request<'_>,
     deadline: Duration,
@@ -157,7 +157,7 @@ async fn read_body(response: hyper::Response<hyper::body::Incoming>, max: usize)
 
 /// A hyper error in words an admin reads.
 #[must_use]
-pub fn describe(err: &hyper::Error) -> String {
+pub(crate) fn describe(err: &hyper::Error) -> String {
     if err.is_incomplete_message() {
         "the connection closed before a complete answer".to_owned()
     } else if err.is_parse() {

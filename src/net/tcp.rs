@@ -26,7 +26,7 @@ pub enum ConnectError {
 }
 
 /// Connects to the first address that accepts; the whole stage shares one deadline.
-pub async fn connect(
+pub(crate) async fn connect(
     addresses: &[SocketAddr],
     deadline: Duration,
 ) -> Result<(TcpStream, Connected), ConnectError> {

@@ -7,22 +7,22 @@ use serde::Serialize;
 use crate::report::wire;
 
 /// Writes the check report (`schema_version` first) and a final newline.
-pub fn render(report: &wire::Report, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn render(report: &wire::Report, out: &mut impl Write) -> io::Result<()> {
     write(report, out)
 }
 
 /// Writes what `dapreflight proxy` shows.
-pub fn render_proxy(view: &wire::ProxyView, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn render_proxy(view: &wire::ProxyView, out: &mut impl Write) -> io::Result<()> {
     write(view, out)
 }
 
 /// Writes the endpoint list as `{"endpoints": [...]}`.
-pub fn render_endpoints(list: &wire::EndpointList, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn render_endpoints(list: &wire::EndpointList, out: &mut impl Write) -> io::Result<()> {
     write(list, out)
 }
 
 /// Writes what `dapreflight pac` found.
-pub fn render_pac(report: &wire::PacReport, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn render_pac(report: &wire::PacReport, out: &mut impl Write) -> io::Result<()> {
     write(report, out)
 }
 

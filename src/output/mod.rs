@@ -2,10 +2,10 @@
 //!
 //! Renderers compute nothing: a value a rendering needs is a `Report` method, so JSON has it too.
 
-pub mod json;
-pub mod pac;
-pub mod table;
-pub mod verdict;
+pub(crate) mod json;
+pub(crate) mod pac;
+pub(crate) mod table;
+pub(crate) mod verdict;
 
 use std::io::{self, Write};
 
@@ -45,7 +45,11 @@ pub fn render_proxy(view: &ProxyView, style: Style, out: &mut impl Write) -> io:
 }
 
 /// Writes an endpoint list (the `endpoints` command) to `out`.
-pub fn render_endpoints(list: &EndpointList, style: Style, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn render_endpoints(
+    list: &EndpointList,
+    style: Style,
+    out: &mut impl Write,
+) -> io::Result<()> {
     match style.format {
         Format::Table => table::render_endpoints(list, style, out),
         Format::Json => json::render_endpoints(&wire::EndpointList::from(list), out),

@@ -7,7 +7,7 @@ use crate::report::pac::{PacReport, PacUrlOutcome};
 use crate::report::wire;
 
 /// Writes `report` to `out` in the chosen format.
-pub fn render(report: &PacReport, style: Style, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn render(report: &PacReport, style: Style, out: &mut impl Write) -> io::Result<()> {
     match style.format {
         Format::Table => render_lines(report, out),
         Format::Json => super::json::render_pac(&wire::PacReport::from(report), out),

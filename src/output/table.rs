@@ -12,7 +12,7 @@ use crate::route::Route;
 use crate::status::Status;
 
 /// Writes the contexts, the results table and the summary line.
-pub fn render(report: &Report, style: Style, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn render(report: &Report, style: Style, out: &mut impl Write) -> io::Result<()> {
     super::verdict::render_verdict(&report.verdict, out)?;
     writeln!(out)?;
     render_contexts(&report.contexts, out)?;
@@ -67,7 +67,7 @@ fn render_contexts(contexts: &[ContextConfig], out: &mut impl Write) -> io::Resu
 }
 
 /// Writes what `dapreflight proxy` shows: the contexts, then the route per endpoint and context.
-pub fn render_proxy(view: &ProxyView, style: Style, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn render_proxy(view: &ProxyView, style: Style, out: &mut impl Write) -> io::Result<()> {
     render_contexts(&view.contexts, out)?;
     let mut table = new_table(style);
     table.set_header(["Endpoint", "Context", "Route", "Chosen by"]);
@@ -87,7 +87,11 @@ pub fn render_proxy(view: &ProxyView, style: Style, out: &mut impl Write) -> io:
 }
 
 /// Writes the endpoint list: URL, profiles, trust rule, probe path, purpose.
-pub fn render_endpoints(list: &EndpointList, style: Style, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn render_endpoints(
+    list: &EndpointList,
+    style: Style,
+    out: &mut impl Write,
+) -> io::Result<()> {
     let endpoints = &list.endpoints;
     let mut table = new_table(style);
     table.set_header(["Endpoint", "Profiles", "Trust", "Probe path", "Purpose"]);

@@ -16,7 +16,7 @@ pub fn render(
 }
 
 /// Writes the verdict line, the numbered reasons and the fixes (one command a line).
-pub fn render_verdict(verdict: &Verdict, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn render_verdict(verdict: &Verdict, out: &mut impl Write) -> io::Result<()> {
     let approach = verdict.approach.as_str();
     if verdict.ready {
         writeln!(out, "READY — {approach}")?;
@@ -53,7 +53,10 @@ pub fn render_verdict(verdict: &Verdict, out: &mut impl Write) -> io::Result<()>
 }
 
 /// Writes the device settings: each value with where it came from, then what it means.
-pub fn render_settings(settings: Option<&DeviceSettings>, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn render_settings(
+    settings: Option<&DeviceSettings>,
+    out: &mut impl Write,
+) -> io::Result<()> {
     match settings {
         Some(settings) => {
             writeln!(out, "Device settings:")?;

@@ -23,7 +23,7 @@ pub struct Pin {
 
 /// Resolves probe names: pins, literals, then DNS (the system's servers or `--dns-server`).
 #[derive(Clone, Debug)]
-pub struct Resolver {
+pub(crate) struct Resolver {
     pins: Vec<Pin>,
     servers: Option<Vec<SocketAddr>>,
     timeout: Duration,
@@ -33,7 +33,7 @@ pub struct Resolver {
 impl Resolver {
     /// A resolver with these pins; `servers` replaces the system's DNS servers when given.
     #[must_use]
-    pub fn new(pins: Vec<Pin>, servers: Option<Vec<SocketAddr>>, timeout: Duration) -> Self {
+    pub(crate) fn new(pins: Vec<Pin>, servers: Option<Vec<SocketAddr>>, timeout: Duration) -> Self {
         Self {
             pins,
             servers,
@@ -43,7 +43,7 @@ impl Resolver {
     }
 
     /// The addresses for `host:port` and how they were found (`--resolve`, `literal`, `resolver`).
-    pub async fn lookup(
+    pub(crate) async fn lookup(
         &self,
         host: &str,
         port: u16,
@@ -131,7 +131,7 @@ fn describe(err: &NetError) -> String {
 }
 
 /// Parses a `--resolve HOST:PORT:ADDR[,ADDR…]` value (curl's syntax; IPv6 in brackets).
-pub fn parse_pin(text: &str) -> Result<Pin, String> {
+pub(crate) fn parse_pin(text: &str) -> Result<Pin, String> {
     let mut parts = text.splitn(3, ':');
     let (Some(host), Some(port), Some(addresses)) = (parts.next(), parts.next(), parts.next())
     else {

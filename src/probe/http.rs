@@ -15,7 +15,7 @@ use crate::url::Target;
 const HEADERS_OF_INTEREST: &[&str] = &["server", "location", "via", "content-type"];
 
 /// Sends `GET <path>` to `target` and returns the status it answered with.
-pub async fn get<S>(
+pub(crate) async fn get<S>(
     stream: S,
     target: &Target,
     deadline: Duration,

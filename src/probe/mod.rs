@@ -4,10 +4,10 @@
 //! HTTP request. Every stage has its own deadline; a probe that stops early is data
 //! ([`ProbeFailure`]), never an error. This module takes a [`Route`] and never reads proxy settings.
 
-pub mod dns;
-pub mod http;
-pub mod tls;
-pub mod tunnel;
+pub(crate) mod dns;
+pub(crate) mod http;
+pub(crate) mod tls;
+pub(crate) mod tunnel;
 
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
@@ -26,12 +26,13 @@ use crate::status::Stage;
 use crate::trust::TrustStores;
 use crate::url::{Scheme, Target};
 
-pub use dns::{Pin, Resolver};
+pub use dns::Pin;
+pub(crate) use dns::Resolver;
 pub use tunnel::{Challenge, Credentials};
 
 /// How probes run: deadlines, concurrency, name pins, credentials and trust stores.
 #[derive(Clone, Debug)]
-pub struct ProbeSettings {
+pub(crate) struct ProbeSettings {
     /// The deadline for each stage (DNS, connect, proxy, TLS, HTTP) on its own.
     pub stage_timeout: Duration,
     /// How many probes run at once.
@@ -155,7 +156,7 @@ pub struct Job {
 }
 
 /// Runs every job, at most `settings.concurrency` at once; evidence in the jobs' order.
-pub async fn run_all(jobs: &[Job], settings: &ProbeSettings) -> Vec<Evidence> {
+pub(crate) async fn run_all(jobs: &[Job], settings: &ProbeSettings) -> Vec<Evidence> {
     let permits = Arc::new(Semaphore::new(settings.concurrency.max(1)));
     let mut tasks = JoinSet::new();
     for (index, planned) in jobs.iter().enumerate() {
@@ -184,7 +185,7 @@ pub async fn run_all(jobs: &[Job], settings: &ProbeSettings) -> Vec<Evidence> {
 }
 
 /// Probes one (target, route) pair.
-pub async fn probe(planned: &Job, settings: &ProbeSettings) -> Evidence {
+pub(crate) async fn probe(planned: &Job, settings: &ProbeSettings) -> Evidence {
     let Some(target) = &planned.target else {
         return Evidence {
             not_probed: Some(format!(

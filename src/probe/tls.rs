@@ -29,7 +29,7 @@ pub struct TlsEvidence {
 }
 
 /// Runs the handshake for `host` within `deadline` and judges the chain under `rule`.
-pub async fn handshake<S>(
+pub(crate) async fn handshake<S>(
     stream: S,
     host: &str,
     rule: TrustRule,
@@ -115,7 +115,7 @@ fn describe(err: &std::io::Error) -> String {
 }
 
 /// Verification that records instead of judging. Named `danger` so every use shows it.
-pub mod danger {
+pub(crate) mod danger {
     use std::sync::{Arc, Mutex};
 
     use rustls::DigitallySignedStruct;
@@ -128,7 +128,7 @@ pub mod danger {
     /// Handshake signatures are still verified: the server must hold the key of the leaf it
     /// presented, so the captured chain is what the peer really is.
     #[derive(Debug)]
-    pub struct RecordOnlyVerifier {
+    pub(crate) struct RecordOnlyVerifier {
         provider: Arc<CryptoProvider>,
         chain: Mutex<Vec<CertificateDer<'static>>>,
     }
@@ -136,7 +136,7 @@ pub mod danger {
     impl RecordOnlyVerifier {
         /// A fresh verifier with nothing recorded.
         #[must_use]
-        pub fn new() -> Self {
+        pub(crate) fn new() -> Self {
             Self {
                 provider: Arc::new(rustls::crypto::ring::default_provider()),
                 chain: Mutex::new(Vec::new()),
@@ -145,7 +145,7 @@ pub mod danger {
 
         /// The chain the server presented, leaf first.
         #[must_use]
-        pub fn chain(&self) -> Vec<CertificateDer<'static>> {
+        pub(crate) fn chain(&self) -> Vec<CertificateDer<'static>> {
             self.chain
                 .lock()
                 .map(|chain| chain.clone())

@@ -57,13 +57,13 @@ pub struct Challenge {
 }
 
 /// A CONNECT exchange: what the proxy said, and the tunnel if it opened one.
-pub struct TunnelOutcome {
+pub(crate) struct TunnelOutcome {
     pub evidence: ProxyEvidence,
     pub stream: Result<TcpStream, ProbeFailure>,
 }
 
 /// A plain-http request through a proxy: what it said and, if it relayed one, the answer.
-pub struct ForwardOutcome {
+pub(crate) struct ForwardOutcome {
     pub evidence: ProxyEvidence,
     pub http: Option<HttpEvidence>,
     pub result: Result<(), ProbeFailure>,
@@ -107,7 +107,7 @@ impl fmt::Debug for Credentials {
 }
 
 /// Opens a tunnel with `CONNECT`, retrying once with Basic credentials after a 407 that offers it.
-pub async fn connect(
+pub(crate) async fn connect(
     stream: TcpStream,
     proxy: &ProxyAddr,
     target: &Target,
@@ -144,7 +144,7 @@ pub async fn connect(
 }
 
 /// Sends an absolute-form `GET` for a plain-http target through the proxy.
-pub async fn forward(
+pub(crate) async fn forward(
     stream: TcpStream,
     proxy: &ProxyAddr,
     target: &Target,
@@ -516,7 +516,7 @@ fn excerpt(bytes: &[u8]) -> String {
 /// `NTLM, Basic realm="a, b"` is two challenges; a comma inside a quoted string separates
 /// nothing, and `name=value` items after a challenge are its parameters.
 #[must_use]
-pub fn parse_challenges(value: &str) -> Vec<Challenge> {
+pub(crate) fn parse_challenges(value: &str) -> Vec<Challenge> {
     let mut challenges: Vec<Challenge> = Vec::new();
     for item in split_list(value) {
         let item = item.trim();

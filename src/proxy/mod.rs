@@ -3,13 +3,13 @@
 //!
 //! This module decides routes; it never opens a connection (that is `probe`).
 
-pub mod autoconfig;
-pub mod bypass;
-pub mod env;
-pub mod pac;
-pub mod proxylist;
-pub mod resolve;
-pub mod wpad;
+pub(crate) mod autoconfig;
+pub(crate) mod bypass;
+pub(crate) mod env;
+pub(crate) mod pac;
+pub(crate) mod proxylist;
+pub(crate) mod resolve;
+pub(crate) mod wpad;
 
 use std::fmt;
 use std::sync::Arc;

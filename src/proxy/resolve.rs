@@ -14,7 +14,7 @@ pub trait NameResolver: Send + Sync {
 
 /// The operating system's resolver (`getaddrinfo`), as Windows' PAC helpers use it.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct SystemResolver;
+pub(crate) struct SystemResolver;
 
 impl NameResolver for SystemResolver {
     fn lookup(&self, host: &str, timeout: Duration) -> Result<Vec<IpAddr>, String> {

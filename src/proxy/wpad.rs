@@ -19,10 +19,10 @@ use crate::route::split_host_port;
 use crate::url::{Scheme, Target};
 
 /// The media type a PAC should be served with (Netscape's PAC specification).
-pub const PAC_CONTENT_TYPE: &str = "application/x-ns-proxy-autoconfig";
+pub(crate) const PAC_CONTENT_TYPE: &str = "application/x-ns-proxy-autoconfig";
 
 /// The size cap `WinHTTP`'s documentation gave for a PAC script, and the default here.
-pub const DEFAULT_MAX_SIZE: usize = 1024 * 1024;
+pub(crate) const DEFAULT_MAX_SIZE: usize = 1024 * 1024;
 
 /// What WPAD discovery may do, and where it may look.
 #[derive(Clone)]
@@ -131,7 +131,7 @@ pub struct DnsSuffix {
 
 /// The `wpad.<suffix>` names to try for a DNS suffix, and what is dangerous about them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Walk {
+pub(crate) struct Walk {
     /// Longest first, never above the registrable domain.
     pub candidates: Vec<String>,
     pub warnings: Vec<String>,
@@ -215,7 +215,7 @@ pub async fn discover(options: &WpadOptions) -> WpadReport {
 /// which one it refused. A single-label suffix has no registrable domain and gets only
 /// `wpad.<suffix>`, with a warning.
 #[must_use]
-pub fn walk(domain: &str) -> Walk {
+pub(crate) fn walk(domain: &str) -> Walk {
     let Some(name) = normalize_domain(domain) else {
         return Walk {
             candidates: Vec::new(),
@@ -298,7 +298,7 @@ fn normalize_domain(domain: &str) -> Option<String> {
 /// The primary DNS suffix as `/etc/resolv.conf` gives it: the first `search` domain, or the
 /// `domain` line, whichever comes last (as resolv.conf(5) says the last one wins).
 #[must_use]
-pub fn parse_resolv_conf(text: &str) -> Option<DnsSuffix> {
+pub(crate) fn parse_resolv_conf(text: &str) -> Option<DnsSuffix> {
     let mut found = None;
     for line in text.lines() {
         let line = line.trim();

@@ -1,7 +1,7 @@
 //! `Report`: the data model every output renders, and the assessment of each probe's evidence
 //! into one status. Knows nothing of clap, tables or sockets.
 
-pub mod pac;
+pub(crate) mod pac;
 pub mod wire;
 
 use std::collections::BTreeMap;
@@ -14,13 +14,13 @@ use crate::route::{Context, RouteChoice};
 use crate::status::Status;
 
 // The parts a report holds, re-exported so that renderers read them through `report` alone.
-pub use crate::catalog::Endpoint;
-pub use crate::proxy::{ContextConfig, SourceStatus};
-pub use crate::settings::DeviceSettings;
-pub use crate::verdict::Verdict;
+pub(crate) use crate::catalog::Endpoint;
+pub(crate) use crate::proxy::{ContextConfig, SourceStatus};
+pub(crate) use crate::settings::DeviceSettings;
+pub(crate) use crate::verdict::Verdict;
 
 /// The JSON contract's version: bumped (with a CHANGELOG line) when a field is renamed or removed.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// Everything one `check` found.
 #[derive(Clone, Debug)]

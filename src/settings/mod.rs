@@ -16,7 +16,7 @@ use crate::windows::keys::{
 use crate::windows::registry::{Origin, RegistrySnapshot};
 
 /// The policy that sets `DisableEnterpriseAuthProxy`, as Group Policy names it.
-pub const AUTH_PROXY_POLICY: &str =
+pub(crate) const AUTH_PROXY_POLICY: &str =
     "Configure Authenticated Proxy usage for the Connected User Experience and Telemetry service";
 
 /// Everything the verdict needs to know about the device besides the network.
@@ -856,7 +856,8 @@ fn source(registry: &RegistrySnapshot, path: &str, name: &str) -> Source {
 
 /// Fills what only the running system knows (whether `DiagTrack` and Sense run, whether a user is
 /// signed in) from what the live readers found.
-pub fn with_live(
+#[cfg(any(windows, test))] // the live reader (Windows) and the tests call it
+pub(crate) fn with_live(
     settings: &mut DeviceSettings,
     diagtrack_running: Answer,
     sense_running: Answer,
@@ -898,6 +899,7 @@ pub fn with_live(
     };
 }
 
+#[cfg(any(windows, test))]
 fn service_setting(
     name: &'static str,
     service: &str,
@@ -1275,5 +1277,30 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn what_the_live_readers_found_fills_the_running_state_and_the_signed_in_user() {
+        let mut settings = read_settings(&RegistrySnapshot::new());
+        assert_eq!(
+            settings.console_user.value, None,
+            "not known off the device"
+        );
+        with_live(&mut settings, Answer::No, Answer::Yes, Answer::NotKnown);
+        assert_eq!(settings.diagtrack_running.value, Some(Answer::No));
+        assert!(
+            settings
+                .diagtrack_running
+                .meaning
+                .contains("Connection Health code 50"),
+            "{}",
+            settings.diagtrack_running.meaning
+        );
+        assert_eq!(settings.defender_sense_running.value, Some(Answer::Yes));
+        assert_eq!(settings.console_user.value, Some(Answer::NotKnown));
+        assert_eq!(
+            settings.console_user.meaning,
+            "HKEY_USERS could not be read"
+        );
     }
 }

@@ -24,14 +24,14 @@ use x509_parser::x509::X509Name;
 
 use crate::catalog::TrustRule;
 
-pub use vendors::{identify_product, known_products};
+pub(crate) use vendors::identify_product;
 
 /// The roots each trust rule accepts, plus the device's own store.
 ///
 /// Verifiers are built on first use and kept, so one `TrustStores` shared through an `Arc` serves
 /// every probe.
 #[derive(Debug)]
-pub struct TrustStores {
+pub(crate) struct TrustStores {
     extra: Vec<CertificateDer<'static>>,
     device: DeviceStore,
     /// One per rule that has roots, in [`RULES_WITH_ROOTS`] order.
@@ -147,7 +147,7 @@ const RULES_WITH_ROOTS: [TrustRule; 3] = [
 impl TrustStores {
     /// The built-in pinned roots, plus `extra` anchors every rule accepts, plus the device store.
     #[must_use]
-    pub fn new(extra: Vec<CertificateDer<'static>>, device: DeviceStore) -> Self {
+    pub(crate) fn new(extra: Vec<CertificateDer<'static>>, device: DeviceStore) -> Self {
         Self {
             extra,
             device,
@@ -198,7 +198,7 @@ impl TrustStores {
 
 /// Judges `chain` (leaf first, as presented) for `host` under `rule`.
 #[must_use]
-pub fn assess(
+pub(crate) fn assess(
     chain: &[CertificateDer<'static>],
     host: &str,
     rule: TrustRule,
@@ -209,7 +209,7 @@ pub fn assess(
 
 /// Like [`assess`], with the validity of every certificate judged at `now`.
 #[must_use]
-pub fn assess_at(
+pub(crate) fn assess_at(
     chain: &[CertificateDer<'static>],
     host: &str,
     rule: TrustRule,
@@ -224,14 +224,15 @@ pub fn assess_at(
 
 /// Subject, issuer, validity and SPKI hash of each certificate, in presented order.
 #[must_use]
-pub fn describe(chain: &[CertificateDer<'_>]) -> Vec<CertificateInfo> {
+pub(crate) fn describe(chain: &[CertificateDer<'_>]) -> Vec<CertificateInfo> {
     chain.iter().map(|der| describe_one(der)).collect()
 }
 
 /// The pinned roots of each rule that ships its own, described; `PublicRoots` (Mozilla's set,
 /// from webpki-roots) and `None` are not listed.
 #[must_use]
-pub fn pinned_roots() -> Vec<(TrustRule, Vec<CertificateInfo>)> {
+#[cfg(test)]
+pub(crate) fn pinned_roots() -> Vec<(TrustRule, Vec<CertificateInfo>)> {
     [
         TrustRule::MicrosoftApplicationRoot,
         TrustRule::MicrosoftPublicRoots,
@@ -253,7 +254,7 @@ pub enum AnchorError {
 }
 
 /// Reads a PEM file of trust anchors named with `--trust-anchor`.
-pub fn load_anchor_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, AnchorError> {
+pub(crate) fn load_anchor_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, AnchorError> {
     let bytes = std::fs::read(path).map_err(|source| AnchorError::File {
         path: path.to_owned(),
         source,

@@ -230,7 +230,9 @@ const VENDORS: &[Vendor] = &[
 ///
 /// Matching ignores case. The first product in the table that matches wins.
 #[must_use]
-pub fn identify_product<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<&'static str> {
+pub(crate) fn identify_product<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+) -> Option<&'static str> {
     let names: Vec<String> = names.into_iter().map(str::to_lowercase).collect();
     VENDORS
         .iter()
@@ -245,7 +247,8 @@ pub fn identify_product<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<
 
 /// Every product [`identify_product`] can name, in table order.
 #[must_use]
-pub fn known_products() -> Vec<&'static str> {
+#[cfg(test)]
+pub(crate) fn known_products() -> Vec<&'static str> {
     VENDORS.iter().map(|vendor| vendor.product).collect()
 }
 

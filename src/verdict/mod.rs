@@ -18,7 +18,7 @@ use crate::assess::ProbeResult;
 use crate::route::Context;
 use crate::settings::DeviceSettings;
 
-pub use finding::{Code, Evidence, Fact, Finding, FixKind, Health, Hop, Inspector, Remedy};
+pub use finding::{Code, Finding, Remedy};
 
 /// Which approach fits, whether the device is ready, why, and what to do.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -60,7 +60,8 @@ pub enum BlobError {
 /// Bytes are separated by whitespace or commas; a run of an even number of hex digits
 /// (`46000000`) is read as consecutive bytes. `#` starts a comment, a leading `hex:` is skipped
 /// and a `\` line continuation is ignored.
-pub fn parse_hex(text: &str) -> Result<Vec<u8>, BlobError> {
+#[cfg(test)]
+pub(crate) fn parse_hex(text: &str) -> Result<Vec<u8>, BlobError> {
     let mut bytes = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap_or_default().trim();

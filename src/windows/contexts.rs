@@ -21,7 +21,7 @@ use crate::windows::wininet::{self, ConnectionSettings, InternetSettingsValues};
 /// Reads both contexts from a registry snapshot and, optionally, a `netsh winhttp show proxy`
 /// capture (`netsh_origin` names its file).
 #[must_use]
-pub fn contexts(
+pub(crate) fn contexts(
     registry: &RegistrySnapshot,
     netsh: Option<(&NetshProxy, &str)>,
 ) -> WindowsContexts {
@@ -62,7 +62,7 @@ fn system_context(
 }
 
 /// Adds `netsh winhttp show advproxy` settings (the advanced WinHTTP store) to the system context.
-pub fn add_advproxy(context: &mut ContextSources, advanced: &AdvProxy, origin: &str) {
+pub(crate) fn add_advproxy(context: &mut ContextSources, advanced: &AdvProxy, origin: &str) {
     let name = "WinHTTP advanced proxy (netsh winhttp set advproxy)";
     context.warnings.extend(
         advanced
@@ -114,7 +114,11 @@ pub fn add_advproxy(context: &mut ContextSources, advanced: &AdvProxy, origin: &
 
 /// WinHTTP's own auto-detect (WPAD) for services running as LocalSystem, which the diagnostic-data
 /// client tries (docs/endpoints.md §3.1): run on the device itself, off it only with `--wpad`.
-pub fn add_system_wpad(context: &mut ContextSources, registry: &RegistrySnapshot, live: bool) {
+pub(crate) fn add_system_wpad(
+    context: &mut ContextSources,
+    registry: &RegistrySnapshot,
+    live: bool,
+) {
     let name = "WinHTTP auto-detect (WPAD) as LocalSystem";
     if registry.dword(WINHTTP_SWITCHES, "DisableWpad") == Some(1) {
         context.sources.push(SourceReport {

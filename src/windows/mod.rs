@@ -3,15 +3,15 @@
 //!
 //! Everything here parses bytes and text on every OS; only `live/` touches Windows itself.
 
-pub mod bytes;
-pub mod contexts;
+pub(crate) mod bytes;
+pub(crate) mod contexts;
 pub mod keys;
-pub mod live;
-pub mod netsh;
-pub mod regfile;
-pub mod registry;
-pub mod winhttp;
-pub mod wininet;
+pub(crate) mod live;
+pub(crate) mod netsh;
+pub(crate) mod regfile;
+pub(crate) mod registry;
+pub(crate) mod winhttp;
+pub(crate) mod wininet;
 
 use std::fs;
 use std::io;
@@ -64,7 +64,10 @@ pub enum DeviceError {
 }
 
 /// Reads `--from-reg` exports (merged in order) and `--from-netsh` captures.
-pub fn read_files(registry: &[PathBuf], netsh: &[PathBuf]) -> Result<WindowsSource, DeviceError> {
+pub(crate) fn read_files(
+    registry: &[PathBuf],
+    netsh: &[PathBuf],
+) -> Result<WindowsSource, DeviceError> {
     let read = |path: &Path| {
         fs::read(path).map_err(|source| DeviceError::File {
             path: path.to_owned(),

@@ -47,7 +47,7 @@ pub struct AdvProxy {
 
 /// A capture's text and how its bytes were decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Capture {
+pub(crate) struct Capture {
     pub text: String,
     /// e.g. `UTF-8`, `UTF-16LE without BOM`, `OEM code page 866`.
     pub encoding: String,
@@ -110,7 +110,7 @@ pub enum NetshProblem {
 ///
 /// The capture may be UTF-16LE (with or without BOM), UTF-8, or an OEM code page; the encoding
 /// used is in [`NetshProxy::encoding`].
-pub fn parse_show_proxy(bytes: &[u8], origin: &str) -> Result<NetshProxy, NetshError> {
+pub(crate) fn parse_show_proxy(bytes: &[u8], origin: &str) -> Result<NetshProxy, NetshError> {
     let capture = decode_capture(bytes, origin)?;
     let fail = |line: usize, problem| NetshError {
         origin: origin.to_owned(),
@@ -262,7 +262,7 @@ fn read_settings(
 ///
 /// Keys are matched case-insensitively; unknown keys are kept in [`AdvProxy::other`]. For a
 /// capture held as bytes, decode it first with [`decode_capture`].
-pub fn parse_show_advproxy(text: &str, origin: &str) -> Result<AdvProxy, NetshError> {
+pub(crate) fn parse_show_advproxy(text: &str, origin: &str) -> Result<AdvProxy, NetshError> {
     let fail = |line: usize, problem| NetshError {
         origin: origin.to_owned(),
         line: Some(line),
@@ -336,7 +336,7 @@ pub fn parse_show_advproxy(text: &str, origin: &str) -> Result<AdvProxy, NetshEr
 /// Whether `bytes` look like a `netsh winhttp show proxy` or `show advproxy` capture (and not,
 /// say, a `.reg` export): the first non-blank line is a title that names `WinHTTP`.
 #[must_use]
-pub fn looks_like_netsh(bytes: &[u8]) -> bool {
+pub(crate) fn looks_like_netsh(bytes: &[u8]) -> bool {
     decode_capture(bytes, "").is_ok_and(|capture| {
         capture
             .text
@@ -350,7 +350,7 @@ pub fn looks_like_netsh(bytes: &[u8]) -> bool {
 /// Decodes a capture: by its byte-order mark, as UTF-16LE when every second byte is mostly zero,
 /// as UTF-8 when it is valid UTF-8, else in the OEM code page (850, 437 or 866) under which its
 /// letters read as words of one script.
-pub fn decode_capture(bytes: &[u8], origin: &str) -> Result<Capture, NetshError> {
+pub(crate) fn decode_capture(bytes: &[u8], origin: &str) -> Result<Capture, NetshError> {
     let fail = |line, problem| NetshError {
         origin: origin.to_owned(),
         line,

@@ -84,7 +84,7 @@ pub enum RegFileProblem {
 /// Accepts UTF-16LE (with a byte-order mark, as `reg export` writes it, or without), UTF-8 with
 /// or without a byte-order mark and, for `REGEDIT4` files that are not UTF-8, Latin-1. Deleted
 /// keys (`[-KEY]`) and values (`"name"=-`) are removed from the snapshot built so far.
-pub fn parse(bytes: &[u8], origin: &str) -> Result<RegistrySnapshot, RegFileError> {
+pub(crate) fn parse(bytes: &[u8], origin: &str) -> Result<RegistrySnapshot, RegFileError> {
     let fail = |line: Option<usize>, problem| RegFileError {
         origin: origin.to_owned(),
         line,

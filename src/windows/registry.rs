@@ -202,7 +202,7 @@ impl RegistrySnapshot {
 ///
 /// Registry paths are case-insensitive, so comparing canonical forms compares keys.
 #[must_use]
-pub fn canonical_path(path: &str) -> String {
+pub(crate) fn canonical_path(path: &str) -> String {
     let path = path.trim().trim_matches('\\');
     let (root, rest) = path.split_once('\\').unwrap_or((path, ""));
     let root = match root.to_ascii_uppercase().as_str() {
@@ -221,11 +221,17 @@ pub fn canonical_path(path: &str) -> String {
 }
 
 /// `REG_SZ`, `REG_EXPAND_SZ`, `REG_BINARY`, `REG_DWORD`, `REG_MULTI_SZ` and `REG_QWORD`.
+#[cfg(any(windows, test))]
 const REG_SZ: u32 = 1;
+#[cfg(any(windows, test))]
 const REG_EXPAND_SZ: u32 = 2;
+#[cfg(any(windows, test))]
 const REG_BINARY: u32 = 3;
+#[cfg(any(windows, test))]
 const REG_DWORD: u32 = 4;
+#[cfg(any(windows, test))]
 const REG_MULTI_SZ: u32 = 7;
+#[cfg(any(windows, test))]
 const REG_QWORD: u32 = 11;
 
 /// Converts a value as the registry returns it (type number and raw bytes) to [`ValueData`].
@@ -233,7 +239,8 @@ const REG_QWORD: u32 = 11;
 /// Strings are UTF-16LE and lose their terminating NULs; data of the wrong size for its type,
 /// and any type other than the six common ones, are kept as [`ValueData::Other`].
 #[must_use]
-pub fn value_data(kind: u32, bytes: Vec<u8>) -> ValueData {
+#[cfg(any(windows, test))] // the live reader (Windows) and the tests call it
+pub(crate) fn value_data(kind: u32, bytes: Vec<u8>) -> ValueData {
     let text = |bytes: &[u8]| {
         let units = bytes
             .chunks_exact(2)

@@ -7,7 +7,7 @@ use crate::windows::bytes::{BlobError, Reader, non_empty};
 
 /// The decoded `WinHttpSettings` value.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WinHttpSettings {
+pub(crate) struct WinHttpSettings {
     /// First field: 0x18 (Windows' default value, Wine) or 0x28 (proxyconf: netsh).
     pub header: u32,
     /// Second field: 0 in every sample, and Wine ignores the value unless it is 0.
@@ -33,7 +33,7 @@ const PROXY_TYPE_DIRECT: u32 = 0x1;
 ///
 /// Accepts headers 0x18 and 0x28 alike; any other header is decoded anyway, with a warning, when
 /// the string lengths fit the value exactly. Oddities that do not stop the decode become warnings.
-pub fn parse_settings(blob: &[u8]) -> Result<WinHttpSettings, BlobError> {
+pub(crate) fn parse_settings(blob: &[u8]) -> Result<WinHttpSettings, BlobError> {
     if blob.len() < MIN_LEN {
         return Err(BlobError::TooShort {
             len: blob.len(),
@@ -133,7 +133,7 @@ pub fn parse_settings(blob: &[u8]) -> Result<WinHttpSettings, BlobError> {
 impl WinHttpSettings {
     /// Whether `WinHTTP` uses the stored proxy: bit 0x2 of the flags and a non-empty proxy string.
     #[must_use]
-    pub fn proxy_in_use(&self) -> bool {
+    pub(crate) fn proxy_in_use(&self) -> bool {
         self.flags & PROXY_TYPE_PROXY != 0 && self.proxy.is_some()
     }
 }

@@ -10,7 +10,7 @@ use crate::windows::bytes::{BlobError, Reader, non_empty};
 
 /// The decoded `DefaultConnectionSettings` (or `SavedLegacySettings`, or per-VPN) value.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConnectionSettings {
+pub(crate) struct ConnectionSettings {
     /// 0x3C (IE6 layout) or 0x46 (IE7 and later, still used by Windows 10 and 11).
     pub version: u32,
     /// Bumped by the Internet Options UI on every change; any value is valid.
@@ -38,7 +38,7 @@ pub struct ConnectionSettings {
 /// Windows keeps the strings when their flag is cleared, so a stored string that is not enabled
 /// is "configured but disabled", never active.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct StoredString {
+pub(crate) struct StoredString {
     /// The stored text, `None` when empty.
     pub text: Option<String>,
     /// Whether the flag bit that enables it is set.
@@ -47,7 +47,7 @@ pub struct StoredString {
 
 /// The bytes after the three strings.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Trailer {
+pub(crate) enum Trailer {
     /// Decoded byte-exactly (docs/formats.md §2.4).
     Discovery(AutoDiscovery),
     /// Did not fit the known layout: kept as it is, with a warning in `warnings`.
@@ -56,7 +56,7 @@ pub enum Trailer {
 
 /// `WinINET`'s auto-discovery state: where WPAD last led, when (docs/formats.md §2.4, inferred).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AutoDiscovery {
+pub(crate) struct AutoDiscovery {
     /// `AUTO_PROXY_FLAG_*` bits (`INTERNET_PER_CONN_AUTODISCOVERY_FLAGS`); see `flag_names`.
     pub flags: u32,
     /// The PAC URL auto-detection last found (`INTERNET_PER_CONN_AUTOCONFIG_LAST_DETECT_URL`).
@@ -77,7 +77,7 @@ pub struct AutoDiscovery {
 /// The legacy `Internet Settings` values, which mirror the connection settings but do not drive
 /// `WinINET` (docs/formats.md §3.1). Plain data: the caller fills it from the registry.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct InternetSettingsValues {
+pub(crate) struct InternetSettingsValues {
     /// `ProxyEnable` (DWORD).
     pub proxy_enable: Option<u32>,
     /// `ProxyServer` (SZ).
@@ -103,6 +103,7 @@ const ADDRESS_ENTRY_LEN: usize = 128;
 const FILETIME_UNIX_EPOCH_SECS: i64 = 11_644_473_600;
 
 /// `AUTO_PROXY_FLAG_*` names by bit (wininet.h).
+#[cfg(test)]
 const DISCOVERY_FLAGS: [(u32, &str); 7] = [
     (0x1, "USER_SET"),
     (0x2, "ALWAYS_DETECT"),
@@ -119,7 +120,7 @@ const DISCOVERY_FLAGS: [(u32, &str); 7] = [
 /// Versions 0x3C and 0x46 are expected; another version is decoded anyway, with a warning, if
 /// its strings fit. The trailer never fails the decode: if it does not fit the layout it is kept
 /// as opaque bytes, with a warning.
-pub fn parse_connection_settings(blob: &[u8]) -> Result<ConnectionSettings, BlobError> {
+pub(crate) fn parse_connection_settings(blob: &[u8]) -> Result<ConnectionSettings, BlobError> {
     if blob.len() < HEADER_LEN {
         return Err(BlobError::TooShort {
             len: blob.len(),
@@ -194,7 +195,7 @@ pub fn parse_connection_settings(blob: &[u8]) -> Result<ConnectionSettings, Blob
 /// Lists where the legacy values disagree with the connection settings, which `WinINET` follows
 /// (docs/formats.md §3.1: the legacy values are kept in sync but are not the source of truth).
 #[must_use]
-pub fn compare(values: &InternetSettingsValues, blob: &ConnectionSettings) -> Vec<String> {
+pub(crate) fn compare(values: &InternetSettingsValues, blob: &ConnectionSettings) -> Vec<String> {
     let mut disagreements = Vec::new();
     if let Some(enable) = values.proxy_enable {
         let on = enable != 0;
@@ -263,13 +264,13 @@ pub fn compare(values: &InternetSettingsValues, blob: &ConnectionSettings) -> Ve
 impl StoredString {
     /// The text, if it is stored and its flag enables it.
     #[must_use]
-    pub fn active(&self) -> Option<&str> {
+    pub(crate) fn active(&self) -> Option<&str> {
         self.text.as_deref().filter(|_| self.enabled)
     }
 
     /// Whether a string is stored while its flag is off ("configured but disabled").
     #[must_use]
-    pub fn is_disabled_but_kept(&self) -> bool {
+    pub(crate) fn is_disabled_but_kept(&self) -> bool {
         self.text.is_some() && !self.enabled
     }
 }
@@ -277,7 +278,8 @@ impl StoredString {
 impl AutoDiscovery {
     /// The names of the set `AUTO_PROXY_FLAG_*` bits, e.g. `["DETECTION_RUN"]`; unknown bits as hex.
     #[must_use]
-    pub fn flag_names(&self) -> Vec<String> {
+    #[cfg(test)]
+    pub(crate) fn flag_names(&self) -> Vec<String> {
         let mut names: Vec<String> = DISCOVERY_FLAGS
             .iter()
             .filter(|(bit, _)| self.flags & bit != 0)

@@ -16,13 +16,13 @@ pub struct RegExport {
 }
 
 /// The machine's Connections key, where `WinHttpSettings` lives.
-pub use dapreflight::windows::keys::MACHINE_CONNECTIONS;
+pub use dapreflight::keys::MACHINE_CONNECTIONS;
 /// The diagnostic-data policy key.
-pub use dapreflight::windows::keys::POLICY_KEY as DATA_COLLECTION;
+pub use dapreflight::keys::POLICY_KEY as DATA_COLLECTION;
 /// LocalSystem's Internet Settings key.
-pub use dapreflight::windows::keys::SYSTEM_INTERNET_SETTINGS as SYSTEM_IS;
+pub use dapreflight::keys::SYSTEM_INTERNET_SETTINGS as SYSTEM_IS;
 /// The user's Internet Settings key.
-pub use dapreflight::windows::keys::USER_INTERNET_SETTINGS as USER_IS;
+pub use dapreflight::keys::USER_INTERNET_SETTINGS as USER_IS;
 
 impl RegExport {
     /// An empty export.

@@ -1,9 +1,9 @@
 //! Proxy authentication: 407s, the schemes offered, and the Basic retry with credentials from the
 //! environment, which never show in any output.
 
-use dapreflight::output::{Format, Style};
-use dapreflight::probe::ProbeFailure;
-use dapreflight::status::Status;
+use dapreflight::ProbeFailure;
+use dapreflight::Status;
+use dapreflight::{Format, Style};
 
 use crate::harness::Check;
 use crate::support::{Ca, FakeProxy, ProxyBehavior, TlsServer};
@@ -159,7 +159,7 @@ async fn credentials_never_appear_in_the_table_or_the_json() {
         let basic = base64_of(&format!("alice:{password}"));
         for format in [Format::Table, Format::Json] {
             let mut out = Vec::new();
-            dapreflight::output::render(
+            dapreflight::render(
                 &report,
                 Style {
                     format,

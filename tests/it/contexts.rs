@@ -1,13 +1,13 @@
 //! Both Windows contexts from a device's registry export, probed through the routes each would
 //! take, and the approach the verdict picks when it is the honest outcome.
 
-use dapreflight::proxy::ContextChoice;
+use dapreflight::ContextChoice;
 
-use dapreflight::assess::ProbeResult;
-use dapreflight::report::Report;
-use dapreflight::route::{Context, Route};
-use dapreflight::status::Status;
-use dapreflight::verdict::Approach;
+use dapreflight::Approach;
+use dapreflight::ProbeResult;
+use dapreflight::Report;
+use dapreflight::Status;
+use dapreflight::{Context, Route};
 
 use crate::harness::Check;
 use crate::support::{
@@ -44,7 +44,7 @@ fn in_context<'a>(report: &'a Report, context: &str) -> Vec<&'a ProbeResult> {
 
 fn proxy_route(proxy: &FakeProxy) -> Route {
     Route::Proxy {
-        proxy: dapreflight::route::ProxyAddr::parse(&proxy.url()).expect("proxy address"),
+        proxy: dapreflight::ProxyAddr::parse(&proxy.url()).expect("proxy address"),
     }
 }
 

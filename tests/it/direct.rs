@@ -3,10 +3,10 @@
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
-use dapreflight::probe::ProbeFailure;
-use dapreflight::status::Stage;
-use dapreflight::status::Status;
-use dapreflight::trust::Interception;
+use dapreflight::Interception;
+use dapreflight::ProbeFailure;
+use dapreflight::Stage;
+use dapreflight::Status;
 
 use crate::harness::Check;
 use crate::support::{Ca, DnsServer, HttpServer, TlsServer, closed_port};

@@ -4,14 +4,14 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use dapreflight::assess::ProbeResult;
-use dapreflight::config::{CatalogChoice, CheckConfig, DeviceFiles, Limits};
-use dapreflight::output::Style;
-use dapreflight::probe::{Credentials, Pin};
-use dapreflight::proxy::{ContextChoice, ProxyOverride, ProxySources};
-use dapreflight::report::Report;
-use dapreflight::route::ProxyAddr;
-use dapreflight::trust::DeviceStore;
+use dapreflight::DeviceStore;
+use dapreflight::ProbeResult;
+use dapreflight::ProxyAddr;
+use dapreflight::Report;
+use dapreflight::Style;
+use dapreflight::{CatalogChoice, CheckConfig, DeviceFiles, Limits};
+use dapreflight::{ContextChoice, ProxyOverride, ProxySources};
+use dapreflight::{Credentials, Pin};
 use tempfile::TempDir;
 
 use crate::support::{Ca, RegExport};
@@ -140,7 +140,7 @@ impl Check {
             },
             proxy_sources: ProxySources {
                 flag: self.proxy.clone(),
-                env: dapreflight::proxy::EnvSource::default(),
+                env: dapreflight::EnvSource::default(),
                 contexts: self.contexts,
                 timeout: self.timeout,
                 ..ProxySources::default()

@@ -1,15 +1,12 @@
 //! SSL inspection: a proxy re-signing the chain with its own CA.
 
-use dapreflight::status::Status;
-use dapreflight::trust::Interception;
+use dapreflight::Interception;
+use dapreflight::Status;
 
 use crate::harness::Check;
 use crate::support::{Ca, FakeProxy, ProxyBehavior, TlsServer};
 
-async fn intercepted(
-    inspection_ca: &Ca,
-    device_trusts_it: bool,
-) -> dapreflight::assess::ProbeResult {
+async fn intercepted(inspection_ca: &Ca, device_trusts_it: bool) -> dapreflight::ProbeResult {
     let origin_ca = Ca::generate("Origin Test Root");
     let origin = TlsServer::start(&origin_ca, &["origin.test"]).await;
     let proxy = FakeProxy::start(ProxyBehavior::Intercept(inspection_ca.clone())).await;
@@ -90,7 +87,7 @@ async fn a_microsoft_endpoint_re_signed_by_an_inspection_ca_is_interception() {
     let tls = result.tls.expect("tls");
     assert_eq!(
         tls.trust.rule,
-        dapreflight::catalog::TrustRule::MicrosoftApplicationRoot
+        dapreflight::TrustRule::MicrosoftApplicationRoot
     );
     assert_eq!(proxy.intercepted()[0].path, "/health/keepalive");
 }

@@ -8,12 +8,12 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dapreflight::proxy::pac::{
-    EntryPoint, PacEntry, PacEnvironment, PacError, PacFailure, PacLimits, PacScript, decide,
+use dapreflight::TableResolver;
+use dapreflight::{
+    EntryPoint, PacEntry, PacEnvironment, PacError, PacFailure, PacLimits, PacScript, decide_pac,
 };
-use dapreflight::proxy::resolve::TableResolver;
-use dapreflight::route::{ProxyAddr, Route};
-use dapreflight::url::{Scheme, Target};
+use dapreflight::{ProxyAddr, Route};
+use dapreflight::{Scheme, Target};
 
 use crate::binary::dapreflight;
 
@@ -193,7 +193,7 @@ fn https_decisions_flag_a_path_rule_and_give_both_windows_stacks_routes() {
         port: 443,
         path: "/ping".to_owned(),
     };
-    let decision = decide(&script, &target, &env_with(&[])).expect("decides");
+    let decision = decide_pac(&script, &target, &env_with(&[])).expect("decides");
     assert_eq!(
         decision.url,
         "https://umwatsonc.events.data.microsoft.com/ping"
@@ -229,7 +229,7 @@ fn https_decisions_flag_a_path_rule_and_give_both_windows_stacks_routes() {
         host: "v10.events.data.microsoft.com".to_owned(),
         ..target
     };
-    let decision = decide(&script, &plain, &env_with(&[])).expect("decides");
+    let decision = decide_pac(&script, &plain, &env_with(&[])).expect("decides");
     assert!(decision.stripped_form.is_none());
 }
 
@@ -240,7 +240,7 @@ fn date_helpers_read_the_environments_clock() {
     let script = PacScript::compile(source, "clock.pac", &PacLimits::default()).expect("ok");
     let mut env = env_with(&[]);
     // Wednesday 2025-06-18 14:30:15 UTC, 16:30:15 at UTC+2.
-    env.now = Some(dapreflight::proxy::pac::PacTime {
+    env.now = Some(dapreflight::PacTime {
         unix_seconds: 1_750_257_015,
         utc_offset_minutes: 120,
     });

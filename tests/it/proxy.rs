@@ -2,10 +2,10 @@
 
 use std::time::{Duration, Instant};
 
-use dapreflight::probe::ProbeFailure;
+use dapreflight::ProbeFailure;
 
-use dapreflight::status::Stage;
-use dapreflight::status::Status;
+use dapreflight::Stage;
+use dapreflight::Status;
 
 use crate::harness::Check;
 use crate::support::{Ca, FakeProxy, HttpServer, ProxyBehavior, TlsServer, closed_port};

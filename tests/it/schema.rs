@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use dapreflight::report::wire;
+use dapreflight::wire;
 
 use crate::harness::Check;
 use crate::support::{Ca, FakeProxy, ProxyBehavior, TlsServer, closed_port};

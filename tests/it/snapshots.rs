@@ -7,25 +7,22 @@
 use std::path::PathBuf;
 use std::time::{Duration, UNIX_EPOCH};
 
-use dapreflight::assess;
-use dapreflight::catalog::{self, Endpoint, TrustRule};
-use dapreflight::config::DeviceFiles;
-use dapreflight::output::{self, Format, Style};
-use dapreflight::plan;
-use dapreflight::probe::Job;
-use dapreflight::probe::tls::TlsEvidence;
-use dapreflight::probe::{
+use dapreflight::DeviceFiles;
+use dapreflight::DeviceSettings;
+use dapreflight::Job;
+use dapreflight::Scheme;
+use dapreflight::Stage;
+use dapreflight::TlsEvidence;
+use dapreflight::{CatalogInfo, Device, ProxyView, Report, wire};
+use dapreflight::{CertificateInfo, Interception, TrustAssessment};
+use dapreflight::{
     Challenge, ConnectEvidence, DnsEvidence, Evidence, HttpEvidence, ProbeFailure, ProxyEvidence,
     Timings,
 };
-use dapreflight::proxy::{self, ContextChoice, ProxyOverride, ProxySources};
-use dapreflight::report::{CatalogInfo, Device, ProxyView, Report, wire};
-use dapreflight::route::{ProxyAddr, Route};
-use dapreflight::settings::DeviceSettings;
-use dapreflight::status::Stage;
-use dapreflight::trust::{CertificateInfo, Interception, TrustAssessment};
-use dapreflight::url::Scheme;
-use dapreflight::verdict;
+use dapreflight::{ContextChoice, ProxyOverride, ProxySources};
+use dapreflight::{Endpoint, TrustRule};
+use dapreflight::{Format, Style};
+use dapreflight::{ProxyAddr, Route};
 
 /// How the hand-built evidence for one planned probe goes.
 #[derive(Clone, Copy)]
@@ -234,13 +231,13 @@ async fn report(
     settings: Option<DeviceSettings>,
     outcome: impl Fn(&Endpoint, &Route) -> Outcome,
 ) -> Report {
-    let catalog = catalog::load(None).expect("the built-in catalog");
+    let catalog = dapreflight::load_catalog(None).expect("the built-in catalog");
     let endpoints = catalog.select("desktop-analytics").expect("the profile");
     let sources = dapreflight::read_device(&sources, files).expect("the device export");
-    let contexts = proxy::discover(&sources.sources)
+    let contexts = dapreflight::discover_contexts(&sources.sources)
         .await
         .expect("the contexts");
-    let plan = plan::plan(&endpoints, &contexts);
+    let plan = dapreflight::plan(&endpoints, &contexts);
     let evidence = plan
         .probes
         .iter()
@@ -251,8 +248,8 @@ async fn report(
             )
         })
         .collect();
-    let results = assess::all(&contexts, &plan, evidence);
-    let verdict = verdict::decide(&results, settings.as_ref());
+    let results = dapreflight::assess_all(&contexts, &plan, evidence);
+    let verdict = dapreflight::decide(&results, settings.as_ref());
     let mut report = Report::new(
         CatalogInfo {
             origin: catalog.origin,
@@ -301,13 +298,13 @@ fn flag(flag: ProxyOverride) -> ProxySources {
 
 fn rendered(report: &Report, format: Format) -> String {
     let mut out = Vec::new();
-    output::render(report, style(format), &mut out).expect("rendering to memory");
+    dapreflight::render(report, style(format), &mut out).expect("rendering to memory");
     String::from_utf8(out).expect("UTF-8")
 }
 
 fn verdict_text(report: &Report) -> String {
     let mut out = Vec::new();
-    output::verdict::render(&report.verdict, report.settings.as_ref(), &mut out)
+    dapreflight::render_verdict(&report.verdict, report.settings.as_ref(), &mut out)
         .expect("rendering to memory");
     String::from_utf8(out).expect("UTF-8")
 }
@@ -409,10 +406,10 @@ async fn every_kind_of_failure_has_its_status_and_detail() {
 #[tokio::test]
 async fn proxy_view_of_a_device_export() {
     let (sources, files, _) = device_export("registry/snapshot-device.synthetic.reg");
-    let catalog = catalog::load(None).expect("the built-in catalog");
+    let catalog = dapreflight::load_catalog(None).expect("the built-in catalog");
     let endpoints = catalog.select("desktop-analytics").expect("the profile");
     let sources = dapreflight::read_device(&sources, &files).expect("the device export");
-    let contexts = proxy::discover(&sources.sources)
+    let contexts = dapreflight::discover_contexts(&sources.sources)
         .await
         .expect("the contexts");
     let mut view = ProxyView::new(&endpoints, contexts);
@@ -420,7 +417,7 @@ async fn proxy_view_of_a_device_export() {
     view.device = fixed_device();
     for format in [Format::Table, Format::Json] {
         let mut out = Vec::new();
-        output::render_proxy(&view, style(format), &mut out).expect("rendering to memory");
+        dapreflight::render_proxy(&view, style(format), &mut out).expect("rendering to memory");
         let text = String::from_utf8(out).expect("UTF-8");
         if format == Format::Json {
             crate::wire::assert_reads_back::<wire::ProxyView>(&text);

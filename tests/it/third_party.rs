@@ -2,8 +2,8 @@
 
 use std::net::Ipv4Addr;
 
-use dapreflight::probe::ProbeFailure;
-use dapreflight::status::Status;
+use dapreflight::ProbeFailure;
+use dapreflight::Status;
 
 use crate::harness::Check;
 use crate::support::{

@@ -1,20 +1,19 @@
 //! The verdict, scenario by scenario, from hand-built probe results and device settings.
 
-use dapreflight::assess::ProbeResult;
-use dapreflight::catalog::TrustRule;
-use dapreflight::output;
-use dapreflight::probe::tls::TlsEvidence;
-use dapreflight::probe::{Challenge, ProbeFailure, ProxyEvidence, Timings};
-use dapreflight::report::wire;
-use dapreflight::route::{Context, ProxyAddr, Route, RouteChoice};
-use dapreflight::settings::{self, DeviceSettings, Setting, Source};
-use dapreflight::status::Answer;
-use dapreflight::status::Stage;
-use dapreflight::status::Status;
-use dapreflight::trust::{Interception, TrustAssessment};
-use dapreflight::verdict::{self, Approach, Ref, Verdict};
-use dapreflight::windows::keys;
-use dapreflight::windows::registry::{Origin, RegistrySnapshot, ValueData};
+use dapreflight::Answer;
+use dapreflight::ProbeResult;
+use dapreflight::Stage;
+use dapreflight::Status;
+use dapreflight::TlsEvidence;
+use dapreflight::TrustRule;
+use dapreflight::keys;
+use dapreflight::wire;
+use dapreflight::{Approach, Ref, Verdict};
+use dapreflight::{Challenge, ProbeFailure, ProxyEvidence, Timings};
+use dapreflight::{Context, ProxyAddr, Route, RouteChoice};
+use dapreflight::{DeviceSettings, Setting, Source};
+use dapreflight::{Interception, TrustAssessment};
+use dapreflight::{Origin, RegistrySnapshot, ValueData};
 
 const V10C: &str = "https://v10c.events.data.microsoft.com";
 const SETTINGS: &str = "https://settings-win.data.microsoft.com";
@@ -231,7 +230,7 @@ fn device(edit: impl FnOnce(&mut RegistrySnapshot)) -> DeviceSettings {
         ValueData::Dword(2),
     );
     edit(&mut registry);
-    let mut settings = settings::read_settings(&registry);
+    let mut settings = dapreflight::read_settings(&registry);
     settings.console_user = signed_in(Answer::Yes);
     settings
 }
@@ -269,7 +268,7 @@ fn defender(r: &mut RegistrySnapshot) {
 
 fn text(verdict: &Verdict) -> String {
     let mut out = Vec::new();
-    output::verdict::render(verdict, None, &mut out).expect("rendering to memory");
+    dapreflight::render_verdict(verdict, None, &mut out).expect("rendering to memory");
     String::from_utf8(out).expect("UTF-8")
 }
 
@@ -551,7 +550,7 @@ fn scenarios() -> Vec<Scenario> {
 #[test]
 fn each_scenario_gets_its_approach_readiness_and_reasons() {
     for scenario in scenarios() {
-        let verdict = verdict::decide(&scenario.results, scenario.settings.as_ref());
+        let verdict = dapreflight::decide(&scenario.results, scenario.settings.as_ref());
         let rendered = text(&verdict);
         assert_eq!(
             verdict.approach, scenario.approach,
@@ -578,7 +577,7 @@ fn each_scenario_gets_its_approach_readiness_and_reasons() {
 #[test]
 fn reasons_point_at_the_results_that_led_there() {
     let results = all("system", Some(PROXY), &Outcome::Auth(&["Negotiate"]));
-    let verdict = verdict::decide(&results, Some(&device(|_| {})));
+    let verdict = dapreflight::decide(&results, Some(&device(|_| {})));
     let refs: Vec<&Ref> = verdict.reasons.iter().flat_map(|r| &r.refs).collect();
     assert!(refs.contains(&&Ref::Result {
         endpoint: V10C.to_owned(),
@@ -589,7 +588,7 @@ fn reasons_point_at_the_results_that_led_there() {
 #[test]
 fn verdict_serializes_with_the_documented_spelling() {
     let results = all("system", None, &Outcome::Ok);
-    let verdict = verdict::decide(&results, Some(&device(|_| {})));
+    let verdict = dapreflight::decide(&results, Some(&device(|_| {})));
     let json = serde_json::to_value(wire::Verdict::from(&verdict)).expect("serializable");
     assert_eq!(json["approach"], "bypass");
     assert_eq!(json["ready"], true);
@@ -613,9 +612,9 @@ fn verdict_serializes_with_the_documented_spelling() {
 #[test]
 fn the_settings_block_lists_name_value_source_and_meaning() {
     let settings = device(|_| {});
-    let verdict = verdict::decide(&all("system", None, &Outcome::Ok), Some(&settings));
+    let verdict = dapreflight::decide(&all("system", None, &Outcome::Ok), Some(&settings));
     let mut out = Vec::new();
-    output::verdict::render(&verdict, Some(&settings), &mut out).expect("rendering to memory");
+    dapreflight::render_verdict(&verdict, Some(&settings), &mut out).expect("rendering to memory");
     let rendered = String::from_utf8(out).expect("UTF-8");
     assert!(rendered.starts_with("READY — bypass\n"), "{rendered}");
     assert!(rendered.contains("AllowTelemetry: 1"), "{rendered}");

@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use dapreflight::output::{self, Format, Style};
-use dapreflight::report::Report;
-use dapreflight::report::wire;
+use dapreflight::Report;
+use dapreflight::wire;
+use dapreflight::{Format, Style};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -33,7 +33,7 @@ fn json(report: &Report) -> String {
         ..Style::default()
     };
     let mut out = Vec::new();
-    output::render(report, style, &mut out).expect("rendering to memory");
+    dapreflight::render(report, style, &mut out).expect("rendering to memory");
     String::from_utf8(out).expect("UTF-8")
 }
 
@@ -140,7 +140,7 @@ fn the_pac_report_reads_back() {
 
 #[test]
 fn the_verdicts_findings_and_remedies_stay_out_of_the_json() {
-    let verdict = dapreflight::verdict::decide(&[], None);
+    let verdict = dapreflight::decide(&[], None);
     assert!(
         !verdict.findings.is_empty(),
         "a verdict with no results still says why"

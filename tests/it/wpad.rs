@@ -6,8 +6,8 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use dapreflight::proxy::resolve::TableResolver;
-use dapreflight::proxy::wpad::{StepOutcome, WpadOptions, WpadReport, discover};
+use dapreflight::TableResolver;
+use dapreflight::{StepOutcome, WpadOptions, WpadReport, discover_wpad};
 use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
@@ -190,7 +190,7 @@ fn warned(report: &WpadReport, words: &str) -> bool {
 async fn pac_is_found_at_the_second_candidate_after_the_first_does_not_resolve() {
     let server = PacServer::start(&[("wpad.corp.example", Answer::pac())]).await;
     let options = options("b.corp.example", &["wpad.corp.example"], server.port());
-    let report = discover(&options).await;
+    let report = discover_wpad(&options).await;
 
     let port = server.port();
     assert_eq!(
@@ -245,7 +245,7 @@ async fn a_404_at_the_first_candidate_moves_on_and_later_candidates_are_skipped_
         "wpad.b.corp.example",
         "wpad.corp.example",
     ];
-    let report = discover(&options("a.b.corp.example", &names, server.port())).await;
+    let report = discover_wpad(&options("a.b.corp.example", &names, server.port())).await;
 
     let port = server.port();
     let first = format!("GET http://wpad.a.b.corp.example:{port}/wpad.dat");
@@ -270,7 +270,7 @@ async fn a_stalled_server_times_out_within_the_deadline() {
     let server = PacServer::start(&[("wpad.corp.example", Answer::Stall)]).await;
     let options = options("corp.example", &["wpad.corp.example"], server.port());
     let started = Instant::now();
-    let report = discover(&options).await;
+    let report = discover_wpad(&options).await;
 
     assert!(
         started.elapsed() < Duration::from_secs(3),
@@ -301,7 +301,7 @@ async fn an_endless_or_oversized_body_is_capped_not_read_to_the_end() {
     for answer in [Answer::Endless, big] {
         let server = PacServer::start(&[("wpad.corp.example", answer)]).await;
         let options = options("corp.example", &["wpad.corp.example"], server.port());
-        let report = discover(&options).await;
+        let report = discover_wpad(&options).await;
 
         let get = format!("GET http://wpad.corp.example:{}/wpad.dat", server.port());
         assert_eq!(
@@ -334,7 +334,7 @@ async fn a_redirect_is_reported_with_its_location_and_not_followed() {
         &["wpad.corp.example", "pac.elsewhere.test"],
         server.port(),
     );
-    let report = discover(&options).await;
+    let report = discover_wpad(&options).await;
 
     let get = format!("GET http://wpad.corp.example:{}/wpad.dat", server.port());
     assert!(matches!(
@@ -364,7 +364,7 @@ async fn a_body_without_find_proxy_for_url_is_warned_about_and_not_taken_as_a_pa
     };
     let server = PacServer::start(&[("wpad.corp.example", html)]).await;
     let options = options("corp.example", &["wpad.corp.example"], server.port());
-    let report = discover(&options).await;
+    let report = discover_wpad(&options).await;
 
     let get = format!("GET http://wpad.corp.example:{}/wpad.dat", server.port());
     assert!(matches!(
@@ -384,7 +384,7 @@ async fn a_pac_served_with_another_media_type_is_taken_with_a_warning() {
     };
     let server = PacServer::start(&[("wpad.corp.example", plain)]).await;
     let options = options("corp.example", &["wpad.corp.example"], server.port());
-    let report = discover(&options).await;
+    let report = discover_wpad(&options).await;
 
     assert!(report.pac.is_some());
     assert!(
@@ -400,7 +400,7 @@ async fn no_record_anywhere_with_auto_detect_on_is_warned_about() {
         auto_detect_on: true,
         ..options("a.corp.example", &[], 9)
     };
-    let report = discover(&options).await;
+    let report = discover_wpad(&options).await;
 
     assert!(report.pac.is_none());
     assert!(
@@ -415,7 +415,7 @@ async fn no_record_anywhere_with_auto_detect_on_is_warned_about() {
         "{:?}",
         report.warnings
     );
-    let quiet = discover(&WpadOptions {
+    let quiet = discover_wpad(&WpadOptions {
         auto_detect_on: false,
         ..options
     })
@@ -428,7 +428,7 @@ async fn hostile_servers_are_failed_steps_not_crashes() {
     for answer in [Answer::Garbage, Answer::CloseEarly] {
         let server = PacServer::start(&[("wpad.corp.example", answer)]).await;
         let options = options("corp.example", &["wpad.corp.example"], server.port());
-        let report = discover(&options).await;
+        let report = discover_wpad(&options).await;
 
         let get = format!("GET http://wpad.corp.example:{}/wpad.dat", server.port());
         assert!(
@@ -442,7 +442,7 @@ async fn hostile_servers_are_failed_steps_not_crashes() {
 #[tokio::test]
 async fn a_closed_port_is_a_failed_fetch() {
     let port = closed_port().port();
-    let report = discover(&options("corp.example", &["wpad.corp.example"], port)).await;
+    let report = discover_wpad(&options("corp.example", &["wpad.corp.example"], port)).await;
 
     let get = format!("GET http://wpad.corp.example:{port}/wpad.dat");
     assert!(matches!(
@@ -455,7 +455,7 @@ async fn a_closed_port_is_a_failed_fetch() {
 async fn a_public_suffix_walk_never_queries_wpad_under_the_suffix() {
     let server = PacServer::start(&[("wpad.co.uk", Answer::pac())]).await;
     let options = options("corp.co.uk", &["wpad.co.uk"], server.port());
-    let report = discover(&options).await;
+    let report = discover_wpad(&options).await;
 
     assert_eq!(report.candidates, ["wpad.corp.co.uk"]);
     assert!(!report.steps.iter().any(|s| s.what.contains("wpad.co.uk")));
@@ -466,7 +466,7 @@ async fn a_public_suffix_walk_never_queries_wpad_under_the_suffix() {
 
 #[tokio::test]
 async fn os_steps_are_reported_even_when_not_taken() {
-    let report = discover(&options("corp.example", &[], 9)).await;
+    let report = discover_wpad(&options("corp.example", &[], 9)).await;
 
     let dhcp = outcome(&report, "DHCP option 252");
     let winhttp = outcome(&report, "WinHTTP DNS detection");
@@ -486,7 +486,7 @@ async fn os_steps_are_reported_even_when_not_taken() {
             "{winhttp:?}"
         );
     }
-    let no_domain = discover(&WpadOptions {
+    let no_domain = discover_wpad(&WpadOptions {
         domain: None,
         ..options("unused.example", &[], 9)
     })
@@ -502,7 +502,7 @@ async fn os_steps_are_reported_even_when_not_taken() {
 async fn the_report_serializes_in_snake_case_with_tagged_outcomes() {
     let server = PacServer::start(&[("wpad.corp.example", Answer::pac())]).await;
     let options = options("corp.example", &["wpad.corp.example"], server.port());
-    let report = discover(&options).await;
+    let report = discover_wpad(&options).await;
     let json = serde_json::to_value(&report).unwrap();
 
     assert_eq!(json["pac"]["found_by"], "DNS wpad.corp.example");

@@ -7,7 +7,7 @@
 mod engine;
 mod helpers;
 mod result;
-pub mod source;
+pub(crate) mod source;
 mod url;
 
 use std::fmt;
@@ -21,8 +21,7 @@ use crate::proxy::resolve::{NameResolver, SystemResolver};
 use crate::route::Route;
 use crate::url::Target;
 
-pub use result::{PacEntry, parse_result};
-pub use url::{UrlForms, url_forms};
+pub use result::PacEntry;
 
 /// Bounds on one PAC runtime: its compile/top-level deadline, heap and stack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -222,7 +221,7 @@ fn at_line(line: Option<u32>) -> String {
 /// A compiled PAC script in its own sandboxed runtime; `Send + Sync`, evaluations serialized.
 ///
 /// Evaluation blocks the calling thread until the script answers or its deadline passes: from
-/// async code use [`decide_in_background`] or `tokio::task::spawn_blocking`.
+/// async code use `tokio::task::spawn_blocking`.
 pub struct PacScript {
     origin: String,
     engine: engine::Engine,
@@ -334,26 +333,8 @@ pub fn decide(
     decide_url(script, &target.to_string(), env)
 }
 
-/// [`decide`] on a blocking thread, for async callers.
-pub async fn decide_in_background(
-    script: Arc<PacScript>,
-    target: Target,
-    env: PacEnvironment,
-) -> Result<PacDecision, PacError> {
-    let url = target.to_string();
-    tokio::task::spawn_blocking(move || decide(&script, &target, &env))
-        .await
-        .map_err(|err| PacError::Evaluate {
-            url,
-            failure: PacFailure::Threw {
-                message: format!("the evaluation thread failed: {err}"),
-            },
-            line: None,
-        })?
-}
-
 /// [`decide`] for any URL string (`scheme://host/...`), as `dapreflight pac` takes them.
-pub fn decide_url(
+pub(crate) fn decide_url(
     script: &PacScript,
     url: &str,
     env: &PacEnvironment,
@@ -443,7 +424,7 @@ pub fn decide_url(
 /// This machine's addresses on its default routes (found by connecting UDP sockets, which sends
 /// nothing), IPv6 first; `127.0.0.1` when there is no route.
 #[must_use]
-pub fn local_addresses() -> Vec<IpAddr> {
+pub(crate) fn local_addresses() -> Vec<IpAddr> {
     let route = |bind: IpAddr, to: IpAddr| {
         let socket = UdpSocket::bind((bind, 0)).ok()?;
         socket.connect((to, 53)).ok()?;

@@ -22,7 +22,8 @@ pub enum PacEntry {
 
 /// Parses a PAC result string; an empty string gives an empty list (the caller decides what
 /// "nothing" means), and any element that is not understood is an error.
-pub fn parse_result(raw: &str) -> Result<Vec<PacEntry>, String> {
+#[cfg(test)]
+pub(super) fn parse_result(raw: &str) -> Result<Vec<PacEntry>, String> {
     let (entries, invalid) = parse_lenient(raw);
     match invalid.first() {
         Some(message) => Err(message.clone()),

@@ -11,11 +11,11 @@ use crate::net::http::{self, Body, HttpError, Request};
 use crate::url::{Scheme, Target};
 
 /// The largest PAC accepted, as Windows' and Chromium's 1 MB limit.
-pub const MAX_PAC_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_PAC_BYTES: usize = 1024 * 1024;
 
 /// A PAC script's text and where it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PacSource {
+pub(crate) struct PacSource {
     /// The file path or URL, as given.
     pub origin: String,
     pub text: String,
@@ -23,7 +23,7 @@ pub struct PacSource {
 
 /// Reads the PAC at `location`: a file path, or an http(s) URL fetched directly (never through a
 /// proxy, as Windows fetches PAC files) within `timeout`.
-pub async fn load(location: &str, timeout: Duration) -> Result<PacSource, PacError> {
+pub(crate) async fn load(location: &str, timeout: Duration) -> Result<PacSource, PacError> {
     let fail = |message: String| PacError::Load {
         origin: location.to_owned(),
         message,

@@ -1,5 +1,6 @@
 //! The URL and host a PAC is called with, and the two forms an https URL takes.
 
+#[cfg(test)]
 use crate::url::{Scheme, Target};
 
 /// The URL forms a PAC may be called with for one target.
@@ -9,14 +10,15 @@ use crate::url::{Scheme, Target};
 /// `stripped` is what Chromium-based browsers (Edge, Chrome) and Firefox pass for `https://`:
 /// `https://host[:port]/`, without path, query, fragment or credentials.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UrlForms {
+pub(super) struct UrlForms {
     pub windows: String,
     pub stripped: String,
 }
 
 /// The forms of `target`'s URL; they are equal for `http://`.
 #[must_use]
-pub fn url_forms(target: &Target) -> UrlForms {
+#[cfg(test)]
+pub(super) fn url_forms(target: &Target) -> UrlForms {
     let windows = target.to_string();
     let stripped = match target.scheme {
         Scheme::Https => format!("https://{}/", target.authority()),

@@ -2,16 +2,17 @@
 //! thin call whose result the portable parsers read.
 
 #[cfg(windows)]
-pub mod registry;
+pub(crate) mod registry;
 #[cfg(windows)]
-pub mod settings;
+pub(crate) mod settings;
 
 use crate::windows::WindowsSource;
 
 /// This machine's Windows proxy configuration, read from the live registry.
 #[cfg(windows)]
 #[must_use]
-pub fn read() -> Option<WindowsSource> {
+#[allow(clippy::unnecessary_wraps)] // the same signature as the version for other systems
+pub(crate) fn read() -> Option<WindowsSource> {
     let (registry, problems) = registry::read_keys(crate::windows::keys::KEYS);
     Some(WindowsSource {
         registry,
@@ -25,6 +26,6 @@ pub fn read() -> Option<WindowsSource> {
 /// Off Windows there is no live registry.
 #[cfg(not(windows))]
 #[must_use]
-pub fn read() -> Option<WindowsSource> {
+pub(crate) fn read() -> Option<WindowsSource> {
     None
 }

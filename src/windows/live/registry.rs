@@ -19,7 +19,7 @@ use crate::windows::registry::{Origin, RegistrySnapshot, canonical_path, value_d
 /// from the snapshot; anything else that stops a key or value from being read (access denied, a
 /// name that is not UTF-16, a value type winreg does not know) is returned as a problem line.
 #[must_use]
-pub fn read_keys(paths: &[&str]) -> (RegistrySnapshot, Vec<String>) {
+pub(crate) fn read_keys(paths: &[&str]) -> (RegistrySnapshot, Vec<String>) {
     let mut snapshot = RegistrySnapshot::new();
     let mut problems = Vec::new();
     for path in paths {
@@ -44,18 +44,6 @@ pub fn read_keys(paths: &[&str]) -> (RegistrySnapshot, Vec<String>) {
         }
     }
     (snapshot, problems)
-}
-
-/// The names of the direct subkeys of `path`, e.g. the SIDs under `HKEY_USERS`.
-///
-/// A missing key has no subkeys; any other failure is returned as a problem line.
-pub fn list_subkeys(path: &str) -> Result<Vec<String>, String> {
-    let Some(key) = open(path)? else {
-        return Ok(Vec::new());
-    };
-    key.enum_keys()
-        .map(|name| name.map_err(|err| format!("cannot list the subkeys of {path}: {err}")))
-        .collect()
 }
 
 /// Opens `path` for reading in the 64-bit view; `Ok(None)` when it does not exist.

@@ -10,7 +10,7 @@ use crate::windows::registry::{Origin, RegistrySnapshot, ValueData};
 
 /// What only the running system knows, beside its registry.
 #[derive(Clone, Debug)]
-pub struct LiveFacts {
+pub(crate) struct LiveFacts {
     /// The registry values the settings are read from.
     pub registry: RegistrySnapshot,
     /// Whether the `DiagTrack` service runs.
@@ -23,7 +23,7 @@ pub struct LiveFacts {
 
 /// Reads this device's registry values, services and signed-in users.
 #[must_use]
-pub fn read() -> LiveFacts {
+pub(crate) fn read() -> LiveFacts {
     LiveFacts {
         registry: read_registry(),
         diagtrack_running: scm::running("DiagTrack"),
@@ -34,7 +34,7 @@ pub fn read() -> LiveFacts {
 
 /// Reads the registry values the settings come from into a snapshot.
 #[must_use]
-pub fn read_registry() -> RegistrySnapshot {
+pub(crate) fn read_registry() -> RegistrySnapshot {
     let mut snapshot = RegistrySnapshot::new();
     let hklm = HKLM;
     for (path, names) in SETTINGS_VALUES {
