@@ -297,31 +297,32 @@ fn normalize_domain(domain: &str) -> Option<String> {
 
 /// The primary DNS suffix as `/etc/resolv.conf` gives it: the first `search` domain, or the
 /// `domain` line, whichever comes last (as resolv.conf(5) says the last one wins).
+///
+/// The file is read by `resolv-conf`, the parser hickory-resolver uses, but not through
+/// hickory's `parse_resolv_conf`: that one forgets which directive chose the suffix (the report
+/// names it), refuses a file without `nameserver`, and falls back to the host name.
 #[must_use]
 pub fn parse_resolv_conf(text: &str) -> Option<DnsSuffix> {
-    let mut found = None;
-    for line in text.lines() {
-        let line = line.trim();
-        if line.starts_with('#') || line.starts_with(';') {
-            continue;
-        }
-        let mut words = line
-            .split(|c: char| c.is_ascii_whitespace())
-            .filter(|w| !w.is_empty());
-        let Some(directive @ ("search" | "domain")) = words.next() else {
-            continue;
-        };
-        // `search .` means "no search list"; a `#` starts a comment for some resolvers.
-        let first = words
-            .take_while(|w| !w.starts_with('#') && !w.starts_with(';'))
-            .map(|w| w.trim_end_matches('.'))
-            .find(|w| !w.is_empty());
-        found = first.map(|name| DnsSuffix {
-            name: name.to_lowercase(),
-            source: format!("/etc/resolv.conf {directive}"),
-        });
-    }
-    found
+    // Lines it cannot parse are skipped, as the C resolver skips them; they say nothing here.
+    let (config, _errors) = resolv_conf::Config::parse_with_errors(text.as_bytes());
+    // `search .` means "no search list".
+    let chosen = config
+        .get_last_search_or_domain()
+        .find(|name| !name.trim_end_matches('.').is_empty())?;
+    // resolv-conf keeps to itself which directive came last, but the name it yields is borrowed
+    // from that directive's own field, so its address tells them apart.
+    let directive = if config
+        .get_domain()
+        .is_some_and(|domain| std::ptr::eq(domain, chosen))
+    {
+        "domain"
+    } else {
+        "search"
+    };
+    Some(DnsSuffix {
+        name: chosen.trim_end_matches('.').to_lowercase(),
+        source: format!("/etc/resolv.conf {directive}"),
+    })
 }
 
 impl WpadStep {
@@ -1053,6 +1054,21 @@ mod tests {
                 Some(("corp.example", "/etc/resolv.conf search")),
             ),
             ("", None),
+            // The last directive wins even when both name the same domain.
+            (
+                "domain corp.example\nsearch corp.example\n",
+                Some(("corp.example", "/etc/resolv.conf search")),
+            ),
+            (
+                "search corp.example\ndomain corp.example\n",
+                Some(("corp.example", "/etc/resolv.conf domain")),
+            ),
+            ("domain corp.example\nsearch .\n", None),
+            // Lines it does not know are skipped, and no `nameserver` is needed.
+            (
+                "frobnicate 1\noptions bogus\nsearch . lab.example\n",
+                Some(("lab.example", "/etc/resolv.conf search")),
+            ),
         ];
         for (text, expected) in cases {
             let found = parse_resolv_conf(text);
