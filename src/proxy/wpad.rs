@@ -166,6 +166,22 @@ impl fmt::Debug for WpadOptions {
     }
 }
 
+/// The step's text in the report's sources: the outcome in words, then its detail, e.g.
+/// `not found: HTTP 404 Not Found: only a 200 answer gives a PAC` or `timed out: 5000`.
+impl fmt::Display for StepOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StepOutcome::Found { detail } => write!(f, "found: {detail}"),
+            StepOutcome::NotFound { reason } => write!(f, "not found: {reason}"),
+            StepOutcome::Failed { reason } => write!(f, "failed: {reason}"),
+            StepOutcome::TimedOut { after_ms } => write!(f, "timed out: {after_ms}"),
+            StepOutcome::TooLarge { limit_bytes } => write!(f, "too large: {limit_bytes}"),
+            StepOutcome::NotApplicable { reason } => write!(f, "not applicable: {reason}"),
+            StepOutcome::Skipped { reason } => write!(f, "skipped: {reason}"),
+        }
+    }
+}
+
 /// Runs WPAD discovery: DHCP option 252, the DNS suffix, then each `wpad.<suffix>` in turn.
 ///
 /// Every network step has `options.timeout`, so the whole run takes at most that times the
@@ -1074,6 +1090,65 @@ mod tests {
             let found = parse_resolv_conf(text);
             let found = found.as_ref().map(|s| (s.name.as_str(), s.source.as_str()));
             assert_eq!(found, expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn step_outcomes_read_as_their_kind_then_their_detail() {
+        let cases = [
+            (
+                StepOutcome::Found {
+                    detail: "10.0.0.5".to_owned(),
+                },
+                "found: 10.0.0.5",
+            ),
+            (
+                StepOutcome::NotFound {
+                    reason: "HTTP 404 Not Found: only a 200 answer gives a PAC".to_owned(),
+                },
+                "not found: HTTP 404 Not Found: only a 200 answer gives a PAC",
+            ),
+            (
+                StepOutcome::Failed {
+                    reason: "connection refused".to_owned(),
+                },
+                "failed: connection refused",
+            ),
+            (StepOutcome::TimedOut { after_ms: 5000 }, "timed out: 5000"),
+            (
+                StepOutcome::TooLarge {
+                    limit_bytes: 1_048_576,
+                },
+                "too large: 1048576",
+            ),
+            (
+                StepOutcome::NotApplicable {
+                    reason: "WinHTTP's auto-detection exists only on Windows".to_owned(),
+                },
+                "not applicable: WinHTTP's auto-detection exists only on Windows",
+            ),
+            (
+                StepOutcome::Skipped {
+                    reason: "the OS was not asked in this run".to_owned(),
+                },
+                "skipped: the OS was not asked in this run",
+            ),
+        ];
+        for (outcome, text) in cases {
+            assert_eq!(outcome.to_string(), text, "{outcome:?}");
+            // The text the report showed when it was built from the serialized outcome.
+            let json = serde_json::to_value(&outcome).expect("serializes");
+            let kind = json["kind"].as_str().expect("kind").replace('_', " ");
+            let (_, value) = json
+                .as_object()
+                .expect("object")
+                .iter()
+                .find(|(key, _)| *key != "kind")
+                .expect("one field");
+            let value = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_owned);
+            assert_eq!(text, format!("{kind}: {value}"), "{outcome:?}");
         }
     }
 
