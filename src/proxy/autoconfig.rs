@@ -190,24 +190,7 @@ fn wpad_sources(report: &WpadReport) -> Vec<SourceReport> {
         .map(|step| SourceReport {
             name: format!("WPAD: {}", step.what),
             status: SourceStatus::Used,
-            detail: serde_json::to_value(&step.outcome)
-                .ok()
-                .and_then(|v| {
-                    let kind = v.get("kind")?.as_str()?.replace('_', " ");
-                    let rest = v
-                        .as_object()?
-                        .iter()
-                        .filter(|(k, _)| *k != "kind")
-                        .map(|(_, v)| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
-                        .collect::<Vec<_>>()
-                        .join("; ");
-                    Some(if rest.is_empty() {
-                        kind
-                    } else {
-                        format!("{kind}: {rest}")
-                    })
-                })
-                .unwrap_or_default(),
+            detail: step.outcome.to_string(),
         })
         .collect();
     sources.extend(report.warnings.iter().map(|warning| SourceReport {

@@ -9,8 +9,6 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
 use crate::net::http::{self, HttpError, Request};
 use crate::net::millis;
 use crate::net::tcp::{self, ConnectError};
@@ -45,7 +43,7 @@ pub struct WpadOptions {
 }
 
 /// Every step WPAD discovery tried, the PAC it found, and what looked dangerous.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WpadReport {
     pub steps: Vec<WpadStep>,
     /// The PAC found, if any: the first 200 answer whose body mentions `FindProxyForURL`.
@@ -58,23 +56,20 @@ pub struct WpadReport {
 }
 
 /// One thing discovery tried.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WpadStep {
     /// e.g. `DHCP option 252`, `DNS wpad.corp.example`, `GET http://wpad.corp.example/wpad.dat`.
     pub what: String,
     pub outcome: StepOutcome,
     pub elapsed_ms: u64,
     /// The addresses a DNS step found.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub addresses: Vec<IpAddr>,
     /// What the server answered, for a fetch that got an answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<PacResponse>,
 }
 
 /// How a step ended.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StepOutcome {
     /// The step found what it looked for: an address, a URL, a PAC.
     Found { detail: String },
@@ -93,22 +88,20 @@ pub enum StepOutcome {
 }
 
 /// The head of a `wpad.dat` answer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PacResponse {
     /// The address the connection went to.
     pub served_by: SocketAddr,
     pub status: u16,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// The `Location` of a redirect, which is reported and never followed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     /// How many body bytes were read (at most the cap).
     pub body_bytes: u64,
 }
 
 /// A PAC script WPAD led to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FoundPac {
     /// The URL it was fetched from, e.g. `http://wpad.corp.example/wpad.dat`.
     pub url: String,
@@ -120,7 +113,7 @@ pub struct FoundPac {
 }
 
 /// The DNS suffix the walk starts from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DnsSuffix {
     /// Lower case, without a final dot.
     pub name: String,
@@ -163,6 +156,22 @@ impl fmt::Debug for WpadOptions {
             .field("auto_detect_on", &self.auto_detect_on)
             .field("query_os", &self.query_os)
             .finish_non_exhaustive()
+    }
+}
+
+/// The step's text in the report's sources: the outcome in words, then its detail, e.g.
+/// `not found: HTTP 404 Not Found: only a 200 answer gives a PAC` or `timed out: 5000`.
+impl fmt::Display for StepOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StepOutcome::Found { detail } => write!(f, "found: {detail}"),
+            StepOutcome::NotFound { reason } => write!(f, "not found: {reason}"),
+            StepOutcome::Failed { reason } => write!(f, "failed: {reason}"),
+            StepOutcome::TimedOut { after_ms } => write!(f, "timed out: {after_ms}"),
+            StepOutcome::TooLarge { limit_bytes } => write!(f, "too large: {limit_bytes}"),
+            StepOutcome::NotApplicable { reason } => write!(f, "not applicable: {reason}"),
+            StepOutcome::Skipped { reason } => write!(f, "skipped: {reason}"),
+        }
     }
 }
 
@@ -297,31 +306,33 @@ fn normalize_domain(domain: &str) -> Option<String> {
 
 /// The primary DNS suffix as `/etc/resolv.conf` gives it: the first `search` domain, or the
 /// `domain` line, whichever comes last (as resolv.conf(5) says the last one wins).
+///
+/// The file is read by `resolv-conf`, the parser hickory-resolver uses, but not through
+/// hickory's `parse_resolv_conf`: that one forgets which directive chose the suffix (the report
+/// names it), refuses a file without `nameserver`, and falls back to the host name.
 #[must_use]
+#[cfg(any(not(windows), test))] // Windows asks the system for its suffix instead
 pub(crate) fn parse_resolv_conf(text: &str) -> Option<DnsSuffix> {
-    let mut found = None;
-    for line in text.lines() {
-        let line = line.trim();
-        if line.starts_with('#') || line.starts_with(';') {
-            continue;
-        }
-        let mut words = line
-            .split(|c: char| c.is_ascii_whitespace())
-            .filter(|w| !w.is_empty());
-        let Some(directive @ ("search" | "domain")) = words.next() else {
-            continue;
-        };
-        // `search .` means "no search list"; a `#` starts a comment for some resolvers.
-        let first = words
-            .take_while(|w| !w.starts_with('#') && !w.starts_with(';'))
-            .map(|w| w.trim_end_matches('.'))
-            .find(|w| !w.is_empty());
-        found = first.map(|name| DnsSuffix {
-            name: name.to_lowercase(),
-            source: format!("/etc/resolv.conf {directive}"),
-        });
-    }
-    found
+    // Lines it cannot parse are skipped, as the C resolver skips them; they say nothing here.
+    let (config, _errors) = resolv_conf::Config::parse_with_errors(text.as_bytes());
+    // `search .` means "no search list".
+    let chosen = config
+        .get_last_search_or_domain()
+        .find(|name| !name.trim_end_matches('.').is_empty())?;
+    // resolv-conf keeps to itself which directive came last, but the name it yields is borrowed
+    // from that directive's own field, so its address tells them apart.
+    let directive = if config
+        .get_domain()
+        .is_some_and(|domain| std::ptr::eq(domain, chosen))
+    {
+        "domain"
+    } else {
+        "search"
+    };
+    Some(DnsSuffix {
+        name: chosen.trim_end_matches('.').to_lowercase(),
+        source: format!("/etc/resolv.conf {directive}"),
+    })
 }
 
 impl WpadStep {
@@ -1053,11 +1064,72 @@ mod tests {
                 Some(("corp.example", "/etc/resolv.conf search")),
             ),
             ("", None),
+            // The last directive wins even when both name the same domain.
+            (
+                "domain corp.example\nsearch corp.example\n",
+                Some(("corp.example", "/etc/resolv.conf search")),
+            ),
+            (
+                "search corp.example\ndomain corp.example\n",
+                Some(("corp.example", "/etc/resolv.conf domain")),
+            ),
+            ("domain corp.example\nsearch .\n", None),
+            // Lines it does not know are skipped, and no `nameserver` is needed.
+            (
+                "frobnicate 1\noptions bogus\nsearch . lab.example\n",
+                Some(("lab.example", "/etc/resolv.conf search")),
+            ),
         ];
         for (text, expected) in cases {
             let found = parse_resolv_conf(text);
             let found = found.as_ref().map(|s| (s.name.as_str(), s.source.as_str()));
             assert_eq!(found, expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn step_outcomes_read_as_their_kind_then_their_detail() {
+        let cases = [
+            (
+                StepOutcome::Found {
+                    detail: "10.0.0.5".to_owned(),
+                },
+                "found: 10.0.0.5",
+            ),
+            (
+                StepOutcome::NotFound {
+                    reason: "HTTP 404 Not Found: only a 200 answer gives a PAC".to_owned(),
+                },
+                "not found: HTTP 404 Not Found: only a 200 answer gives a PAC",
+            ),
+            (
+                StepOutcome::Failed {
+                    reason: "connection refused".to_owned(),
+                },
+                "failed: connection refused",
+            ),
+            (StepOutcome::TimedOut { after_ms: 5000 }, "timed out: 5000"),
+            (
+                StepOutcome::TooLarge {
+                    limit_bytes: 1_048_576,
+                },
+                "too large: 1048576",
+            ),
+            (
+                StepOutcome::NotApplicable {
+                    reason: "WinHTTP's auto-detection exists only on Windows".to_owned(),
+                },
+                "not applicable: WinHTTP's auto-detection exists only on Windows",
+            ),
+            (
+                StepOutcome::Skipped {
+                    reason: "the OS was not asked in this run".to_owned(),
+                },
+                "skipped: the OS was not asked in this run",
+            ),
+        ];
+        for (outcome, text) in cases {
+            assert_eq!(outcome.to_string(), text, "{outcome:?}");
         }
     }
 

@@ -91,8 +91,7 @@ fn pathological_pacs_fail_within_the_deadline_naming_the_url_and_line() {
             panic!("{body}: {err:?}");
         };
         assert_eq!(url, "http://victim.example/");
-        let json = serde_json::to_value(failure).expect("serialize");
-        assert_eq!(json["kind"], kind, "{body}: {err}");
+        assert_eq!(failure_kind(failure), kind, "{body}: {err}");
         assert_eq!(line.is_some(), has_line, "{body}: {err}");
         assert!(err.to_string().contains("http://victim.example/"), "{err}");
         // The script still answers after a failure (a fresh runtime replaced a spoiled one).
@@ -100,6 +99,17 @@ fn pathological_pacs_fail_within_the_deadline_naming_the_url_and_line() {
     }
     let err = PacScript::compile("throw 'x'", "t.pac", &short_limits()).expect_err("throws");
     assert!(err.to_string().contains("t.pac"), "{err}");
+}
+
+/// The failure's variant as a word, so the table above reads as data.
+fn failure_kind(failure: &PacFailure) -> &'static str {
+    match failure {
+        PacFailure::Timeout { .. } => "timeout",
+        PacFailure::OutOfMemory => "out_of_memory",
+        PacFailure::StackOverflow => "stack_overflow",
+        PacFailure::Threw { .. } => "threw",
+        PacFailure::NotString { .. } => "not_string",
+    }
 }
 
 #[test]

@@ -499,22 +499,24 @@ async fn os_steps_are_reported_even_when_not_taken() {
 }
 
 #[tokio::test]
-async fn the_report_serializes_in_snake_case_with_tagged_outcomes() {
+async fn the_report_names_the_pac_where_it_was_found_and_the_answer_that_gave_it() {
     let server = PacServer::start(&[("wpad.corp.example", Answer::pac())]).await;
     let options = options("corp.example", &["wpad.corp.example"], server.port());
     let report = discover_wpad(&options).await;
-    let json = serde_json::to_value(&report).unwrap();
 
-    assert_eq!(json["pac"]["found_by"], "DNS wpad.corp.example");
-    assert_eq!(json["domain"]["source"], "--wpad-domain");
-    let get = json["steps"]
-        .as_array()
-        .unwrap()
+    let pac = report.pac.as_ref().unwrap();
+    assert_eq!(pac.found_by, "DNS wpad.corp.example");
+    assert_eq!(report.domain.as_ref().unwrap().source, "--wpad-domain");
+    let get = report
+        .steps
         .iter()
-        .find(|s| s["what"].as_str().unwrap().starts_with("GET "))
+        .find(|step| step.what.starts_with("GET "))
         .unwrap();
-    assert_eq!(get["outcome"]["kind"], "found");
-    assert_eq!(get["response"]["status"], 200);
-    assert_eq!(get["response"]["content_type"], PAC_TYPE);
-    assert!(get["elapsed_ms"].is_u64());
+    assert_eq!(
+        get.outcome.to_string(),
+        format!("found: a {}-byte PAC", PAC.len())
+    );
+    let response = get.response.as_ref().unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(response.content_type.as_deref(), Some(PAC_TYPE));
 }

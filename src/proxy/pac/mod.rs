@@ -15,8 +15,6 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, UdpSocket};
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
-
 use crate::proxy::resolve::{NameResolver, SystemResolver};
 use crate::route::Route;
 use crate::url::Target;
@@ -144,8 +142,7 @@ pub struct PacResult {
 }
 
 /// What went wrong inside a PAC script.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PacFailure {
     /// Still running at the deadline (a loop, a catastrophic regular expression).
     Timeout { after_ms: u64 },
