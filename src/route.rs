@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::url;
+
 /// How a probe reaches its target: straight to it, through an HTTP proxy, or a way dapreflight
 /// cannot probe (a SOCKS or HTTPS proxy, a PAC that failed), which is reported, not probed.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -69,6 +71,8 @@ impl ProxyAddr {
     /// Parses a proxy given as `http://host:port`, `host:port` or `host` (port 8080, as curl).
     ///
     /// Credentials in the URL are refused: they would end up in shell history and process lists.
+    /// Not parsed as a `Url`, which would drop an explicit `:80` as http's default: a proxy
+    /// without a port gets 8080, so the two must stay apart.
     pub fn parse(text: &str) -> Result<Self, ProxyAddrError> {
         let text = text.trim();
         let rest = match text.split_once("://") {
@@ -92,48 +96,28 @@ impl ProxyAddr {
     }
 }
 
-/// Splits `host`, `host:port`, `[v6]` or `[v6]:port`; the host comes back lower case, unbracketed.
+/// Splits `host`, `host:port`, `[v6]` or `[v6]:port`, as proxy lists and PAC results write a
+/// proxy; the host follows the crate's one host rule (`url::parse_host`) and comes back
+/// lower case, IPv6 unbracketed.
 pub(crate) fn split_host_port(authority: &str) -> Result<(String, Option<u16>), String> {
-    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
-        let (host, after) = rest
-            .split_once(']')
-            .ok_or_else(|| format!("'{authority}': missing ']' after the IPv6 address"))?;
-        if host.parse::<std::net::Ipv6Addr>().is_err() {
-            return Err(format!("'{host}' is not an IPv6 address"));
-        }
-        match after {
-            "" => (host, None),
-            _ => match after.strip_prefix(':') {
-                Some(port) => (host, Some(port)),
-                None => return Err(format!("'{authority}': expected ':port' after ']'")),
-            },
-        }
-    } else {
-        match authority.rsplit_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (authority, None),
-        }
-    };
+    let (host, port) = url::split_authority(authority)?;
     if host.is_empty() {
         return Err(format!("'{authority}': the host is missing"));
     }
-    if !host.contains(':')
-        && !host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
-    {
-        return Err(format!("'{host}' is not a valid host name"));
-    }
+    let host = url::parse_host(host)?;
     let port = match port {
         None => None,
-        Some(port) => Some(
-            port.parse::<u16>()
-                .ok()
-                .filter(|port| *port != 0)
-                .ok_or_else(|| format!("'{port}' is not a port number (1-65535)"))?,
-        ),
+        Some(port) => Some(parse_port(port)?),
     };
-    Ok((host.to_ascii_lowercase(), port))
+    Ok((host, port))
+}
+
+/// Parses a port: decimal digits only, 1 to 65535.
+fn parse_port(text: &str) -> Result<u16, String> {
+    text.parse::<u16>()
+        .ok()
+        .filter(|port| *port != 0 && text.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| format!("'{text}' is not a port number (1-65535)"))
 }
 
 impl fmt::Display for ProxyAddr {
@@ -207,5 +191,79 @@ impl Context {
 impl fmt::Display for Context {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_port_texts_split_by_the_one_host_rule() {
+        // (text, host and port, or a phrase of the error)
+        #[rustfmt::skip] // one case a line
+        let cases = [
+            ("proxy",              Ok(("proxy", None))),
+            ("Proxy.Corp:3128",    Ok(("proxy.corp", Some(3128)))),
+            ("proxy.corp.:80",     Ok(("proxy.corp.", Some(80)))),
+            ("p_1:8080",           Ok(("p_1", Some(8080)))),
+            ("[2001:DB8::1]:8080", Ok(("2001:db8::1", Some(8080)))),
+            ("[::1]",              Ok(("::1", None))),
+            ("10.0.0.1:0080",      Ok(("10.0.0.1", Some(80)))),
+            ("127.1:3128",         Ok(("127.0.0.1", Some(3128)))),
+            (":80",                Err("':80': the host is missing")),
+            ("",                   Err("the host is missing")),
+            ("p:0",                Err("'0' is not a port number (1-65535)")),
+            ("p:99999",            Err("'99999' is not a port number")),
+            ("p:+80",              Err("'+80' is not a port number")),
+            ("p:",                 Err("'' is not a port number")),
+            ("pro xy:1",           Err("contains ' '")),
+            ("a..b:1",             Err("has an empty label")),
+            ("1.2.3.999:1",        Err("ends in a number but is not an IPv4 address")),
+            ("[::1:80",            Err("an IPv6 literal needs its closing `]`")),
+            ("[::1]80",            Err("expected `:port` after the IPv6 literal")),
+            ("[proxy]:80",         Err("'proxy' is not an IPv6 address")),
+            ("fe80::1:8080",       Err("an IPv6 literal must be in brackets")),
+            ("::1",                Err("an IPv6 literal must be in brackets")),
+        ];
+        for (text, expected) in cases {
+            let got = split_host_port(text);
+            match (got, expected) {
+                (Ok((host, port)), Ok((want_host, want_port))) => {
+                    assert_eq!((host.as_str(), port), (want_host, want_port), "{text}");
+                }
+                (Err(err), Err(phrase)) => assert!(err.contains(phrase), "{text}: {err}"),
+                (got, want) => panic!("{text}: got {got:?}, expected {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn proxy_addresses_keep_an_explicit_default_port() {
+        // (text, host, port)
+        let cases = [
+            ("http://proxy:80", "proxy", 80),
+            ("proxy:80", "proxy", 80),
+            ("proxy", "proxy", 8080),
+            ("http://proxy/", "proxy", 8080),
+            ("  http://[::1]:3128  ", "::1", 3128),
+        ];
+        for (text, host, port) in cases {
+            let addr = ProxyAddr::parse(text).expect(text);
+            assert_eq!((addr.host.as_str(), addr.port), (host, port), "{text}");
+        }
+        let cases = [
+            ("http://a:b@proxy:1", ProxyAddrError::Credentials),
+            ("http://@proxy:1", ProxyAddrError::Credentials),
+            (
+                "HTTPS://proxy",
+                ProxyAddrError::Scheme {
+                    scheme: "HTTPS".to_owned(),
+                },
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(ProxyAddr::parse(text), Err(expected), "{text}");
+        }
     }
 }

@@ -434,6 +434,10 @@ mod tests {
             ("[::1:80", "'[::1:80'"),
             ("http=p:1/path", "'http=p:1/path'"),
             ("https=x=y", "'https=x=y'"),
+            // An unbracketed IPv6 address with a port is ambiguous: refused, not guessed.
+            ("http=fe80::1:8080", "'http=fe80::1:8080'"),
+            ("p:1 1.2.3.999", "'1.2.3.999'"),
+            ("pro%78y:1", "'pro%78y:1'"),
         ];
         for (list, entry) in cases {
             let err = ProxyList::parse(list).expect_err(list);
