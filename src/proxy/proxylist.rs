@@ -69,7 +69,7 @@ pub enum SelectedRoute {
 }
 
 /// The port of an HTTP proxy entry without one. Chromium uses 80; `WinINET`/`WinHTTP` are
-/// assumed to do the same (formats.md §3.2, unverified).
+/// assumed to do the same (docs/formats.md §3.2, unverified).
 const DEFAULT_HTTP_PORT: u16 = 80;
 /// The port of a SOCKS entry without one, Chromium's default (unverified for Windows).
 const DEFAULT_SOCKS_PORT: u16 = 1080;
@@ -99,7 +99,7 @@ impl ProxyList {
     #[must_use]
     pub fn select(&self, scheme: Scheme, api: ProxyApi) -> Selection {
         let name = scheme.as_str();
-        // WinHTTP has no SOCKS support (formats.md §3.2, unverified; Wine's WinHTTP ignores it),
+        // WinHTTP has no SOCKS support (docs/formats.md §3.2, unverified; Wine ignores it),
         // so a SOCKS entry is invisible to it.
         let usable =
             |entry: &&ProxyEntry| api == ProxyApi::WinInet || entry.kind != ProxyKind::Socks;
@@ -144,7 +144,7 @@ impl ProxyList {
         if let Some(entry) = socks
             && api == ProxyApi::WinInet
         {
-            // WinINET tunnels through SOCKS when nothing else applies (formats.md §3.2).
+            // WinINET tunnels through SOCKS when nothing else applies (docs/formats.md §3.2).
             return entry.selection(&format!(
                 "no {name}= entry and no bare entry; WinINET falls back to the socks= entry"
             ));
@@ -177,7 +177,7 @@ impl ProxyList {
                 .collect::<Vec<_>>()
                 .join(", ");
             // The classic "browser works, telemetry doesn't": an http=-only list leaves https
-            // DIRECT, not on the http= proxy (formats.md §3.2, step 4).
+            // DIRECT, not on the http= proxy (docs/formats.md §3.2, step 4).
             reason.push(format!(
                 "{others} covers only its own scheme (the classic 'the browser works, telemetry \
                  doesn't')"

@@ -182,7 +182,7 @@ impl fmt::Display for StepOutcome {
 pub async fn discover(options: &WpadOptions) -> WpadReport {
     let mut report = WpadReport::default();
 
-    // WinHTTP asks DHCP first and, when DHCP gives a URL, never looks at DNS (formats.md §7.1).
+    // WinHTTP asks DHCP first and, given a DHCP URL, never looks at DNS (docs/formats.md §7.1).
     if let Some(url) = dhcp_step(options, &mut report).await {
         fetch_url(&url, DHCP_STEP, options, &mut report).await;
     }
@@ -486,7 +486,7 @@ const OS_SUFFIX_SOURCE: &str = "the primary DNS suffix";
 #[cfg(not(windows))]
 const OS_SUFFIX_SOURCE: &str = "/etc/resolv.conf";
 
-/// Reads the primary DNS suffix, which is what Windows devolves (formats.md §7.2).
+/// Reads the primary DNS suffix, which is what Windows devolves (docs/formats.md §7.2).
 #[cfg(windows)]
 fn os_suffix() -> Result<Option<DnsSuffix>, String> {
     Ok(os::primary_dns_suffix()?.map(|name| DnsSuffix {
@@ -708,7 +708,7 @@ fn judge_answer(response: http::Response, served_by: SocketAddr, max_size: usize
         return with_head(StepOutcome::NotFound { reason }, head);
     }
     if status != hyper::StatusCode::OK {
-        // WinHTTP uses only a 200 answer (formats.md §7.1).
+        // WinHTTP uses only a 200 answer (docs/formats.md §7.1).
         return with_head(
             StepOutcome::NotFound {
                 reason: format!("{status_text}: only a 200 answer gives a PAC"),
