@@ -6,8 +6,8 @@ use crate::status::Answer;
 
 use super::Approach;
 use super::Finding;
+use super::finding::bare;
 use super::finding::{Code, Evidence, Fact, FixKind, Health, Remedy, setting_ref};
-use super::network::bare;
 
 /// What the settings say: the findings in order, the remedies, and whether data can flow.
 pub(super) struct Device {

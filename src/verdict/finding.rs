@@ -344,6 +344,17 @@ pub(super) fn setting_ref(name: &str) -> Ref {
     }
 }
 
+/// A finding with nothing but its code.
+pub(super) fn bare(code: Code) -> Finding {
+    Finding {
+        code,
+        contexts: Vec::new(),
+        hops: Vec::new(),
+        hosts: Vec::new(),
+        evidence: Evidence::default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;

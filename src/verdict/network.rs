@@ -12,7 +12,7 @@ use crate::status::Status;
 
 use super::Approach;
 use super::finding::{
-    Code, Evidence, Fact, FixKind, Health, Hop, Remedy, offered_schemes, offers_integrated,
+    Code, Evidence, Fact, FixKind, Health, Hop, Remedy, bare, offered_schemes, offers_integrated,
     result_ref, setting_ref,
 };
 use super::{Finding, user};
@@ -206,7 +206,8 @@ pub(super) fn judge(endpoints: &[EndpointView<'_>], settings: Option<&DeviceSett
     remedies.extend(blocked_remedies(&blockers, endpoints));
 
     if user_clean {
-        let user = user::judge(all_integrated, &blockers, settings);
+        let device_fits = all_integrated.then(|| device_fits(&blockers));
+        let user = user::judge(device_fits, settings);
         findings.extend(user.findings);
         remedies.extend(user.remedies);
         return Network {
@@ -480,17 +481,6 @@ fn user_blocked(endpoints: &[EndpointView<'_>]) -> Finding {
         contexts: vec![Context::User],
         hops,
         hosts,
-        evidence: Evidence::default(),
-    }
-}
-
-/// A finding with nothing but its code.
-pub(super) fn bare(code: Code) -> Finding {
-    Finding {
-        code,
-        contexts: Vec::new(),
-        hops: Vec::new(),
-        hosts: Vec::new(),
         evidence: Evidence::default(),
     }
 }

@@ -6,8 +6,7 @@ use crate::settings::DeviceSettings;
 use crate::status::Answer;
 
 use super::Approach;
-use super::finding::{Code, Evidence, Fact, FixKind, Health, Remedy, setting_ref};
-use super::network::{Blocker, bare, device_fits};
+use super::finding::{Code, Evidence, Fact, FixKind, Health, Remedy, bare, setting_ref};
 use super::{Finding, Ref};
 
 /// The approach the user context leaves, and the findings behind it.
@@ -22,16 +21,11 @@ pub(super) struct User {
 }
 
 /// Only the user context gets through: the user approach, unless the device rules it out.
-pub(super) fn judge(
-    all_integrated: bool,
-    blockers: &[Blocker<'_, '_>],
-    settings: Option<&DeviceSettings>,
-) -> User {
+pub(super) fn judge(device_fits: Option<Finding>, settings: Option<&DeviceSettings>) -> User {
     if let Some(ruled_out) = ruled_out(settings) {
-        let (approach, lead) = if all_integrated {
-            (Approach::Device, vec![device_fits(blockers), ruled_out])
-        } else {
-            (Approach::None, vec![ruled_out])
+        let (approach, lead) = match device_fits {
+            Some(device_fits) => (Approach::Device, vec![device_fits, ruled_out]),
+            None => (Approach::None, vec![ruled_out]),
         };
         return User {
             approach,
@@ -42,7 +36,7 @@ pub(super) fn judge(
         };
     }
     let mut findings = Vec::new();
-    if all_integrated {
+    if device_fits.is_some() {
         findings.push(bare(Code::UserAlsoDeviceApproach));
     }
     let (auth_proxy, remedies) = auth_proxy(settings);
@@ -188,7 +182,7 @@ mod tests {
             ),
         ];
         for (settings, facts) in cases {
-            let user = judge(false, &[], Some(&settings));
+            let user = judge(None, Some(&settings));
             assert_eq!(user.approach, Approach::None);
             assert!(!user.ready);
             assert_eq!(codes(&user.lead), [Code::UserApproachRuledOut]);
@@ -240,7 +234,7 @@ mod tests {
             ),
         ];
         for (name, settings, expected, ready, remedies) in cases {
-            let user = judge(false, &[], Some(&settings));
+            let user = judge(None, Some(&settings));
             assert_eq!(user.approach, Approach::User, "{name}");
             assert_eq!(codes(&user.lead), [Code::UserApproachFits], "{name}");
             assert_eq!(codes(&user.findings), expected, "{name}");
@@ -251,7 +245,7 @@ mod tests {
 
     #[test]
     fn without_settings_everything_the_user_approach_needs_is_not_known() {
-        let user = judge(true, &[], None);
+        let user = judge(Some(bare(Code::DeviceApproachFits)), None);
         assert_eq!(user.approach, Approach::User);
         assert!(!user.ready);
         assert_eq!(
