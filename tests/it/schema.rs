@@ -1,5 +1,5 @@
-//! The JSON report matches the schema that ships with it, whatever the probes found, and the
-//! shipped schema is the one the wire types generate.
+//! The JSON report matches the schema that ships with it and reads back into its wire type,
+//! whatever the probes found, and the shipped schema is the one the wire types generate.
 
 use std::path::Path;
 use std::time::Duration;
@@ -60,6 +60,9 @@ async fn reports_of_every_kind_validate_against_the_shipped_schema() {
             .run()
             .await;
         statuses.extend(report.results.iter().map(|r| r.status));
+        // What `check --format json` wrote reads back into the wire report, byte for byte.
+        let read: wire::Report = crate::wire::assert_reads_back(&crate::wire::json(&report));
+        assert_eq!(read, wire::Report::from(&report));
         let json = serde_json::to_value(wire::Report::from(&report)).expect("serializes");
         let errors: Vec<String> = validator
             .iter_errors(&json)

@@ -2,7 +2,6 @@
 //! so a later `summarize` can consume reports that `check --format json` wrote.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use dapreflight::Report;
 use dapreflight::wire;
@@ -27,7 +26,7 @@ pub fn assert_reads_back<T: Serialize + DeserializeOwned>(json: &str) -> T {
 }
 
 /// What `check --format json` writes for `report`.
-fn json(report: &Report) -> String {
+pub fn json(report: &Report) -> String {
     let style = Style {
         format: Format::Json,
         ..Style::default()
@@ -35,38 +34,6 @@ fn json(report: &Report) -> String {
     let mut out = Vec::new();
     dapreflight::render(report, style, &mut out).expect("rendering to memory");
     String::from_utf8(out).expect("UTF-8")
-}
-
-#[tokio::test]
-async fn check_reports_read_back_into_the_wire_report_byte_for_byte() {
-    let ca = Ca::generate("Origin Test Root");
-    let origin = TlsServer::start(&ca, &["origin.test"]).await;
-    let inspection = Ca::generate("Zscaler Root CA");
-    let behaviors = [
-        ProxyBehavior::Tunnel,
-        ProxyBehavior::RequireAuth {
-            challenges: vec!["NTLM, Basic realm=\"x\"".into()],
-            accept: Some(("u".into(), "p".into())),
-        },
-        ProxyBehavior::Intercept(inspection.clone()),
-        ProxyBehavior::Refuse(403),
-        ProxyBehavior::Stall,
-    ];
-    for behavior in behaviors {
-        let proxy = FakeProxy::start(behavior).await;
-        let report = Check::new()
-            .endpoint(&format!("url: \"https://origin.test:{}/\"", origin.port()))
-            .endpoint("url: \"https://*.wild.test\"")
-            .endpoint("url: \"https://nowhere.invalid/\"")
-            .trust(&ca)
-            .device_trusts(&inspection)
-            .via(proxy.addr())
-            .timeout(Duration::from_millis(300))
-            .run()
-            .await;
-        let read: wire::Report = assert_reads_back(&json(&report));
-        assert_eq!(read, wire::Report::from(&report));
-    }
 }
 
 #[tokio::test]
