@@ -86,7 +86,7 @@ async fn reports_of_every_kind_validate_against_the_shipped_schema() {
 }
 
 #[tokio::test]
-async fn a_report_from_a_device_export_with_contexts_settings_and_a_pac_validates_too() {
+async fn a_report_from_a_device_export_with_contexts_settings_and_a_pac_validates_and_reads_back() {
     use crate::support::{DATA_COLLECTION, HttpServer, RegExport, RegValue, USER_IS};
     let schema: serde_json::Value = serde_json::from_str(SCHEMA).expect("schema is JSON");
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
@@ -113,6 +113,9 @@ async fn a_report_from_a_device_export_with_contexts_settings_and_a_pac_validate
         .device_export(&export)
         .run()
         .await;
+    let read: wire::Report = crate::wire::assert_reads_back(&crate::wire::json(&report));
+    assert!(read.settings.is_some());
+    assert!(read.results.iter().any(|r| r.route.pac.is_some()));
     let json = serde_json::to_value(wire::Report::from(&report)).expect("serializes");
     let errors: Vec<String> = validator
         .iter_errors(&json)

@@ -10,11 +10,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::binary::{dapreflight, dapreflight_async, origin_args};
-use crate::harness::Check;
-use crate::support::{
-    Ca, DATA_COLLECTION, FakeProxy, HttpServer, ProxyBehavior, RegExport, RegValue, TlsServer,
-    USER_IS,
-};
+use crate::support::{Ca, TlsServer};
 
 /// Parses `json` as `T` and asserts that writing it again gives exactly `json`.
 pub fn assert_reads_back<T: Serialize + DeserializeOwned>(json: &str) -> T {
@@ -55,31 +51,6 @@ async fn the_report_file_check_writes_reads_back() {
     let report: wire::Report = assert_reads_back(&written);
     assert_eq!(report.schema_version, 1);
     assert_eq!(report.results.len(), 1);
-}
-
-#[tokio::test]
-async fn a_report_with_contexts_settings_and_a_pac_reads_back_too() {
-    let ca = Ca::generate("Origin Test Root");
-    let origin = TlsServer::start(&ca, &["origin.test"]).await;
-    let proxy = FakeProxy::start(ProxyBehavior::Tunnel).await;
-    let pac = format!(
-        "function FindProxyForURL(url, host) {{ return \"PROXY {}; SOCKS 127.0.0.1:1080; DIRECT\"; }}",
-        proxy.addr()
-    );
-    let pac_server = HttpServer::serving(&pac).await;
-    let export = RegExport::new()
-        .winhttp_proxy(&proxy.addr().to_string(), "<local>")
-        .wininet(USER_IS, 0x5, "", "", &pac_server.url("/proxy.pac"))
-        .value(DATA_COLLECTION, "AllowTelemetry", RegValue::Dword(1));
-    let report = Check::new()
-        .https("origin.test", origin.addr(), "/")
-        .trust(&ca)
-        .device_export(&export)
-        .run()
-        .await;
-    let read: wire::Report = assert_reads_back(&json(&report));
-    assert!(read.settings.is_some());
-    assert!(read.results.iter().any(|r| r.route.pac.is_some()));
 }
 
 #[test]
