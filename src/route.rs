@@ -163,12 +163,6 @@ impl Context {
         Context::Environment,
     ];
 
-    /// The context the report names `name`.
-    #[must_use]
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == name)
-    }
-
     /// The context's name in the report.
     #[must_use]
     pub fn as_str(self) -> &'static str {

@@ -39,12 +39,6 @@ impl Status {
         Status::NotProbed,
     ];
 
-    /// The status the report names `name`.
-    #[must_use]
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == name)
-    }
-
     /// The status's name in the report.
     #[must_use]
     pub fn as_str(self) -> &'static str {
@@ -92,12 +86,6 @@ impl Stage {
         Stage::Http,
     ];
 
-    /// The stage the report names `name`.
-    #[must_use]
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == name)
-    }
-
     /// The stage's name as it appears in the report.
     #[must_use]
     pub fn as_str(self) -> &'static str {
@@ -137,11 +125,5 @@ impl Answer {
             Answer::No => "no",
             Answer::NotKnown => "not_known",
         }
-    }
-
-    /// The answer the report names `name`.
-    #[must_use]
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.as_str() == name)
     }
 }

@@ -806,12 +806,6 @@ impl TrustRule {
         TrustRule::None,
     ];
 
-    /// The rule named `name` (as [`TrustRule::name`] spells it).
-    #[must_use]
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|rule| rule.name() == name)
-    }
-
     /// The rule's name as written in the catalog (`microsoft-application-root`).
     #[must_use]
     pub fn name(self) -> &'static str {

@@ -118,12 +118,6 @@ impl SourceStatus {
             SourceStatus::NotApplicable => "not_applicable",
         }
     }
-
-    /// The status the report names `name`.
-    #[must_use]
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == name)
-    }
 }
 
 /// One context's proxy configuration: where it came from, and the rules that pick its routes.

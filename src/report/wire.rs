@@ -588,8 +588,10 @@ pub trait Vocabulary: Copy + 'static {
     const ALL: &'static [Self];
     /// The value's name in the report.
     fn name(self) -> &'static str;
-    /// The value named `name`.
-    fn from_name(name: &str) -> Option<Self>;
+    /// The value named `name`: the one of `ALL` whose `name` it is.
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|value| value.name() == name)
+    }
 }
 
 macro_rules! vocabulary {
@@ -599,9 +601,6 @@ macro_rules! vocabulary {
             const ALL: &'static [Self] = &$ty::ALL;
             fn name(self) -> &'static str {
                 self.$as_str()
-            }
-            fn from_name(name: &str) -> Option<Self> {
-                $ty::from_name(name)
             }
         }
     )*};

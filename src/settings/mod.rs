@@ -160,12 +160,6 @@ impl OsFamily {
             OsFamily::Unknown => "unknown",
         }
     }
-
-    /// The family the report names `name`.
-    #[must_use]
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.as_str() == name)
-    }
 }
 
 /// Whether an endpoint is used by the device's Windows version.

@@ -66,12 +66,6 @@ impl Approach {
             Approach::None => "none",
         }
     }
-
-    /// The approach the report names `name`.
-    #[must_use]
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.as_str() == name)
-    }
 }
 
 /// One reason for the verdict.
