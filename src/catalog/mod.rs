@@ -247,7 +247,11 @@ pub(crate) fn builtin() -> Option<&'static Catalog> {
 /// Loads the catalog from `path`, or the built-in one when `path` is `None`.
 pub fn load(path: Option<&Path>) -> Result<Catalog, CatalogError> {
     let Some(path) = path else {
-        return parse(BUILTIN_YAML, BUILTIN_ORIGIN);
+        // Parsed once per process (the settings read it too); a failure is parsed again only
+        // to say why.
+        return builtin()
+            .cloned()
+            .map_or_else(|| parse(BUILTIN_YAML, BUILTIN_ORIGIN), Ok);
     };
     let text = std::fs::read_to_string(path).map_err(|source| CatalogError::File {
         path: path.to_path_buf(),
