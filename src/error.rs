@@ -20,9 +20,6 @@ pub enum Error {
     /// A command-line value is not valid.
     #[error("{flag}: {message}")]
     Argument { flag: String, message: String },
-    /// A proxy setting from the environment is not valid.
-    #[error("environment variable {variable}: {message}")]
-    Environment { variable: String, message: String },
     /// The report file named with `--output` could not be written.
     #[error("cannot write the report to {}", .path.display())]
     OutputFile { path: PathBuf, source: io::Error },
