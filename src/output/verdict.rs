@@ -17,12 +17,7 @@ pub fn render(
 
 /// Writes the verdict line, the numbered reasons and the fixes (one command a line).
 pub(crate) fn render_verdict(verdict: &Verdict, out: &mut impl Write) -> io::Result<()> {
-    let approach = verdict.approach.as_str();
-    if verdict.ready {
-        writeln!(out, "READY — {approach}")?;
-    } else {
-        writeln!(out, "NOT READY — approach: {approach}")?;
-    }
+    writeln!(out, "{}", verdict.headline())?;
     if !verdict.reasons.is_empty() {
         writeln!(out)?;
         writeln!(out, "Why:")?;

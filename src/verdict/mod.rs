@@ -34,6 +34,20 @@ pub struct Verdict {
     pub remedies: Vec<Remedy>,
 }
 
+impl Verdict {
+    /// The verdict in one line: readiness and the approach, as every one-line output states it
+    /// (the table's first line, the stderr note after `--output`, the Intune line).
+    #[must_use]
+    pub fn headline(&self) -> String {
+        let approach = self.approach.as_str();
+        if self.ready {
+            format!("READY — {approach}")
+        } else {
+            format!("NOT READY — approach: {approach}")
+        }
+    }
+}
+
 /// The proxy approaches of Microsoft's "Proxy server authentication" guidance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Approach {
