@@ -59,11 +59,11 @@ pub use assess::{ProbeResult, all as assess_all};
 pub use plan::plan;
 pub use probe::tls::TlsEvidence;
 pub use probe::{
-    Challenge, ConnectEvidence, Credentials, DnsEvidence, Evidence, HttpEvidence, Job, Pin,
-    ProbeFailure, ProxyEvidence, Timings,
+    AuthAttempt, Challenge, ConnectEvidence, Credentials, DnsEvidence, Evidence, HttpEvidence, Job,
+    Pin, ProbeFailure, ProxyEvidence, Timings,
 };
 pub use trust::{CertificateInfo, DeviceStore, Interception, TrustAssessment};
-pub use verdict::{Approach, Code, Finding, Ref, Remedy, Verdict, decide};
+pub use verdict::{Approach, Code, Finding, Ref, Remedy, Severity, Verdict, decide};
 
 // The report, its JSON contract and its renderings.
 pub use output::verdict::render as render_verdict;

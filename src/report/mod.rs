@@ -20,7 +20,7 @@ pub(crate) use crate::settings::DeviceSettings;
 pub(crate) use crate::verdict::Verdict;
 
 /// The JSON contract's version: bumped (with a CHANGELOG line) when a field is renamed or removed.
-pub(crate) const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
 /// Everything one `check` found.
 #[derive(Clone, Debug)]

@@ -22,7 +22,7 @@ use crate::route::{self, Context};
 use crate::settings::{self, OsFamily};
 use crate::status::{Answer, Stage, Status};
 use crate::trust::{self, Interception as InternalInterception};
-use crate::verdict::{self, Approach};
+use crate::verdict::{self, Approach, Code, Severity};
 
 /// Everything one `check` found, as `check --format json` writes it. Renaming or removing a field
 /// bumps `schema_version`; new fields may appear without a bump.
@@ -33,7 +33,7 @@ use crate::verdict::{self, Approach};
 )]
 pub struct Report {
     /// The contract's version; bumped (with a CHANGELOG line) when a field is renamed or removed.
-    #[schemars(extend("const" = 1))]
+    #[schemars(extend("const" = 2))]
     pub schema_version: u32,
     pub tool_version: String,
     /// When the check started, RFC 3339 UTC.
@@ -343,17 +343,30 @@ pub struct Summary {
 /// Which approach fits, whether the device is ready, why, and what to do.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Verdict {
+    /// The verdict in one line, as the table's first line states it.
+    pub headline: String,
+    /// The approach the first fix implements (or that holds, when ready).
     pub approach: Word<Approach>,
     pub ready: bool,
+    /// One per cause: blockers first, then caveats, then notes.
     pub reasons: Vec<Reason>,
+    /// The first implements the approach; `alternative` ones are another way to the same end.
     pub fixes: Vec<Fix>,
 }
 
-/// One reason for the verdict.
+/// One reason for the verdict: one cause, the contexts and hosts it is about.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Reason {
+    /// The cause's stable code, e.g. `system.proxy_auth.integrated` (docs/formats.md).
+    pub code: Word<Code>,
+    pub severity: Word<Severity>,
     pub text: String,
+    /// The contexts it is about; empty when it is about the device.
+    pub contexts: Vec<Word<Context>>,
+    /// The endpoint hosts it is about.
+    pub hosts: Vec<String>,
     pub refs: Vec<Ref>,
+    /// The Configuration Manager Connection Health property (or script code) it matches.
     pub health: Option<String>,
 }
 
@@ -373,7 +386,12 @@ pub enum Ref {
 /// One thing to do, with the commands to paste and the hosts it concerns.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Fix {
+    /// The fix's stable name, e.g. `drop_proxy_auth`.
+    pub kind: String,
+    /// Another way to the same end as the fix before it ("Or: ...").
+    pub alternative: bool,
     pub title: String,
+    /// Lines to paste, one command each.
     pub commands: Vec<String>,
     pub hosts: Vec<String>,
 }
@@ -612,6 +630,8 @@ vocabulary! {
     Answer => as_str;
     Context => as_str;
     Approach => as_str;
+    Code => as_str;
+    Severity => as_str;
     SourceStatus => as_str;
     OsFamily => as_str;
     TrustRule => name;
@@ -1023,13 +1043,18 @@ impl From<&report::Summary> for Summary {
 impl From<&verdict::Verdict> for Verdict {
     fn from(verdict: &verdict::Verdict) -> Self {
         Self {
+            headline: verdict.headline(),
             approach: Word(verdict.approach),
             ready: verdict.ready,
             reasons: verdict
                 .reasons
                 .iter()
                 .map(|reason| Reason {
+                    code: Word(reason.code),
+                    severity: Word(reason.severity),
                     text: reason.text.clone(),
+                    contexts: reason.contexts.iter().map(|c| Word(*c)).collect(),
+                    hosts: reason.hosts.clone(),
                     refs: reason
                         .refs
                         .iter()
@@ -1048,6 +1073,8 @@ impl From<&verdict::Verdict> for Verdict {
                 .fixes
                 .iter()
                 .map(|fix| Fix {
+                    kind: fix.kind.to_owned(),
+                    alternative: fix.alternative,
                     title: fix.title.clone(),
                     commands: fix.commands.clone(),
                     hosts: fix.hosts.clone(),

@@ -7,7 +7,7 @@ use crate::status::Answer;
 use super::Approach;
 use super::Finding;
 use super::finding::bare;
-use super::finding::{Code, Evidence, Fact, FixKind, Health, Remedy, setting_ref};
+use super::finding::{Code, Evidence, Fact, FixKind, Health, Remedy, remedy, setting_ref};
 
 /// What the settings say: the findings in order, the remedies, and whether data can flow.
 pub(super) struct Device {
@@ -67,10 +67,7 @@ fn diagnostic_level(settings: &DeviceSettings) -> (Option<Finding>, Option<Remed
         let fact = Fact::Product(settings.os.product_name.clone());
         (Code::SettingsDiagnosticOffLenient, fact, None)
     } else {
-        let remedy = Remedy {
-            kind: FixKind::RaiseDiagnosticLevel,
-            hosts: Vec::new(),
-        };
+        let remedy = remedy(FixKind::RaiseDiagnosticLevel, Vec::new());
         let fact = Fact::LevelSetBy(level.set_by);
         (Code::SettingsDiagnosticOff, fact, Some(remedy))
     };
@@ -101,10 +98,7 @@ fn diagtrack(settings: &DeviceSettings) -> (Option<Finding>, Option<Remedy>) {
         },
         ..bare(Code::SettingsDiagTrackOff)
     };
-    let remedy = Remedy {
-        kind: FixKind::StartDiagTrack,
-        hosts: Vec::new(),
-    };
+    let remedy = remedy(FixKind::StartDiagTrack, Vec::new());
     (Some(finding), Some(remedy))
 }
 
@@ -128,10 +122,7 @@ fn commercial_id(settings: &DeviceSettings) -> (Option<Finding>, Option<Remedy>)
         },
         ..bare(code)
     };
-    let remedy = wrong.then_some(Remedy {
-        kind: FixKind::FixCommercialId,
-        hosts: Vec::new(),
-    });
+    let remedy = wrong.then(|| remedy(FixKind::FixCommercialId, Vec::new()));
     (Some(finding), remedy)
 }
 

@@ -23,63 +23,85 @@ pub struct Finding {
     pub evidence: Evidence,
 }
 
-/// The stable name of a finding: one per distinct reason the verdict gives.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// The stable name of a finding: one per distinct cause the verdict gives. The names are the
+/// report's contract (docs/formats.md): fleets count causes by them, so a name never changes
+/// meaning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Code {
-    /// A context other than `system` and `user` stood in for the system context.
-    ContextAssumedSystem,
-    /// Endpoints this Windows version does not use were left out.
-    EndpointsNotUsed,
-    /// A wildcard endpoint cannot be probed; its pattern has to be allowed.
-    EndpointUnprobeable,
-    /// No endpoint was probed at all.
-    NothingProbed,
-    /// Every endpoint answered cleanly in the system context: the bypass approach.
-    SystemClean,
-    /// Some endpoints were not probed in the system context.
-    SystemNotProbed,
-    /// An endpoint answers through one system-context route but not another.
-    SystemMixedRoutes,
+    // What stops a connection, in the order a connection meets it (the order reasons are given).
+    /// The proxy's own name does not resolve.
+    ProxyUnresolved,
+    /// Endpoint names do not resolve where the context looks them up (direct routes).
+    NamesUnresolved,
+    /// The proxy cannot be reached: refused, unreachable or silent at connect.
+    ProxyUnreachable,
+    /// A direct connection is refused or the network is unreachable.
+    ConnectFailed,
+    /// A direct connection gets no answer: something drops it (a firewall).
+    ConnectFiltered,
     /// The system context's proxy demands Windows Integrated Authentication.
     SystemProxyAuthIntegrated,
     /// The system context's proxy demands authentication Windows does not send (Basic, Digest).
     SystemProxyAuthOther,
+    /// The proxy refuses the request (403, 451, ...).
+    ProxyDenied,
+    /// The proxy fails to reach the host or answers something that is not HTTP (502, 504, ...).
+    ProxyError,
+    /// A later stage (the proxy's answer, TLS, HTTP) did not answer in time.
+    Timeout,
     /// SSL inspection of endpoints whose chain must end in Microsoft's root.
     SystemTlsIntercepted,
     /// SSL inspection of storage endpoints judged against public roots.
     SystemTlsInterceptedPublic,
-    /// An endpoint is blocked at a hop (in the system context, or in both).
-    SystemBlocked,
-    /// Every system blocker offers Windows Integrated Authentication: the device approach.
-    DeviceApproachFits,
-    /// Only the user context gets through: the user approach.
+    /// The TLS handshake failed for a reason other than the certificate.
+    TlsFailed,
+    /// The endpoint answered something it does not answer when it is reachable.
+    HttpUnexpected,
+    // The approaches and what they rest on.
+    /// Every endpoint answered cleanly in the system context: the bypass approach.
+    SystemClean,
+    /// Only the user context gets through, and the user approach's conditions hold.
     UserApproachFits,
+    /// The user's route gets through without credentials: WinHTTP can take it too.
+    UserRouteWorks,
     /// Only the user context gets through, but the device rules the user approach out.
     UserApproachRuledOut,
-    /// Beside the user approach, the device approach would also work.
-    UserAlsoDeviceApproach,
     /// The user context does not get through either.
     UserBlocked,
     /// `DisableEnterpriseAuthProxy` is 1, so the user's proxy is never used.
     UserAuthProxyDisabled,
     /// `DisableEnterpriseAuthProxy` is absent on Windows 7, which disables the user's proxy.
     UserAuthProxyUnsetWindows7,
-    /// `DisableEnterpriseAuthProxy` could not be read.
+    /// `DisableEnterpriseAuthProxy` is not in the input.
     UserAuthProxyNotKnown,
     /// Whether a user is signed in could not be told.
     UserSignedInNotKnown,
     /// Whether Defender for Endpoint is on the device could not be told.
     UserDefenderNotKnown,
+    // How the results were read.
+    /// No endpoint was probed at all.
+    NothingProbed,
+    /// Some endpoints were not probed in the system context.
+    SystemNotProbed,
+    /// A context other than `system` and `user` stood in for the system context.
+    ContextAssumedSystem,
     /// No device settings were read.
     SettingsNotRead,
-    /// `AllowTelemetry` is 0 on an edition that treats 0 as Required.
-    SettingsDiagnosticOffLenient,
+    /// A wildcard endpoint cannot be probed; its pattern has to be allowed.
+    EndpointUnprobeable,
+    /// An endpoint answers through one system-context route but not another.
+    SystemMixedRoutes,
+    /// Endpoints this Windows version does not use were left out.
+    EndpointsNotUsed,
+    // The device settings.
     /// `AllowTelemetry` is 0: no diagnostic data is sent.
     SettingsDiagnosticOff,
     /// The `DiagTrack` service is disabled or stopped.
     SettingsDiagTrackOff,
     /// The Commercial ID of the policy differs from Configuration Manager's.
     SettingsCommercialIdConflict,
+    /// `AllowTelemetry` is 0 on an edition that treats 0 as Required.
+    SettingsDiagnosticOffLenient,
     /// No Commercial ID is set yet.
     SettingsCommercialIdMissing,
     /// `AllowDeviceNameInTelemetry` is not 1.
@@ -96,36 +118,71 @@ pub enum Code {
     SettingsAuthProxyDisabled,
 }
 
+/// How much a finding weighs: what blocks enrollment, what the verdict assumes or could not
+/// see, and what is only worth knowing. Reasons are given in this order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Stops diagnostic data (or the chosen approach) now.
+    Blocker,
+    /// What the verdict rests on or could not see: read it before acting.
+    Caveat,
+    /// Worth knowing; shown with `--verbose`.
+    Note,
+}
+
+impl Severity {
+    /// Every severity, most severe first.
+    pub const ALL: [Severity; 3] = [Severity::Blocker, Severity::Caveat, Severity::Note];
+
+    /// The severity's name in the report.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Blocker => "blocker",
+            Severity::Caveat => "caveat",
+            Severity::Note => "note",
+        }
+    }
+}
+
 impl Code {
-    /// Every code, in the order the verdict can give them.
-    pub const ALL: [Code; 34] = [
-        Code::ContextAssumedSystem,
-        Code::EndpointsNotUsed,
-        Code::EndpointUnprobeable,
-        Code::NothingProbed,
-        Code::SystemClean,
-        Code::SystemNotProbed,
-        Code::SystemMixedRoutes,
+    /// Every code, in the order the verdict gives them within a severity.
+    pub const ALL: [Code; 42] = [
+        Code::ProxyUnresolved,
+        Code::NamesUnresolved,
+        Code::ProxyUnreachable,
+        Code::ConnectFailed,
+        Code::ConnectFiltered,
         Code::SystemProxyAuthIntegrated,
         Code::SystemProxyAuthOther,
+        Code::ProxyDenied,
+        Code::ProxyError,
+        Code::Timeout,
         Code::SystemTlsIntercepted,
         Code::SystemTlsInterceptedPublic,
-        Code::SystemBlocked,
-        Code::DeviceApproachFits,
+        Code::TlsFailed,
+        Code::HttpUnexpected,
+        Code::SystemClean,
         Code::UserApproachFits,
+        Code::UserRouteWorks,
         Code::UserApproachRuledOut,
-        Code::UserAlsoDeviceApproach,
         Code::UserBlocked,
         Code::UserAuthProxyDisabled,
         Code::UserAuthProxyUnsetWindows7,
         Code::UserAuthProxyNotKnown,
         Code::UserSignedInNotKnown,
         Code::UserDefenderNotKnown,
+        Code::NothingProbed,
+        Code::SystemNotProbed,
+        Code::ContextAssumedSystem,
         Code::SettingsNotRead,
-        Code::SettingsDiagnosticOffLenient,
+        Code::EndpointUnprobeable,
+        Code::SystemMixedRoutes,
+        Code::EndpointsNotUsed,
         Code::SettingsDiagnosticOff,
         Code::SettingsDiagTrackOff,
         Code::SettingsCommercialIdConflict,
+        Code::SettingsDiagnosticOffLenient,
         Code::SettingsCommercialIdMissing,
         Code::SettingsDeviceNameHidden,
         Code::SettingsLimitedFallsBack,
@@ -139,33 +196,41 @@ impl Code {
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
-            Code::ContextAssumedSystem => "context.assumed_system",
-            Code::EndpointsNotUsed => "endpoint.not_used",
-            Code::EndpointUnprobeable => "endpoint.unprobeable",
-            Code::NothingProbed => "network.nothing_probed",
-            Code::SystemClean => "system.clean",
-            Code::SystemNotProbed => "system.not_probed",
-            Code::SystemMixedRoutes => "system.mixed_routes",
+            Code::ProxyUnresolved => "proxy.unresolved",
+            Code::NamesUnresolved => "dns.unresolved",
+            Code::ProxyUnreachable => "proxy.unreachable",
+            Code::ConnectFailed => "network.connect_failed",
+            Code::ConnectFiltered => "network.connect_filtered",
             Code::SystemProxyAuthIntegrated => "system.proxy_auth.integrated",
             Code::SystemProxyAuthOther => "system.proxy_auth.other",
+            Code::ProxyDenied => "proxy.denied",
+            Code::ProxyError => "proxy.error",
+            Code::Timeout => "network.timeout",
             Code::SystemTlsIntercepted => "system.tls.intercepted",
             Code::SystemTlsInterceptedPublic => "system.tls.intercepted_public",
-            Code::SystemBlocked => "system.blocked",
-            Code::DeviceApproachFits => "approach.device",
+            Code::TlsFailed => "tls.failed",
+            Code::HttpUnexpected => "http.unexpected",
+            Code::SystemClean => "system.clean",
             Code::UserApproachFits => "approach.user",
+            Code::UserRouteWorks => "user.route_works",
             Code::UserApproachRuledOut => "approach.user.ruled_out",
-            Code::UserAlsoDeviceApproach => "approach.user.device_also_fits",
             Code::UserBlocked => "user.blocked",
             Code::UserAuthProxyDisabled => "user.auth_proxy.disabled",
             Code::UserAuthProxyUnsetWindows7 => "user.auth_proxy.unset_windows7",
             Code::UserAuthProxyNotKnown => "user.auth_proxy.not_known",
             Code::UserSignedInNotKnown => "user.signed_in.not_known",
             Code::UserDefenderNotKnown => "user.defender.not_known",
+            Code::NothingProbed => "network.nothing_probed",
+            Code::SystemNotProbed => "system.not_probed",
+            Code::ContextAssumedSystem => "context.assumed_system",
             Code::SettingsNotRead => "settings.not_read",
-            Code::SettingsDiagnosticOffLenient => "settings.diagnostic_level.off_lenient",
+            Code::EndpointUnprobeable => "endpoint.unprobeable",
+            Code::SystemMixedRoutes => "system.mixed_routes",
+            Code::EndpointsNotUsed => "endpoint.not_used",
             Code::SettingsDiagnosticOff => "settings.diagnostic_level.off",
             Code::SettingsDiagTrackOff => "settings.diagtrack.off",
             Code::SettingsCommercialIdConflict => "settings.commercial_id.conflict",
+            Code::SettingsDiagnosticOffLenient => "settings.diagnostic_level.off_lenient",
             Code::SettingsCommercialIdMissing => "settings.commercial_id.missing",
             Code::SettingsDeviceNameHidden => "settings.device_name.hidden",
             Code::SettingsLimitedFallsBack => "settings.limited_enhanced.falls_back",
@@ -175,6 +240,62 @@ impl Code {
             }
             Code::SettingsProxyPerMachine => "settings.proxy.per_machine",
             Code::SettingsAuthProxyDisabled => "settings.auth_proxy.disabled",
+        }
+    }
+
+    /// Whether the code names what stops a connection (as opposed to an approach, a setting
+    /// or how the results were read).
+    #[must_use]
+    pub fn is_cause(self) -> bool {
+        self <= Code::HttpUnexpected
+    }
+
+    /// How much a finding of this code weighs.
+    #[must_use]
+    pub fn severity(self) -> Severity {
+        match self {
+            Code::ProxyUnresolved
+            | Code::NamesUnresolved
+            | Code::ProxyUnreachable
+            | Code::ConnectFailed
+            | Code::ConnectFiltered
+            | Code::SystemProxyAuthIntegrated
+            | Code::SystemProxyAuthOther
+            | Code::ProxyDenied
+            | Code::ProxyError
+            | Code::Timeout
+            | Code::SystemTlsIntercepted
+            | Code::SystemTlsInterceptedPublic
+            | Code::TlsFailed
+            | Code::HttpUnexpected
+            | Code::NothingProbed
+            | Code::SystemNotProbed
+            | Code::EndpointUnprobeable
+            | Code::SettingsDiagnosticOff
+            | Code::SettingsDiagTrackOff
+            | Code::SettingsCommercialIdConflict => Severity::Blocker,
+            Code::SystemClean
+            | Code::UserApproachFits
+            | Code::UserRouteWorks
+            | Code::UserApproachRuledOut
+            | Code::UserAuthProxyDisabled
+            | Code::UserAuthProxyUnsetWindows7
+            | Code::UserAuthProxyNotKnown
+            | Code::UserSignedInNotKnown
+            | Code::ContextAssumedSystem
+            | Code::SettingsNotRead
+            | Code::SystemMixedRoutes
+            | Code::SettingsTelemetryProxyNeedsAuthProxyDisabled => Severity::Caveat,
+            Code::UserBlocked
+            | Code::UserDefenderNotKnown
+            | Code::EndpointsNotUsed
+            | Code::SettingsDiagnosticOffLenient
+            | Code::SettingsCommercialIdMissing
+            | Code::SettingsDeviceNameHidden
+            | Code::SettingsLimitedFallsBack
+            | Code::SettingsTelemetryProxy
+            | Code::SettingsProxyPerMachine
+            | Code::SettingsAuthProxyDisabled => Severity::Note,
         }
     }
 }
@@ -190,6 +311,8 @@ pub struct Hop {
     pub stage: Option<Stage>,
     /// The assessment's line for a person.
     pub detail: String,
+    /// Why it stopped, in a few words, without the address the rest of the sentence names.
+    pub why: String,
     /// The authentication schemes the proxy offered, when it asked for any.
     pub schemes: Vec<String>,
     /// Who re-signed the chain, when SSL inspection was detected.
@@ -225,6 +348,8 @@ pub enum Fact {
     DefenderPresent,
     /// No user is signed in.
     NoUserSignedIn,
+    /// Some routes of the system context fail, though every endpoint has one that works.
+    SomeRoutesFail,
 }
 
 /// The Configuration Manager Connection Health property (or script error code) a finding
@@ -251,11 +376,14 @@ pub enum Health {
     TelemetryProxyScript,
 }
 
-/// One thing to do, as data: what kind, and the hosts it concerns.
+/// One thing to do, as data: what kind, the hosts it concerns, and whether it is an alternative
+/// to the fix before it rather than a step of the verdict's approach.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Remedy {
     pub kind: FixKind,
     pub hosts: Vec<String>,
+    /// "Or": another way to the same end, not a step to take as well.
+    pub alternative: bool,
 }
 
 /// The kinds of fix the verdict proposes, with what their text needs.
@@ -265,14 +393,24 @@ pub enum FixKind {
     DropProxyAuth { proxies: Vec<String> },
     /// Let computer accounts through with Windows Integrated Authentication (device approach).
     AllowComputerAccounts { proxies: Vec<String> },
-    /// Exclude the hosts from SSL inspection.
+    /// Exclude the hosts from SSL inspection, on the product (or CA) that inspects them.
     ExcludeFromInspection { by: Option<Inspector> },
-    /// Make the host names resolve.
+    /// Make the endpoint names resolve on the device's DNS.
     ResolveNames,
-    /// Allow the hosts through the firewall and the proxy.
-    AllowThrough,
-    /// Give WinHTTP the proxy the user context got through.
-    ShareUserProxy { proxy: String },
+    /// Correct the proxy setting that names a proxy whose name does not resolve.
+    FixProxyName { proxy: String, setting: Setting },
+    /// Correct (or start) a proxy that cannot be reached.
+    FixDeadProxy { proxy: String, setting: Setting },
+    /// Allow direct connections to the hosts through the firewall, on port 443 (and 80).
+    OpenFirewall,
+    /// Allow the hosts on the proxy, which refuses them.
+    AllowOnProxy { proxies: Vec<String> },
+    /// The proxy fails on its way to the hosts: check its own DNS and upstream.
+    CheckProxyUpstream { proxies: Vec<String> },
+    /// Find what slows or cuts the connection at a later stage.
+    CheckPath,
+    /// Give the system context the route that works in the user's context.
+    ShareUserRoute { route: Route, setting: Setting },
     /// Set `DisableEnterpriseAuthProxy` to 0.
     EnableAuthProxy,
     /// Raise the diagnostic-data level to at least Required.
@@ -283,16 +421,58 @@ pub enum FixKind {
     FixCommercialId,
 }
 
+/// Which setting chose a route: what a fix of that route changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Setting {
+    /// WinHTTP's own proxy (`netsh winhttp`).
+    WinHttp,
+    /// The `TelemetryProxyServer` policy.
+    TelemetryProxy,
+    /// Automatic configuration: WPAD or a PAC script.
+    AutoConfig,
+    /// WinINET (Internet Options), the user's or LocalSystem's.
+    WinInet,
+    /// A flag or the environment of this run.
+    ThisRun,
+}
+
+impl Setting {
+    /// The setting a route's source names.
+    #[must_use]
+    pub fn of_source(source: &str) -> Self {
+        let lower = source.to_ascii_lowercase();
+        if lower.contains("telemetryproxyserver") {
+            Setting::TelemetryProxy
+        } else if lower.contains("wpad") || lower.contains("pac") || lower.contains("auto") {
+            Setting::AutoConfig
+        } else if lower.contains("winhttp") {
+            Setting::WinHttp
+        } else if lower.contains("wininet") || lower.contains("internet options") {
+            Setting::WinInet
+        } else {
+            Setting::ThisRun
+        }
+    }
+}
+
 impl Hop {
     /// The hop a probe result describes.
     #[must_use]
     pub fn of(result: &ProbeResult) -> Self {
         let inspector = match result.tls.as_ref().map(|tls| &tls.trust.verdict) {
-            Some(Interception::Detected {
-                product: Some(product),
-                ..
-            }) => Some(Inspector::Product(product.clone())),
-            Some(Interception::Detected { issuer, .. }) => Some(Inspector::Issuer(issuer.clone())),
+            Some(
+                Interception::Detected {
+                    product: Some(product),
+                    ..
+                }
+                | Interception::Untrusted {
+                    product: Some(product),
+                    ..
+                },
+            ) => Some(Inspector::Product(product.clone())),
+            Some(
+                Interception::Detected { issuer, .. } | Interception::Untrusted { issuer, .. },
+            ) => Some(Inspector::Issuer(issuer.clone())),
             _ => None,
         };
         Self {
@@ -302,9 +482,31 @@ impl Hop {
             status: result.status,
             stage: result.stage,
             detail: result.detail.clone(),
+            why: why(result),
             schemes: offered_schemes(result),
             inspector,
         }
+    }
+}
+
+/// Why a probe stopped, in a few words: the failure's own reason, else the assessment's line.
+fn why(result: &ProbeResult) -> String {
+    match &result.failure {
+        Some(
+            ProbeFailure::DnsFailed { reason, .. } | ProbeFailure::ConnectFailed { reason, .. },
+        ) => {
+            // Connect reasons may start with the address they concern: the sentence names it.
+            let reason = reason.rsplit(": ").next().unwrap_or(reason);
+            reason.to_owned()
+        }
+        Some(ProbeFailure::Timeout { after_ms, .. }) => format!("no answer within {after_ms} ms"),
+        Some(
+            ProbeFailure::ProxyDenied { reason, .. }
+            | ProbeFailure::ProxyError { reason, .. }
+            | ProbeFailure::TlsFailed { reason }
+            | ProbeFailure::HttpFailed { reason },
+        ) => reason.clone(),
+        _ => result.detail.clone(),
     }
 }
 
@@ -341,6 +543,15 @@ pub(super) fn result_ref(result: &ProbeResult) -> Ref {
 pub(super) fn setting_ref(name: &str) -> Ref {
     Ref::Setting {
         name: name.to_owned(),
+    }
+}
+
+/// A remedy that is a step of the verdict (not an alternative).
+pub(super) fn remedy(kind: FixKind, hosts: Vec<String>) -> Remedy {
+    Remedy {
+        kind,
+        hosts,
+        alternative: false,
     }
 }
 

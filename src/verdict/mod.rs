@@ -18,11 +18,12 @@ use crate::assess::ProbeResult;
 use crate::route::Context;
 use crate::settings::DeviceSettings;
 
-pub use finding::{Code, Finding, Remedy};
+pub use finding::{Code, Finding, Remedy, Severity};
 
 /// Which approach fits, whether the device is ready, why, and what to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verdict {
+    /// The approach the first fix implements (or that holds, when ready).
     pub approach: Approach,
     /// Diagnostic data can reach Microsoft now, as far as the probes and settings tell.
     pub ready: bool,
@@ -35,16 +36,12 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    /// The verdict in one line: readiness and the approach, as every one-line output states it
-    /// (the table's first line, the stderr note after `--output`, the Intune line).
+    /// The verdict in one line: readiness, the approach and the first fix, as every one-line
+    /// output states it (the table's first line, the stderr note after `--output`, the Intune
+    /// line).
     #[must_use]
     pub fn headline(&self) -> String {
-        let approach = self.approach.as_str();
-        if self.ready {
-            format!("READY — {approach}")
-        } else {
-            format!("NOT READY — approach: {approach}")
-        }
+        text::headline(self.approach, self.ready, &self.findings, &self.remedies)
     }
 }
 
@@ -82,10 +79,16 @@ impl Approach {
     }
 }
 
-/// One reason for the verdict.
+/// One reason for the verdict: one cause, the contexts and hosts it is about, and the sentence.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reason {
+    pub code: Code,
+    pub severity: Severity,
     pub text: String,
+    /// The contexts it is about; empty when it is about the device.
+    pub contexts: Vec<Context>,
+    /// The endpoint hosts it is about.
+    pub hosts: Vec<String>,
     /// The results and settings that led here.
     pub refs: Vec<Ref>,
     /// The Configuration Manager Connection Health property (and code), or the Upgrade
@@ -105,6 +108,10 @@ pub enum Ref {
 /// One thing to do, with the commands to paste and the hosts it concerns.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fix {
+    /// The fix's stable name, e.g. `drop_proxy_auth`.
+    pub kind: &'static str,
+    /// "Or": another way to the same end as the fix before it.
+    pub alternative: bool,
     pub title: String,
     pub commands: Vec<String>,
     pub hosts: Vec<String>,
@@ -119,16 +126,25 @@ pub fn decide(results: &[ProbeResult], settings: Option<&DeviceSettings>) -> Ver
     let (endpoints, left_out) = network::counted(network::group(results), settings);
     let network = network::judge(&endpoints, settings);
     let device = device::judge(settings, network.approach);
-    // The approach and why open the verdict; then how the results were read, what the network
-    // showed, and what the settings say.
-    let findings: Vec<Finding> = network
-        .lead
+    let mut findings: Vec<Finding> = network
+        .findings
         .into_iter()
         .chain(network::assumed_contexts(results))
         .chain(left_out)
-        .chain(network.findings)
         .chain(device.findings)
         .collect();
+    // The user approach's reason already says DisableEnterpriseAuthProxy is 1: one reason per
+    // cause.
+    if findings
+        .iter()
+        .any(|f| f.code == Code::UserAuthProxyDisabled)
+    {
+        findings.retain(|f| f.code != Code::SettingsAuthProxyDisabled);
+    }
+    let ready = network.ready && device.ready;
+    // What blocks enrollment first, then what the verdict rests on, then notes; within each,
+    // in the order a connection meets the causes (the codes' order).
+    findings.sort_by_key(|f| (severity(f, ready), !leads(f.code), f.code));
     let remedies: Vec<Remedy> = network
         .remedies
         .into_iter()
@@ -136,11 +152,28 @@ pub fn decide(results: &[ProbeResult], settings: Option<&DeviceSettings>) -> Ver
         .collect();
     Verdict {
         approach: network.approach,
-        ready: network.ready && device.ready,
-        reasons: findings.iter().map(text::reason).collect(),
-        fixes: remedies.iter().map(text::fix).collect(),
+        ready,
+        reasons: findings.iter().map(|f| text::reason(f, ready)).collect(),
+        fixes: remedies.iter().map(|r| text::fix(r, ready)).collect(),
         findings,
         remedies,
+    }
+}
+
+/// Whether a finding states the approach, which leads the reasons of its severity.
+fn leads(code: Code) -> bool {
+    matches!(
+        code,
+        Code::SystemClean | Code::UserApproachFits | Code::UserRouteWorks
+    )
+}
+
+/// How much a finding weighs in this verdict: what stops a connection blocks nothing when the
+/// device is ready another way (the user approach), so it is a caveat there.
+fn severity(finding: &Finding, ready: bool) -> Severity {
+    match finding.code.severity() {
+        Severity::Blocker if ready && finding.code.is_cause() => Severity::Caveat,
+        severity => severity,
     }
 }
 
@@ -150,6 +183,7 @@ mod tests {
         PROXY, SETTINGS, V10C, VORTEX, WATCAB, defender, device, dword, each, probe, signed_in,
     };
     use super::*;
+    use crate::catalog::TrustRule;
     use crate::status::Answer;
     use crate::windows::keys;
 
@@ -177,7 +211,7 @@ mod tests {
             (
                 "nothing gets through",
                 [direct_fails(), each(&HOSTS, |p| p.user().dns_failed())].concat(),
-                Approach::None,
+                Approach::Bypass,
                 false,
             ),
             ("nothing probed", Vec::new(), Approach::None, false),
@@ -222,7 +256,7 @@ mod tests {
     }
 
     #[test]
-    fn the_approach_leads_then_contexts_then_the_network_then_the_settings() {
+    fn blockers_lead_then_caveats_then_notes() {
         let results = [
             each(&HOSTS, |p| {
                 p.in_context(Context::Explicit)
@@ -240,35 +274,70 @@ mod tests {
                 0,
             ))),
         );
+        assert_eq!(verdict.approach, Approach::Device);
         assert_eq!(
             codes(&verdict),
             [
-                Code::DeviceApproachFits,
-                Code::ContextAssumedSystem,
-                Code::EndpointUnprobeable,
                 Code::SystemProxyAuthIntegrated,
+                Code::EndpointUnprobeable,
+                Code::ContextAssumedSystem,
                 Code::SettingsDeviceNameHidden,
             ]
         );
+        assert!(verdict.headline().starts_with(
+            "NOT READY: device proxy authentication: let computer accounts through proxy"
+        ));
     }
 
     #[test]
-    fn a_user_approach_ruled_out_leads_after_the_device_approach() {
+    fn a_user_approach_ruled_out_leaves_the_users_route_for_winhttp() {
         let results = [
             each(&HOSTS, |p| p.via(PROXY).auth(&["NTLM"])),
-            each(&HOSTS, |p| p.user().via(PROXY)),
+            each(&HOSTS, |p| p.user().via("user.corp.example:3128")),
         ]
         .concat();
         let verdict = decide(&results, Some(&device(defender)));
-        assert_eq!(verdict.approach, Approach::Device);
+        assert_eq!(verdict.approach, Approach::Bypass);
+        assert!(!verdict.ready);
         assert_eq!(
-            codes(&verdict)[..3],
-            [
-                Code::DeviceApproachFits,
-                Code::UserApproachRuledOut,
-                Code::SystemProxyAuthIntegrated,
-            ]
+            codes(&verdict)[..2],
+            [Code::SystemProxyAuthIntegrated, Code::UserApproachRuledOut]
         );
+        assert_eq!(verdict.fixes[0].kind, "share_user_route");
+        assert!(verdict.fixes[1..].iter().all(|f| f.alternative));
+    }
+
+    #[test]
+    fn the_headline_names_the_approach_of_the_first_fix() {
+        let cases = [
+            (
+                each(&HOSTS, |p| p),
+                "READY: bypass (the system context reaches 3 endpoints",
+            ),
+            (
+                each(&HOSTS, |p| p.via(PROXY).auth(&["Basic"])),
+                "NOT READY: bypass: exempt 3 hosts from authentication on proxy",
+            ),
+            (
+                each(&HOSTS, |p| {
+                    p.intercepted(TrustRule::MicrosoftApplicationRoot, Some("Zscaler"))
+                }),
+                "NOT READY: bypass: exclude 3 hosts from SSL inspection on Zscaler",
+            ),
+            (
+                each(&HOSTS, super::testing::Probe::dns_failed),
+                "NOT READY: bypass: make 3 endpoint names resolve",
+            ),
+            (Vec::new(), "NOT READY: no endpoint was probed"),
+        ];
+        for (results, expected) in cases {
+            let verdict = decide(&results, Some(&device(|_| {})));
+            assert!(
+                verdict.headline().starts_with(expected),
+                "{} does not start with {expected}",
+                verdict.headline()
+            );
+        }
     }
 
     #[test]
@@ -284,10 +353,10 @@ mod tests {
         assert_eq!(verdict.findings.len(), verdict.reasons.len());
         assert_eq!(verdict.remedies.len(), verdict.fixes.len());
         for (finding, reason) in verdict.findings.iter().zip(&verdict.reasons) {
-            assert_eq!(text::reason(finding), *reason);
+            assert_eq!(text::reason(finding, verdict.ready), *reason);
         }
         for (remedy, fix) in verdict.remedies.iter().zip(&verdict.fixes) {
-            assert_eq!(text::fix(remedy), *fix);
+            assert_eq!(text::fix(remedy, verdict.ready), *fix);
         }
     }
 }

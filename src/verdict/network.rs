@@ -10,10 +10,12 @@ use crate::route::{Context, Route};
 use crate::settings::{DeviceSettings, Relevance};
 use crate::status::Status;
 
+use crate::status::Stage;
+
 use super::Approach;
 use super::finding::{
-    Code, Evidence, Fact, FixKind, Health, Hop, Remedy, bare, offered_schemes, offers_integrated,
-    result_ref, setting_ref,
+    Code, Evidence, Fact, FixKind, Health, Hop, Remedy, Setting, bare, offered_schemes,
+    offers_integrated, remedy, result_ref, setting_ref,
 };
 use super::{Finding, user};
 
@@ -34,12 +36,13 @@ pub(super) enum Block {
     IntegratedAuth,
     /// 407 offering only schemes the diagnostic-data service does not use (Basic, Digest).
     OtherAuth,
-    /// SSL inspection; `pinned` when the endpoint's chain must end in Microsoft's root.
+    /// SSL inspection (or a chain from nowhere, which Windows' pinning rejects the same way);
+    /// `pinned` when the endpoint's chain must end in Microsoft's root.
     Intercepted {
         pinned: bool,
     },
-    /// Stopped at a hop: DNS, connect, the proxy, TLS or HTTP.
-    Blocked,
+    /// Stopped at a hop, for the cause the code names.
+    Blocked(Code),
     NotProbed,
 }
 
@@ -50,10 +53,9 @@ pub(super) type Blocker<'v, 'a> = (&'v EndpointView<'a>, &'a ProbeResult, Block)
 pub(super) struct Network {
     pub(super) approach: Approach,
     pub(super) ready: bool,
-    /// The findings that open the verdict: the approach and why.
-    pub(super) lead: Vec<Finding>,
-    /// The findings after the device's notes, in order.
+    /// The findings, in the order they are given.
     pub(super) findings: Vec<Finding>,
+    /// The remedies; the first implements the approach.
     pub(super) remedies: Vec<Remedy>,
 }
 
@@ -92,11 +94,8 @@ pub(super) fn assumed_contexts(results: &[ProbeResult]) -> Vec<Finding> {
     assumed
         .into_iter()
         .map(|context| Finding {
-            code: Code::ContextAssumedSystem,
             contexts: vec![context],
-            hops: Vec::new(),
-            hosts: Vec::new(),
-            evidence: Evidence::default(),
+            ..bare(Code::ContextAssumedSystem)
         })
         .collect()
 }
@@ -129,15 +128,13 @@ pub(super) fn counted<'a>(
         && let Some(settings) = settings
     {
         findings.push(Finding {
-            code: Code::EndpointsNotUsed,
-            contexts: Vec::new(),
-            hops: Vec::new(),
             hosts: unused,
             evidence: Evidence {
                 refs: vec![setting_ref("Windows version")],
                 facts: vec![Fact::Product(settings.os.product_name.clone())],
                 health: None,
             },
+            ..bare(Code::EndpointsNotUsed)
         });
     }
     for (host, results) in patterns {
@@ -161,7 +158,6 @@ pub(super) fn judge(endpoints: &[EndpointView<'_>], settings: Option<&DeviceSett
         return Network {
             approach: Approach::None,
             ready: false,
-            lead: Vec::new(),
             findings: vec![bare(Code::NothingProbed)],
             remedies: Vec::new(),
         };
@@ -182,66 +178,123 @@ pub(super) fn judge(endpoints: &[EndpointView<'_>], settings: Option<&DeviceSett
         && endpoints
             .iter()
             .all(|view| matches!(best(&view.user), Some((_, Block::Clean))));
-    let mut findings = mixed_routes(endpoints);
+    let mixed = mixed_routes(endpoints);
     if blockers.is_empty() && unprobed.is_empty() {
+        let facts = if mixed.is_none() {
+            Vec::new()
+        } else {
+            vec![Fact::SomeRoutesFail]
+        };
+        let mut findings = vec![Finding {
+            contexts: vec![Context::System],
+            hosts: endpoints.iter().map(|v| v.host.to_owned()).collect(),
+            evidence: Evidence {
+                facts,
+                ..Evidence::default()
+            },
+            ..bare(Code::SystemClean)
+        }];
+        findings.extend(mixed);
         return Network {
             approach: Approach::Bypass,
             ready: true,
-            lead: vec![bare(Code::SystemClean)],
             findings,
             remedies: Vec::new(),
         };
     }
+    let mut findings = causes(&blockers, endpoints);
     findings.extend(not_probed(&unprobed));
     let all_integrated = !blockers.is_empty()
         && unprobed.is_empty()
         && blockers
             .iter()
             .all(|(_, _, block)| *block == Block::IntegratedAuth);
-    findings.extend(proxy_auth(&blockers));
-    findings.extend(interception(&blockers));
-    findings.extend(blocked(&blockers, user_present));
-    let mut remedies = proxy_auth_remedies(&blockers);
-    remedies.extend(interception_remedies(&blockers));
-    remedies.extend(blocked_remedies(&blockers, endpoints));
+    // The fixes of the system context's own route, cause by cause.
+    let own_route = cause_remedies(&blockers, all_integrated);
 
     if user_clean {
-        let device_fits = all_integrated.then(|| device_fits(&blockers));
-        let user = user::judge(device_fits, settings);
-        findings.extend(user.findings);
-        remedies.extend(user.remedies);
-        return Network {
-            approach: user.approach,
-            ready: user.ready,
-            lead: user.lead,
-            findings,
-            remedies,
-        };
-    }
-    if all_integrated {
-        return Network {
-            approach: Approach::Device,
-            ready: false,
-            lead: vec![device_fits(&blockers)],
-            findings,
-            remedies,
-        };
+        let shared = share_user_route(endpoints, &blockers);
+        return with_user_route(findings, mixed, own_route, shared, all_integrated, settings);
     }
     if user_present {
-        findings.push(user_blocked(endpoints));
+        // Hosts whose cause already names the user's context are not repeated.
+        let named: Vec<&str> = findings
+            .iter()
+            .filter(|f| f.contexts.contains(&Context::User))
+            .flat_map(|f| f.hosts.iter().map(String::as_str))
+            .collect();
+        findings.extend(user_blocked(endpoints, &named));
     }
+    findings.extend(mixed);
     Network {
-        approach: Approach::None,
+        approach: if all_integrated {
+            Approach::Device
+        } else {
+            Approach::Bypass
+        },
         ready: false,
-        lead: Vec::new(),
+        findings,
+        remedies: own_route,
+    }
+}
+
+/// Only the user's context gets through, on a route that needs no credentials: the user
+/// approach when its conditions hold, else that route for WinHTTP (bypass), with fixing the
+/// system context's own route and the user approach's conditions as alternatives.
+fn with_user_route(
+    mut findings: Vec<Finding>,
+    mixed: Option<Finding>,
+    own_route: Vec<Remedy>,
+    shared: Option<Remedy>,
+    all_integrated: bool,
+    settings: Option<&DeviceSettings>,
+) -> Network {
+    let user = user::judge(settings);
+    findings.extend(user.findings);
+    findings.extend(mixed);
+    if user.ready {
+        // The user approach works as it is; a route of its own for WinHTTP would make it
+        // independent of a signed-in user.
+        let remedies = shared
+            .into_iter()
+            .chain(own_route)
+            .map(|r| Remedy {
+                alternative: true,
+                ..r
+            })
+            .collect();
+        return Network {
+            approach: Approach::User,
+            ready: true,
+            findings,
+            remedies,
+        };
+    }
+    let mut remedies: Vec<Remedy> = shared.into_iter().collect();
+    let first = remedies.is_empty();
+    remedies.extend(own_route.into_iter().enumerate().map(|(i, r)| Remedy {
+        alternative: !first || i > 0 && r.alternative,
+        ..r
+    }));
+    remedies.extend(user.remedies);
+    let approach = if first && all_integrated {
+        Approach::Device
+    } else {
+        Approach::Bypass
+    };
+    Network {
+        approach,
+        ready: false,
         findings,
         remedies,
     }
 }
 
-/// Rule: an endpoint answers through one system-context route but not through another.
-fn mixed_routes(endpoints: &[EndpointView<'_>]) -> Vec<Finding> {
-    let mut findings = Vec::new();
+/// Rule: endpoints that answer through one system-context route but not through another, as
+/// one finding.
+fn mixed_routes(endpoints: &[EndpointView<'_>]) -> Option<Finding> {
+    let mut failing: Vec<&ProbeResult> = Vec::new();
+    let mut hosts = Vec::new();
     for view in endpoints {
         let clean = view
             .system
@@ -249,240 +302,309 @@ fn mixed_routes(endpoints: &[EndpointView<'_>]) -> Vec<Finding> {
             .filter(|r| classify(r) == Block::Clean)
             .count();
         if clean > 0 && clean < view.system.len() {
-            let failing: Vec<&ProbeResult> = view
-                .system
-                .iter()
-                .filter(|r| classify(r) != Block::Clean)
-                .copied()
-                .collect();
-            findings.push(Finding {
-                code: Code::SystemMixedRoutes,
-                contexts: contexts_of(&failing),
-                hops: failing.iter().map(|r| Hop::of(r)).collect(),
-                hosts: vec![view.host.to_owned()],
-                evidence: Evidence {
-                    refs: failing.iter().map(|r| result_ref(r)).collect(),
-                    ..Evidence::default()
-                },
-            });
+            hosts.push(view.host.to_owned());
+            failing.extend(
+                view.system
+                    .iter()
+                    .filter(|r| classify(r) != Block::Clean)
+                    .copied(),
+            );
         }
     }
-    findings
+    (!hosts.is_empty()).then(|| Finding {
+        code: Code::SystemMixedRoutes,
+        contexts: contexts_of(&failing),
+        hops: failing.iter().map(|r| Hop::of(r)).collect(),
+        hosts,
+        evidence: Evidence {
+            refs: failing.iter().map(|r| result_ref(r)).collect(),
+            ..Evidence::default()
+        },
+    })
 }
 
 /// Rule: endpoints with no probed result in the system context.
 fn not_probed(unprobed: &[&EndpointView<'_>]) -> Option<Finding> {
     (!unprobed.is_empty()).then(|| Finding {
-        code: Code::SystemNotProbed,
         contexts: vec![Context::System],
-        hops: Vec::new(),
         hosts: unprobed.iter().map(|v| v.host.to_owned()).collect(),
-        evidence: Evidence::default(),
+        ..bare(Code::SystemNotProbed)
     })
 }
 
-/// Rule: the system context's proxy asks for authentication, with or without Windows
-/// Integrated Authentication on offer.
-fn proxy_auth(blockers: &[Blocker<'_, '_>]) -> Vec<Finding> {
-    let integrated = of(blockers, |b| *b == Block::IntegratedAuth);
-    let other = of(blockers, |b| *b == Block::OtherAuth);
-    // Both texts name every proxy asking for authentication, whichever schemes it offered.
-    let hops: Vec<Hop> = integrated
-        .iter()
-        .chain(&other)
-        .map(|(_, r, _)| Hop::of(r))
-        .collect();
-    [
-        (Code::SystemProxyAuthIntegrated, integrated),
-        (Code::SystemProxyAuthOther, other),
-    ]
-    .into_iter()
-    .filter(|(_, list)| !list.is_empty())
-    .map(|(code, list)| Finding {
-        code,
-        contexts: vec![Context::System],
-        hops: hops.clone(),
-        hosts: hosts(&list),
-        evidence: Evidence {
-            refs: refs(&list),
-            facts: Vec::new(),
-            health: Some(Health::ProxyAuthRequired),
-        },
-    })
-    .collect()
+/// The code of what stops a blocker: its own for a hop, else the authentication or inspection
+/// code.
+fn code_of(block: Block) -> Option<Code> {
+    match block {
+        Block::Blocked(code) => Some(code),
+        Block::IntegratedAuth => Some(Code::SystemProxyAuthIntegrated),
+        Block::OtherAuth => Some(Code::SystemProxyAuthOther),
+        Block::Intercepted { .. } => Some(Code::SystemTlsIntercepted),
+        Block::Clean | Block::NotProbed => None,
+    }
 }
 
-/// Rule: SSL inspection, of pinned endpoints and of storage endpoints judged against public
-/// roots.
-fn interception(blockers: &[Blocker<'_, '_>]) -> Vec<Finding> {
-    [
-        (Code::SystemTlsIntercepted, true),
-        (Code::SystemTlsInterceptedPublic, false),
-    ]
-    .into_iter()
-    .filter_map(|(code, pinned)| {
-        let list = of(blockers, |b| *b == Block::Intercepted { pinned });
-        (!list.is_empty()).then(|| Finding {
-            code,
-            contexts: vec![Context::System],
-            hops: list.iter().map(|(_, r, _)| Hop::of(r)).collect(),
-            hosts: hosts(&list),
-            evidence: Evidence {
-                refs: refs(&list),
-                facts: Vec::new(),
-                health: Some(if pinned {
-                    Health::DiagnosticEndpoint { status: None }
-                } else {
-                    Health::EndpointConnectivity { status: None }
-                }),
-            },
-        })
-    })
-    .collect()
+/// What groups blockers into one cause: the code, and for hops the route (one finding per
+/// proxy), since the fix differs per proxy.
+fn cause_key(block: Block, result: &ProbeResult) -> (Code, Option<String>) {
+    let code = code_of(block).unwrap_or(Code::HttpUnexpected);
+    match block {
+        // One finding for all authentication and all inspection: the text names every proxy.
+        Block::IntegratedAuth | Block::OtherAuth | Block::Intercepted { .. } => (code, None),
+        _ => (code, Some(result.route.route.to_string())),
+    }
 }
 
-/// Rule: each endpoint blocked at a hop, in the system context or in both.
-fn blocked(blockers: &[Blocker<'_, '_>], user_present: bool) -> Vec<Finding> {
-    of(blockers, |b| *b == Block::Blocked)
+/// Blockers of one cause: the key that groups them, and the blockers.
+type Group<'v, 'a> = ((Code, Option<String>), Vec<Blocker<'v, 'a>>);
+
+/// Rule: one finding per cause (and per proxy, for hops), in the order a connection meets
+/// them. A cause names the user context too only when the user's result for every one of its
+/// hosts stopped at the same hop, through the same route.
+fn causes(blockers: &[Blocker<'_, '_>], endpoints: &[EndpointView<'_>]) -> Vec<Finding> {
+    let mut groups: Vec<Group<'_, '_>> = Vec::new();
+    for blocker in blockers {
+        let (_, result, block) = *blocker;
+        let key = cause_key(block, result);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, list)) => list.push(*blocker),
+            None => groups.push((key, vec![*blocker])),
+        }
+    }
+    let _ = endpoints;
+    let mut findings: Vec<Finding> = groups
         .into_iter()
-        .map(|(view, result, _)| {
-            let user = best(&view.user);
-            let both =
-                user_present && !view.user.is_empty() && !matches!(user, Some((_, Block::Clean)));
-            let mut refs = vec![result_ref(result)];
+        .map(|((code, _), list)| {
+            let code = if code == Code::SystemTlsIntercepted
+                && list
+                    .iter()
+                    .all(|(_, _, b)| *b == Block::Intercepted { pinned: false })
+            {
+                Code::SystemTlsInterceptedPublic
+            } else {
+                code
+            };
             let mut contexts = vec![Context::System];
-            if both {
+            let mut refs = refs(&list);
+            let user_same: Vec<&ProbeResult> = list
+                .iter()
+                .filter_map(|(view, result, block)| match best(&view.user) {
+                    Some((user, user_block))
+                        if user_block == *block && user.route.route == result.route.route =>
+                    {
+                        Some(user)
+                    }
+                    _ => None,
+                })
+                .collect();
+            let authentication = matches!(
+                code,
+                Code::SystemProxyAuthIntegrated | Code::SystemProxyAuthOther
+            );
+            if !authentication && !user_same.is_empty() && user_same.len() == list.len() {
                 contexts.push(Context::User);
-                if let Some((user_result, _)) = user {
-                    refs.push(result_ref(user_result));
-                }
+                refs.extend(user_same.iter().map(|r| result_ref(r)));
             }
+            let first = list[0].1;
             Finding {
-                code: Code::SystemBlocked,
+                code,
                 contexts,
-                hops: vec![Hop::of(result)],
-                hosts: vec![view.host.to_owned()],
+                hops: list.iter().map(|(_, r, _)| Hop::of(r)).collect(),
+                hosts: hosts(&list),
                 evidence: Evidence {
                     refs,
                     facts: Vec::new(),
-                    health: Some(health_for(result, view.host)),
+                    health: Some(health_for(code, first, list[0].0.host)),
                 },
             }
         })
-        .collect()
+        .collect();
+    findings.sort_by_key(|f| f.code);
+    findings
 }
 
-/// Remedies for proxy authentication: stop asking (bypass), or let computer accounts through.
-fn proxy_auth_remedies(blockers: &[Blocker<'_, '_>]) -> Vec<Remedy> {
-    let integrated = of(blockers, |b| *b == Block::IntegratedAuth);
-    // The integrated hosts first, then the others.
-    let all = [integrated.clone(), of(blockers, |b| *b == Block::OtherAuth)].concat();
-    if all.is_empty() {
-        return Vec::new();
+/// Remedies for the system context's own route, one per cause, in the order of the causes.
+/// With `device` (every blocker offers Windows Integrated Authentication), letting computer
+/// accounts through comes first and dropping authentication is its alternative.
+fn cause_remedies(blockers: &[Blocker<'_, '_>], device: bool) -> Vec<Remedy> {
+    let mut remedies = Vec::new();
+    let dns = of(blockers, |b| *b == Block::Blocked(Code::NamesUnresolved));
+    if !dns.is_empty() {
+        remedies.push(remedy(FixKind::ResolveNames, hosts(&dns)));
     }
-    let proxies = proxy_names(all.iter().map(|(_, r, _)| *r));
-    let mut remedies = vec![Remedy {
-        kind: FixKind::DropProxyAuth {
-            proxies: proxies.clone(),
-        },
-        hosts: hosts(&all),
-    }];
-    if !integrated.is_empty() {
-        remedies.push(Remedy {
+    remedies.extend(proxy_setting_remedies(blockers));
+    let direct = of(blockers, |b| {
+        matches!(
+            b,
+            Block::Blocked(Code::ConnectFailed | Code::ConnectFiltered)
+        )
+    });
+    if !direct.is_empty() {
+        remedies.push(remedy(FixKind::OpenFirewall, hosts(&direct)));
+    }
+    remedies.extend(auth_remedies(blockers, device));
+    for (code, make) in [
+        (
+            Code::ProxyDenied,
+            (|proxies| FixKind::AllowOnProxy { proxies }) as fn(Vec<String>) -> FixKind,
+        ),
+        (Code::ProxyError, |proxies| FixKind::CheckProxyUpstream {
+            proxies,
+        }),
+    ] {
+        let list = of(blockers, |b| *b == Block::Blocked(code));
+        if !list.is_empty() {
+            let proxies = proxy_names(list.iter().map(|(_, r, _)| *r));
+            remedies.push(remedy(make(proxies), hosts(&list)));
+        }
+    }
+    let intercepted = of(blockers, |b| matches!(b, Block::Intercepted { .. }));
+    if !intercepted.is_empty() {
+        remedies.push(remedy(
+            FixKind::ExcludeFromInspection {
+                by: intercepted
+                    .iter()
+                    .find_map(|(_, r, _)| Hop::of(r).inspector),
+            },
+            hosts(&intercepted),
+        ));
+    }
+    let later = of(blockers, |b| {
+        matches!(
+            b,
+            Block::Blocked(Code::Timeout | Code::TlsFailed | Code::HttpUnexpected)
+        )
+    });
+    if !later.is_empty() {
+        remedies.push(remedy(FixKind::CheckPath, hosts(&later)));
+    }
+    remedies
+}
+
+/// Remedies for proxies that cannot be used at all: a name that does not resolve, or nothing
+/// answering; one per proxy, naming the setting that chose it.
+fn proxy_setting_remedies(blockers: &[Blocker<'_, '_>]) -> Vec<Remedy> {
+    let mut remedies = Vec::new();
+    for (code, make) in [
+        (
+            Code::ProxyUnresolved,
+            (|proxy, setting| FixKind::FixProxyName { proxy, setting })
+                as fn(String, Setting) -> FixKind,
+        ),
+        (Code::ProxyUnreachable, |proxy, setting| {
+            FixKind::FixDeadProxy { proxy, setting }
+        }),
+    ] {
+        let list = of(blockers, |b| *b == Block::Blocked(code));
+        let mut seen: Vec<String> = Vec::new();
+        for (_, result, _) in &list {
+            if let Route::Proxy { proxy } = &result.route.route {
+                let name = proxy.to_string();
+                if !seen.contains(&name) {
+                    seen.push(name.clone());
+                    let setting = Setting::of_source(&result.route.source);
+                    let hosts = hosts(
+                        &list
+                            .iter()
+                            .filter(|(_, r, _)| r.route.route == result.route.route)
+                            .copied()
+                            .collect::<Vec<_>>(),
+                    );
+                    remedies.push(remedy(make(name, setting), hosts));
+                }
+            }
+        }
+    }
+    remedies
+}
+
+/// Remedies for proxy authentication: let computer accounts through (device) or stop asking
+/// (bypass), whichever the approach is first.
+fn auth_remedies(blockers: &[Blocker<'_, '_>], device: bool) -> Vec<Remedy> {
+    let mut remedies = Vec::new();
+    let integrated = of(blockers, |b| *b == Block::IntegratedAuth);
+    let auth = [integrated.clone(), of(blockers, |b| *b == Block::OtherAuth)].concat();
+    if auth.is_empty() {
+        return remedies;
+    }
+    {
+        let proxies = proxy_names(auth.iter().map(|(_, r, _)| *r));
+        let drop = remedy(
+            FixKind::DropProxyAuth {
+                proxies: proxies.clone(),
+            },
+            hosts(&auth),
+        );
+        let computers = Remedy {
             kind: FixKind::AllowComputerAccounts { proxies },
             hosts: hosts(&integrated),
-        });
+            alternative: !device,
+        };
+        if device {
+            remedies.push(computers);
+            remedies.push(Remedy {
+                alternative: true,
+                ..drop
+            });
+        } else {
+            remedies.push(drop);
+            if !integrated.is_empty() {
+                remedies.push(computers);
+            }
+        }
     }
     remedies
 }
 
-/// Remedy for SSL inspection: exclude the hosts, naming the product or CA when one was seen.
-fn interception_remedies(blockers: &[Blocker<'_, '_>]) -> Option<Remedy> {
-    let intercepted = of(blockers, |b| matches!(b, Block::Intercepted { .. }));
-    (!intercepted.is_empty()).then(|| Remedy {
-        kind: FixKind::ExcludeFromInspection {
-            by: intercepted
-                .iter()
-                .find_map(|(_, r, _)| Hop::of(r).inspector),
+/// Remedy: give the system context the route the user's context got through on, when the
+/// system context's own route differs from it.
+fn share_user_route(
+    endpoints: &[EndpointView<'_>],
+    blockers: &[Blocker<'_, '_>],
+) -> Option<Remedy> {
+    let user = endpoints.iter().find_map(|view| match best(&view.user) {
+        Some((result, Block::Clean)) => Some(result),
+        _ => None,
+    })?;
+    let system = blockers.first().map(|(_, r, _)| *r)?;
+    if system.route.route == user.route.route {
+        return None;
+    }
+    Some(remedy(
+        FixKind::ShareUserRoute {
+            route: user.route.route.clone(),
+            setting: Setting::of_source(&system.route.source),
         },
-        hosts: hosts(&intercepted),
-    })
-}
-
-/// Remedies for blocked hosts: DNS, the firewall and proxy, and the user's proxy for WinHTTP.
-fn blocked_remedies(blockers: &[Blocker<'_, '_>], endpoints: &[EndpointView<'_>]) -> Vec<Remedy> {
-    let blocked = of(blockers, |b| *b == Block::Blocked);
-    if blocked.is_empty() {
-        return Vec::new();
-    }
-    let (dns, other): (Vec<_>, Vec<_>) = blocked
-        .iter()
-        .copied()
-        .partition(|(_, r, _)| r.status == Status::DnsFailed);
-    let mut remedies = Vec::new();
-    if !dns.is_empty() {
-        remedies.push(Remedy {
-            kind: FixKind::ResolveNames,
-            hosts: hosts(&dns),
-        });
-    }
-    if !other.is_empty() {
-        remedies.push(Remedy {
-            kind: FixKind::AllowThrough,
-            hosts: hosts(&other),
-        });
-    }
-    // The system context goes direct and fails, while the user's proxy works: point WinHTTP
-    // (which LocalSystem uses) at that proxy.
-    let direct = blocked
-        .iter()
-        .any(|(_, r, _)| matches!(r.route.route, Route::Direct));
-    if direct && let Some(proxy) = working_user_proxy(endpoints) {
-        remedies.push(Remedy {
-            kind: FixKind::ShareUserProxy { proxy },
-            hosts: Vec::new(),
-        });
-    }
-    remedies
-}
-
-/// Rule: every system blocker offers Windows Integrated Authentication, so the device approach
-/// fits.
-pub(super) fn device_fits(blockers: &[Blocker<'_, '_>]) -> Finding {
-    Finding {
-        code: Code::DeviceApproachFits,
-        contexts: vec![Context::System],
-        hops: blockers.iter().map(|(_, r, _)| Hop::of(r)).collect(),
-        hosts: hosts(blockers),
-        evidence: Evidence {
-            refs: blockers.iter().map(|(_, r, _)| result_ref(r)).collect(),
-            facts: Vec::new(),
-            health: Some(Health::ProxyAuthRequired),
-        },
-    }
+        Vec::new(),
+    ))
 }
 
 /// Rule: the user context does not get through either; one hop per host that was probed.
-fn user_blocked(endpoints: &[EndpointView<'_>]) -> Finding {
+fn user_blocked(endpoints: &[EndpointView<'_>], named: &[&str]) -> Option<Finding> {
     let mut hosts = Vec::new();
     let mut hops = Vec::new();
-    for view in endpoints {
+    let mut refs = Vec::new();
+    for view in endpoints.iter().filter(|v| !named.contains(&v.host)) {
         match best(&view.user) {
             Some((_, Block::Clean)) => {}
             Some((result, _)) => {
                 hosts.push(view.host.to_owned());
                 hops.push(Hop::of(result));
+                refs.push(result_ref(result));
             }
             None => hosts.push(view.host.to_owned()),
         }
     }
-    Finding {
+    (!hosts.is_empty()).then(|| Finding {
         code: Code::UserBlocked,
         contexts: vec![Context::User],
         hops,
         hosts,
-        evidence: Evidence::default(),
-    }
+        evidence: Evidence {
+            refs,
+            ..Evidence::default()
+        },
+    })
 }
 
 /// The clean result among `results` if there is one, else the first with what stops it.
@@ -508,6 +630,7 @@ pub(super) fn classify(result: &ProbeResult) -> Block {
             Block::OtherAuth
         }
     };
+    let via_proxy = matches!(result.route.route, Route::Proxy { .. });
     match result.status {
         // Through with credentials dapreflight supplied: the service has none of those.
         Status::Ok
@@ -522,7 +645,9 @@ pub(super) fn classify(result: &ProbeResult) -> Block {
         Status::Ok => Block::Clean,
         Status::NotProbed => Block::NotProbed,
         Status::ProxyAuthRequired | Status::ProxyAuthRejected => auth(),
-        Status::TlsIntercepted => {
+        // A chain from nowhere on a Microsoft endpoint fails Windows' pinning exactly as an
+        // inspection CA does, whether or not this machine trusts the CA.
+        Status::TlsIntercepted | Status::TlsUntrusted => {
             let rule = result.tls.as_ref().map(|tls| tls.trust.rule);
             let pinned = match rule {
                 Some(rule) => rule == TrustRule::MicrosoftApplicationRoot,
@@ -530,12 +655,46 @@ pub(super) fn classify(result: &ProbeResult) -> Block {
             };
             Block::Intercepted { pinned }
         }
-        _ => Block::Blocked,
+        // Through a proxy, dapreflight looks up only the proxy's name (the proxy resolves the
+        // endpoint's); the failure names what did not resolve.
+        Status::DnsFailed => {
+            let proxy_name = match (&result.route.route, &result.failure) {
+                (Route::Proxy { proxy }, Some(ProbeFailure::DnsFailed { name, .. })) => {
+                    name.trim_end_matches('.').eq_ignore_ascii_case(&proxy.host)
+                }
+                (Route::Proxy { .. }, _) => true,
+                _ => false,
+            };
+            Block::Blocked(if proxy_name {
+                Code::ProxyUnresolved
+            } else {
+                Code::NamesUnresolved
+            })
+        }
+        Status::ConnectFailed if via_proxy => Block::Blocked(Code::ProxyUnreachable),
+        Status::ConnectFailed => Block::Blocked(Code::ConnectFailed),
+        Status::Timeout => Block::Blocked(match result.stage {
+            Some(Stage::Dns) if via_proxy => Code::ProxyUnresolved,
+            Some(Stage::Dns) => Code::NamesUnresolved,
+            Some(Stage::Connect) if via_proxy => Code::ProxyUnreachable,
+            Some(Stage::Connect) => Code::ConnectFiltered,
+            _ => Code::Timeout,
+        }),
+        Status::ProxyDenied => Block::Blocked(Code::ProxyDenied),
+        Status::ProxyError => Block::Blocked(Code::ProxyError),
+        Status::TlsFailed => Block::Blocked(Code::TlsFailed),
+        Status::HttpUnexpected => Block::Blocked(Code::HttpUnexpected),
     }
 }
 
-/// The Connection Health property a blocked result matches, with the status code it saw.
-fn health_for(result: &ProbeResult, host: &str) -> Health {
+/// The Connection Health property a cause matches, with the status code it saw.
+fn health_for(code: Code, result: &ProbeResult, host: &str) -> Health {
+    if matches!(
+        code,
+        Code::SystemProxyAuthIntegrated | Code::SystemProxyAuthOther
+    ) {
+        return Health::ProxyAuthRequired;
+    }
     let status = match &result.failure {
         Some(ProbeFailure::ProxyDenied { status, .. }) => Some(*status),
         Some(ProbeFailure::ProxyError { status, .. }) => *status,
@@ -557,17 +716,6 @@ fn health_for(result: &ProbeResult, host: &str) -> Health {
     } else {
         Health::EndpointConnectivity { status }
     }
-}
-
-/// The proxy the user context got through, from the first endpoint with a clean user result.
-fn working_user_proxy(endpoints: &[EndpointView<'_>]) -> Option<String> {
-    endpoints.iter().find_map(|view| match best(&view.user) {
-        Some((result, Block::Clean)) => match &result.route.route {
-            Route::Proxy { proxy } => Some(proxy.to_string()),
-            Route::Direct | Route::Unprobeable { .. } => None,
-        },
-        _ => None,
-    })
 }
 
 /// The distinct proxies the results went through, sorted by name.
@@ -593,10 +741,14 @@ fn of<'v, 'a>(
         .collect()
 }
 
-/// The blockers' hosts, in order, with adjacent repeats dropped.
+/// The blockers' hosts, in order, with repeats dropped.
 fn hosts(list: &[Blocker<'_, '_>]) -> Vec<String> {
-    let mut hosts: Vec<String> = list.iter().map(|(v, _, _)| v.host.to_owned()).collect();
-    hosts.dedup();
+    let mut hosts: Vec<String> = Vec::new();
+    for (view, _, _) in list {
+        if !hosts.iter().any(|h| h == view.host) {
+            hosts.push(view.host.to_owned());
+        }
+    }
     hosts
 }
 
@@ -627,7 +779,7 @@ mod tests {
 
     #[test]
     fn each_result_is_classified_by_what_stops_it() {
-        let cases = [
+        let cases = vec![
             ("clean", probe(V10C), Block::Clean),
             (
                 "407 Negotiate",
@@ -665,13 +817,45 @@ mod tests {
                 probe(V10C).intercepted_unrecorded(),
                 Block::Intercepted { pinned: true },
             ),
-            ("DNS", probe(V10C).dns_failed(), Block::Blocked),
-            ("timeout", probe(V10C).timeout(Stage::Tls), Block::Blocked),
-            ("denied", probe(V10C).via(PROXY).denied(403), Block::Blocked),
+            (
+                "DNS",
+                probe(V10C).dns_failed(),
+                Block::Blocked(Code::NamesUnresolved),
+            ),
+            (
+                "the proxy's name",
+                probe(V10C).via(PROXY).dns_failed(),
+                Block::Blocked(Code::ProxyUnresolved),
+            ),
+            (
+                "refused, direct",
+                probe(V10C).connect_failed(),
+                Block::Blocked(Code::ConnectFailed),
+            ),
+            (
+                "refused, the proxy",
+                probe(V10C).via(PROXY).connect_failed(),
+                Block::Blocked(Code::ProxyUnreachable),
+            ),
+            (
+                "silent at connect, direct",
+                probe(V10C).timeout(Stage::Connect),
+                Block::Blocked(Code::ConnectFiltered),
+            ),
+            (
+                "timeout",
+                probe(V10C).timeout(Stage::Tls),
+                Block::Blocked(Code::Timeout),
+            ),
+            (
+                "denied",
+                probe(V10C).via(PROXY).denied(403),
+                Block::Blocked(Code::ProxyDenied),
+            ),
             (
                 "TLS failed",
                 probe(V10C).status(Status::TlsFailed, Stage::Tls),
-                Block::Blocked,
+                Block::Blocked(Code::TlsFailed),
             ),
             ("wildcard", probe(V10C).not_probed(), Block::NotProbed),
         ];
@@ -689,7 +873,7 @@ mod tests {
             (vec![&failed, &clean], Some(("second", Block::Clean))),
             (
                 vec![&skipped, &failed],
-                Some(("system settings", Block::Blocked)),
+                Some(("system settings", Block::Blocked(Code::NamesUnresolved))),
             ),
             (vec![&skipped], None),
             (Vec::new(), None),
@@ -740,18 +924,24 @@ mod tests {
 
     #[test]
     fn each_blocker_kind_gives_its_finding_and_remedies() {
-        let cases: [(&str, Vec<ProbeResult>, &[Code], usize); 6] = [
+        type Case = (
+            &'static str,
+            Vec<ProbeResult>,
+            &'static [Code],
+            &'static [&'static str],
+        );
+        let cases: [Case; 7] = [
             (
                 "integrated",
                 each(&HOSTS, |p| p.via(PROXY).auth(&["NTLM"])),
                 &[Code::SystemProxyAuthIntegrated],
-                2,
+                &["allow_computer_accounts", "drop_proxy_auth"],
             ),
             (
                 "Basic",
                 each(&HOSTS, |p| p.via(PROXY).auth(&["Basic"])),
                 &[Code::SystemProxyAuthOther],
-                1,
+                &["drop_proxy_auth"],
             ),
             (
                 "inspection",
@@ -759,7 +949,7 @@ mod tests {
                     p.intercepted(TrustRule::MicrosoftApplicationRoot, Some("Zscaler"))
                 }),
                 &[Code::SystemTlsIntercepted],
-                1,
+                &["exclude_from_inspection"],
             ),
             (
                 "inspection of storage",
@@ -767,16 +957,23 @@ mod tests {
                     p.intercepted(TrustRule::MicrosoftPublicRoots, None)
                 }),
                 &[Code::SystemTlsInterceptedPublic],
-                1,
+                &["exclude_from_inspection"],
             ),
             (
-                "DNS and connect",
+                "DNS and connect, one cause each",
                 vec![
                     probe(V10C).dns_failed().build(),
+                    probe(WATCAB).dns_failed().build(),
                     probe(SETTINGS).connect_failed().build(),
                 ],
-                &[Code::SystemBlocked, Code::SystemBlocked],
-                2,
+                &[Code::NamesUnresolved, Code::ConnectFailed],
+                &["resolve_names", "open_firewall"],
+            ),
+            (
+                "a dead proxy",
+                each(&HOSTS, |p| p.via(PROXY).connect_failed()),
+                &[Code::ProxyUnreachable],
+                &["fix_dead_proxy"],
             ),
             (
                 "one route clean, one not",
@@ -784,45 +981,87 @@ mod tests {
                     probe(V10C).build(),
                     probe(V10C).source("PAC").via(PROXY).denied(403).build(),
                 ],
-                &[Code::SystemMixedRoutes],
-                0,
+                &[Code::SystemClean, Code::SystemMixedRoutes],
+                &[],
             ),
         ];
-        for (name, results, expected, remedies) in cases {
+        for (name, results, expected, fixes) in cases {
             let views = group(&results);
             let network = judge(&views, None);
             assert_eq!(codes(&network.findings), expected, "{name}");
-            assert_eq!(network.remedies.len(), remedies, "{name}");
+            let kinds: Vec<&str> = network
+                .remedies
+                .iter()
+                .map(|r| super::super::text::fix(r, false).kind)
+                .collect();
+            assert_eq!(kinds, fixes, "{name}");
         }
     }
 
     #[test]
-    fn a_blocked_endpoint_names_both_contexts_when_the_user_is_stuck_too() {
+    fn a_cause_names_both_contexts_only_when_both_stopped_at_the_same_hop() {
         let results = vec![
             probe(V10C).via(PROXY).connect_failed().build(),
             probe(V10C).user().via(PROXY).connect_failed().build(),
-            probe(SETTINGS).connect_failed().build(),
-            probe(SETTINGS).user().via(PROXY).build(),
+            probe(SETTINGS).via(PROXY).connect_failed().build(),
+            probe(SETTINGS)
+                .user()
+                .via("other.corp.example:3128")
+                .denied(403)
+                .build(),
         ];
         let views = group(&results);
         let network = judge(&views, None);
-        let blocked: Vec<&Finding> = network
+        let dead: Vec<&Finding> = network
             .findings
             .iter()
-            .filter(|f| f.code == Code::SystemBlocked)
+            .filter(|f| f.code == Code::ProxyUnreachable)
             .collect();
-        assert_eq!(blocked[0].contexts, [Context::System, Context::User]);
-        assert_eq!(blocked[0].evidence.refs.len(), 2);
-        assert_eq!(blocked[1].contexts, [Context::System]);
+        // One cause for both hosts; the user's context failed the same way for only one.
+        assert_eq!(dead.len(), 1);
+        assert_eq!(dead[0].hosts, [V10C, SETTINGS]);
+        assert_eq!(dead[0].contexts, [Context::System]);
         assert_eq!(
             network.findings.last().map(|f| f.code),
             Some(Code::UserBlocked)
         );
-        // The system context went direct and the user's proxy worked for one host: share it.
-        assert!(network.remedies.iter().any(|r| r.kind
-            == FixKind::ShareUserProxy {
-                proxy: PROXY.to_owned()
-            }));
+        let same = vec![
+            probe(V10C).via(PROXY).connect_failed().build(),
+            probe(V10C).user().via(PROXY).connect_failed().build(),
+        ];
+        let views = group(&same);
+        let network = judge(&views, None);
+        assert_eq!(
+            network.findings[0].contexts,
+            [Context::System, Context::User]
+        );
+    }
+
+    #[test]
+    fn a_working_user_route_is_offered_to_winhttp_first() {
+        let results = vec![
+            probe(V10C)
+                .source("WinHTTP proxy (netsh winhttp)")
+                .via(PROXY)
+                .connect_failed()
+                .build(),
+            probe(V10C).user().via("user.corp.example:3128").build(),
+        ];
+        let views = group(&results);
+        let network = judge(&views, None);
+        assert_eq!(network.approach, Approach::Bypass);
+        assert!(!network.ready);
+        assert_eq!(
+            network.remedies[0].kind,
+            FixKind::ShareUserRoute {
+                route: Route::Proxy {
+                    proxy: crate::route::ProxyAddr::parse("user.corp.example:3128")
+                        .expect("valid proxy"),
+                },
+                setting: Setting::WinHttp,
+            }
+        );
+        assert!(network.remedies[1..].iter().all(|r| r.alternative));
     }
 
     #[test]
@@ -833,8 +1072,10 @@ mod tests {
         ];
         let views = group(&results);
         let network = judge(&views, None);
+        assert_eq!(network.approach, Approach::Bypass);
         assert_eq!(network.remedies[0].hosts, [SETTINGS, V10C]);
         assert_eq!(network.remedies[1].hosts, [SETTINGS]);
+        assert!(network.remedies[1].alternative);
     }
 
     #[test]
@@ -847,7 +1088,7 @@ mod tests {
         ];
         let views = group(&results);
         let network = judge(&views, None);
-        assert_eq!(network.approach, Approach::User);
+        assert!(!network.ready);
         assert!(codes(&network.findings).contains(&Code::SystemNotProbed));
     }
 }

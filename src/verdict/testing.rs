@@ -137,8 +137,13 @@ impl Probe {
         self.failed(Status::TlsIntercepted, Stage::Tls, None)
     }
 
+    /// The name does not resolve: the proxy's when the route goes through one (the proxy
+    /// resolves the endpoint's name itself), else the endpoint's.
     pub(super) fn dns_failed(self) -> Self {
-        let name = self.0.host.clone();
+        let name = match &self.0.route.route {
+            Route::Proxy { proxy } => proxy.host.clone(),
+            _ => self.0.host.clone(),
+        };
         self.failed(
             Status::DnsFailed,
             Stage::Dns,

@@ -1,97 +1,289 @@
 //! Renders findings and remedies into the sentences a person reads: one reason per finding, one
-//! fix per remedy. The only place the verdict's wording lives.
+//! fix per remedy, and the headline. The only place the verdict's wording lives.
 
 use std::collections::BTreeSet;
 
-use crate::route::Route;
+use crate::route::{Context, Route};
 use crate::settings::AUTH_PROXY_POLICY;
-use crate::status::Status;
 use crate::windows::keys::{INTERNET_POLICY_KEY, POLICY_KEY};
 
-use super::finding::{Code, Fact, FixKind, Health, Hop, Inspector, Remedy, offers_integrated};
-use super::{Finding, Fix, Reason};
+use super::finding::{Code, Fact, FixKind, Health, Hop, Inspector, Remedy, Setting};
+use super::{Approach, Finding, Fix, Reason};
+
+/// Hosts named one by one up to this many; beyond, a count and "see the table".
+const HOSTS_NAMED: usize = 3;
 
 /// The reason a finding gives: its sentence, what it cites, and its Connection Health property.
 #[must_use]
-pub(super) fn reason(finding: &Finding) -> Reason {
+pub(super) fn reason(finding: &Finding, ready: bool) -> Reason {
     Reason {
+        code: finding.code,
+        severity: super::severity(finding, ready),
         text: sentence(finding),
+        contexts: finding.contexts.clone(),
+        hosts: finding.hosts.clone(),
         refs: finding.evidence.refs.clone(),
         health: finding.evidence.health.map(health),
     }
 }
 
+/// The verdict in one line: readiness, the approach, and the first thing to do, which is the
+/// first fix (so the headline and the fixes always agree).
+#[must_use]
+pub(super) fn headline(
+    approach: Approach,
+    ready: bool,
+    findings: &[Finding],
+    remedies: &[Remedy],
+) -> String {
+    let approach_words = match approach {
+        Approach::Bypass => "bypass",
+        Approach::Device => "device proxy authentication",
+        Approach::User => "user proxy authentication",
+        Approach::None => "no approach",
+    };
+    if ready {
+        let how = if approach == Approach::User {
+            "Windows sends through the signed-in user's proxy".to_owned()
+        } else {
+            let n = findings
+                .iter()
+                .find(|f| f.code == Code::SystemClean)
+                .map_or(0, |f| f.hosts.len());
+            format!(
+                "the system context reaches {} with no proxy authentication or SSL inspection",
+                count(n, "endpoint")
+            )
+        };
+        return format!("READY: {approach_words} ({how})");
+    }
+    if let Some(first) = remedies.first() {
+        return format!("NOT READY: {approach_words}: {}", short(first));
+    }
+    match findings
+        .iter()
+        .find(|f| f.code.severity() == super::finding::Severity::Blocker)
+    {
+        Some(finding) if finding.code == Code::NothingProbed => {
+            "NOT READY: no endpoint was probed".to_owned()
+        }
+        Some(finding) => format!(
+            "NOT READY: {approach_words}: {}",
+            first_clause(&sentence(finding))
+        ),
+        None => format!("NOT READY: {approach_words}: confirm on the device (see why)"),
+    }
+}
+
 /// The fix a remedy proposes: its title, the commands to paste and the hosts.
 #[must_use]
-pub(super) fn fix(remedy: &Remedy) -> Fix {
-    let hosts = remedy.hosts.clone();
-    let (title, commands) = match &remedy.kind {
+pub(super) fn fix(remedy: &Remedy, ready: bool) -> Fix {
+    let (title, commands) = title_and_commands(remedy);
+    // A ready device needs no fix: what remains is worth doing, not required.
+    let title = match (ready, remedy.alternative) {
+        (true, _) => format!("Optional: {title}"),
+        (false, true) => format!("Or: {title}"),
+        (false, false) => title,
+    };
+    Fix {
+        kind: kind_name(&remedy.kind),
+        alternative: remedy.alternative,
+        title,
+        commands,
+        hosts: remedy.hosts.clone(),
+    }
+}
+
+/// The fix's stable name in the report.
+fn kind_name(kind: &FixKind) -> &'static str {
+    match kind {
+        FixKind::DropProxyAuth { .. } => "drop_proxy_auth",
+        FixKind::AllowComputerAccounts { .. } => "allow_computer_accounts",
+        FixKind::ExcludeFromInspection { .. } => "exclude_from_inspection",
+        FixKind::ResolveNames => "resolve_names",
+        FixKind::FixProxyName { .. } => "fix_proxy_name",
+        FixKind::FixDeadProxy { .. } => "fix_dead_proxy",
+        FixKind::OpenFirewall => "open_firewall",
+        FixKind::AllowOnProxy { .. } => "allow_on_proxy",
+        FixKind::CheckProxyUpstream { .. } => "check_proxy_upstream",
+        FixKind::CheckPath => "check_path",
+        FixKind::ShareUserRoute { .. } => "share_user_route",
+        FixKind::EnableAuthProxy => "enable_auth_proxy",
+        FixKind::RaiseDiagnosticLevel => "raise_diagnostic_level",
+        FixKind::StartDiagTrack => "start_diagtrack",
+        FixKind::FixCommercialId => "fix_commercial_id",
+    }
+}
+
+/// The first fix in a few words, for the headline.
+fn short(remedy: &Remedy) -> String {
+    let n = remedy.hosts.len();
+    match &remedy.kind {
+        FixKind::DropProxyAuth { proxies } => format!(
+            "exempt {} from authentication on {}",
+            count(n, "host"),
+            proxy_names(proxies)
+        ),
+        FixKind::AllowComputerAccounts { proxies } => format!(
+            "let computer accounts through {} for {}",
+            proxy_names(proxies),
+            count(n, "host")
+        ),
+        FixKind::ExcludeFromInspection { by } => {
+            let on = match by {
+                Some(Inspector::Product(product)) => format!(" on {product}"),
+                _ => String::new(),
+            };
+            format!("exclude {} from SSL inspection{on}", count(n, "host"))
+        }
+        FixKind::ResolveNames => format!("make {} resolve", count(n, "endpoint name")),
+        FixKind::FixProxyName { proxy, .. } => {
+            format!("correct the proxy {proxy}, whose name does not resolve")
+        }
+        FixKind::FixDeadProxy { proxy, .. } => {
+            format!("replace or start the unreachable proxy {proxy}")
+        }
+        FixKind::OpenFirewall => format!("open the firewall to {}", count(n, "host")),
+        FixKind::AllowOnProxy { proxies } => {
+            format!("allow {} on {}", count(n, "host"), proxy_names(proxies))
+        }
+        FixKind::CheckProxyUpstream { proxies } => format!(
+            "find why {} cannot reach {}",
+            proxy_names(proxies),
+            count(n, "host")
+        ),
+        FixKind::CheckPath => format!("find what cuts off {}", count(n, "host")),
+        FixKind::ShareUserRoute { route, .. } => match route {
+            Route::Proxy { proxy } => format!("give WinHTTP the user's proxy {proxy}"),
+            Route::Direct | Route::Unprobeable { .. } => {
+                "let the system context go direct, as the user's does".to_owned()
+            }
+        },
+        FixKind::EnableAuthProxy => "set DisableEnterpriseAuthProxy to 0".to_owned(),
+        FixKind::RaiseDiagnosticLevel => {
+            "turn diagnostic data on (AllowTelemetry 1 or higher)".to_owned()
+        }
+        FixKind::StartDiagTrack => "enable and start the DiagTrack service".to_owned(),
+        FixKind::FixCommercialId => "correct the Commercial ID policy".to_owned(),
+    }
+}
+
+/// A fix's title and the commands to paste.
+#[allow(clippy::too_many_lines)] // one arm per kind of fix
+fn title_and_commands(remedy: &Remedy) -> (String, Vec<String>) {
+    let first_host = remedy.hosts.first().map_or("HOST", String::as_str);
+    match &remedy.kind {
         FixKind::DropProxyAuth { proxies } => (
             format!(
-                "Recommended (bypass): on {}, do not require authentication for these hosts",
+                "On {}, let these hosts through without authentication (bypass, the approach \
+                 Microsoft recommends)",
                 proxy_names(proxies)
             ),
             Vec::new(),
         ),
         FixKind::AllowComputerAccounts { proxies } => (
             format!(
-                "Or (device approach): on {}, allow the computer accounts \
-                 (DOMAIN\\COMPUTER$, e.g. the \"Domain Computers\" group) to these hosts \
-                 with Windows Integrated Authentication (Negotiate/NTLM)",
+                "On {}, allow the computer accounts (the \"Domain Computers\" group, \
+                 DOMAIN\\COMPUTER$) to these hosts with Windows Integrated Authentication \
+                 (device proxy authentication); dapreflight cannot sign in as a computer \
+                 account to prove it",
                 proxy_names(proxies)
             ),
             Vec::new(),
         ),
         FixKind::ExcludeFromInspection { by } => {
-            let by = match by {
+            let on = match by {
                 Some(Inspector::Product(product)) => format!(" on {product}"),
-                Some(Inspector::Issuer(issuer)) => format!(" (the inspection CA is '{issuer}')"),
+                Some(Inspector::Issuer(issuer)) => {
+                    format!(" on the device whose CA '{issuer}' re-signs them")
+                }
                 None => String::new(),
             };
             (
-                format!("Exclude these hosts from SSL inspection{by}"),
+                format!(
+                    "Exclude these hosts from SSL inspection{on}: Windows accepts only \
+                     Microsoft's own certificates on them"
+                ),
                 Vec::new(),
             )
         }
         FixKind::ResolveNames => (
-            "Make these names resolve in the device's DNS (or let the proxy resolve them by \
-             routing the system context through it)"
+            "Make these names resolve on the device's DNS server, or give the system context \
+             a proxy (which resolves them itself); check with"
                 .to_owned(),
-            hosts
-                .iter()
-                .map(|host| format!("nslookup {host}"))
-                .collect(),
+            vec![format!("nslookup {first_host}")],
         ),
-        FixKind::AllowThrough => (
-            "Let the system context reach these hosts: allow them through the firewall and the \
-             proxy"
+        FixKind::FixProxyName { proxy, setting } => {
+            let host = proxy.rsplit_once(':').map_or(proxy.as_str(), |(h, _)| h);
+            let mut commands = vec![format!("nslookup {host}")];
+            commands.extend(show_setting(*setting));
+            (
+                format!(
+                    "Add the proxy's name {host} to DNS, or correct the proxy in {}",
+                    setting_words(*setting)
+                ),
+                commands,
+            )
+        }
+        FixKind::FixDeadProxy { proxy, setting } => {
+            let mut commands = vec![format!(
+                "powershell Test-NetConnection {} -Port {}",
+                proxy.rsplit_once(':').map_or(proxy.as_str(), |(h, _)| h),
+                proxy.rsplit_once(':').map_or("8080", |(_, p)| p)
+            )];
+            commands.extend(show_setting(*setting));
+            (
+                format!(
+                    "Nothing answers at {proxy}: start that proxy, or point {} at one that \
+                     works",
+                    setting_words(*setting)
+                ),
+                commands,
+            )
+        }
+        FixKind::OpenFirewall => (
+            "Allow the device's direct connections to these hosts on ports 443 and 80 through \
+             the firewall (or give the system context a proxy); check with"
+                .to_owned(),
+            vec![format!(
+                "powershell Test-NetConnection {first_host} -Port 443"
+            )],
+        ),
+        FixKind::AllowOnProxy { proxies } => (
+            format!(
+                "On {}, allow these hosts: it refuses them",
+                proxy_names(proxies)
+            ),
+            Vec::new(),
+        ),
+        FixKind::CheckProxyUpstream { proxies } => (
+            format!(
+                "{} cannot reach these hosts itself: check the proxy's own DNS, upstream proxy \
+                 and firewall for them",
+                capitalized(&proxy_names(proxies))
+            ),
+            Vec::new(),
+        ),
+        FixKind::CheckPath => (
+            "Find what stops these hosts once the connection is up (the table shows the stage \
+             of each)"
                 .to_owned(),
             Vec::new(),
         ),
-        FixKind::ShareUserProxy { proxy } => (
-            "The system context has no proxy, but the user's proxy gets through: give WinHTTP \
-             (which the diagnostic-data service uses) the same proxy, or set the policy \"Make \
-             proxy settings per-machine (rather than per-user)\" (ProxySettingsPerUser = 0; the \
-             Desktop Analytics doc's \"= 1\" is a known documentation error)"
-                .to_owned(),
-            vec![format!(
-                r#"netsh winhttp set proxy proxy-server="{proxy}" bypass-list="<local>""#
-            )],
-        ),
+        FixKind::ShareUserRoute { route, setting } => share_user_route(route, *setting),
         FixKind::EnableAuthProxy => (
             format!(
-                "Let the diagnostic-data service use the signed-in user's proxy: set the policy \
-                 \"{AUTH_PROXY_POLICY}\" to \"Enable Authenticated Proxy usage\", or"
+                "Let the diagnostic-data service use the signed-in user's proxy (the user \
+                 approach): set the policy \"{AUTH_PROXY_POLICY}\" to \"Enable Authenticated \
+                 Proxy usage\", or"
             ),
             vec![format!(
                 r#"reg add "{POLICY_KEY}" /v DisableEnterpriseAuthProxy /t REG_DWORD /d 0 /f"#
             )],
         ),
         FixKind::RaiseDiagnosticLevel => (
-            "Set the diagnostic data level to at least Required (1), or Enhanced (2) with \
-             LimitEnhancedDiagnosticDataWindowsAnalytics = 1 for Optional (limited): in the \
-             group policy \"Allow Telemetry\" (\"Allow Diagnostic Data\") or the Configuration \
-             Manager connection, or"
+            "Set the diagnostic data level to at least Required (1) in the group policy \
+             \"Allow Diagnostic Data\" (or Configuration Manager), or"
                 .to_owned(),
             vec![format!(
                 r#"reg add "{POLICY_KEY}" /v AllowTelemetry /t REG_DWORD /d 1 /f"#
@@ -111,150 +303,190 @@ pub(super) fn fix(remedy: &Remedy) -> Fix {
                 .to_owned(),
             vec![format!(r#"reg delete "{POLICY_KEY}" /v CommercialId /f"#)],
         ),
-    };
-    Fix {
-        title,
-        commands,
-        hosts,
+    }
+}
+
+/// The fix that gives the system context the user's working route.
+fn share_user_route(route: &Route, setting: Setting) -> (String, Vec<String>) {
+    match route {
+        Route::Proxy { proxy } => {
+            let mut commands = vec![
+                format!(r#"netsh winhttp set proxy proxy-server="{proxy}" bypass-list="<local>""#),
+                "netsh winhttp import proxy source=ie".to_owned(),
+            ];
+            if setting == Setting::TelemetryProxy {
+                commands.push(format!(
+                    r#"reg add "{POLICY_KEY}" /v TelemetryProxyServer /t REG_SZ /d {proxy} /f"#
+                ));
+            }
+            (
+                format!(
+                    "The user's proxy {proxy} gets through without credentials: give WinHTTP, \
+                     which the diagnostic-data service uses, the same proxy (elevated; the second \
+                     command copies the signed-in user's settings instead){}",
+                    if setting == Setting::TelemetryProxy {
+                        ", and point TelemetryProxyServer at it"
+                    } else {
+                        ""
+                    }
+                ),
+                commands,
+            )
+        }
+        Route::Direct | Route::Unprobeable { .. } => {
+            let commands = match setting {
+                Setting::WinHttp => vec!["netsh winhttp reset proxy".to_owned()],
+                Setting::TelemetryProxy => vec![format!(
+                    r#"reg delete "{POLICY_KEY}" /v TelemetryProxyServer /f"#
+                )],
+                Setting::AutoConfig | Setting::WinInet | Setting::ThisRun => Vec::new(),
+            };
+            (
+                format!(
+                    "The user's context goes direct and gets through: let the system context go \
+                     direct too, by removing the proxy from {}",
+                    setting_words(setting)
+                ),
+                commands,
+            )
+        }
+    }
+}
+
+/// The command that shows a route's setting, where one exists.
+fn show_setting(setting: Setting) -> Option<String> {
+    match setting {
+        Setting::WinHttp => Some("netsh winhttp show proxy".to_owned()),
+        Setting::TelemetryProxy => Some(format!(
+            r#"reg query "{POLICY_KEY}" /v TelemetryProxyServer"#
+        )),
+        Setting::AutoConfig | Setting::WinInet | Setting::ThisRun => None,
+    }
+}
+
+/// A route's setting in words.
+fn setting_words(setting: Setting) -> &'static str {
+    match setting {
+        Setting::WinHttp => "WinHTTP's proxy (netsh winhttp)",
+        Setting::TelemetryProxy => "the TelemetryProxyServer policy",
+        Setting::AutoConfig => "the automatic configuration (WPAD or PAC script)",
+        Setting::WinInet => "Internet Options (WinINET)",
+        Setting::ThisRun => "this run's proxy flag or environment",
     }
 }
 
 /// The sentence a finding renders to; every code has one (a unit test holds each to it).
 fn sentence(finding: &Finding) -> String {
-    network(finding)
+    causes(finding)
         .or_else(|| approach(finding))
+        .or_else(|| reading(finding))
         .or_else(|| settings(finding))
         .unwrap_or_default()
 }
 
-/// The sentences of what the results show.
-fn network(finding: &Finding) -> Option<String> {
-    let hosts = finding.hosts.join(", ");
+/// The sentences of what stops a connection.
+fn causes(finding: &Finding) -> Option<String> {
+    let hosts = hosts_phrase(&finding.hosts);
+    let context = contexts_phrase(&finding.contexts);
+    let why = finding.hops.first().map_or("", |h| h.why.as_str());
+    let proxy = proxies(&finding.hops);
+    let source = finding.hops.first().map_or("", |h| h.source.as_str());
     let text = match finding.code {
-        Code::ContextAssumedSystem => {
-            let context = finding
-                .contexts
-                .first()
-                .map(|c| c.as_str())
-                .unwrap_or_default();
-            format!(
-                "The '{context}' context was taken as the system context, the one Windows' \
-                 diagnostic-data service (DiagTrack, running as LocalSystem) uses: check that \
-                 the device's own WinHTTP proxy settings route the same way"
-            )
-        }
-        Code::EndpointsNotUsed => format!(
-            "Not counted, because {} does not use them: {hosts}",
-            product(finding).unwrap_or("this Windows version")
+        Code::ProxyUnresolved => format!(
+            "The name of {proxy}, set by {source}, does not resolve ({why}), so nothing goes \
+             through it: {hosts} in {context}"
         ),
-        Code::EndpointUnprobeable => {
-            let detail = finding
-                .hops
-                .first()
-                .map(|h| h.detail.as_str())
-                .unwrap_or_default();
-            format!(
-                "{hosts} cannot be probed ({detail}): allow the pattern {hosts} on the proxy and \
-                 firewall"
-            )
+        Code::NamesUnresolved => {
+            format!("Endpoint names do not resolve ({why}): {hosts} in {context}")
         }
-        Code::NothingProbed => {
-            "No endpoint was probed, so nothing shows that diagnostic data gets through".to_owned()
-        }
-        Code::SystemClean => "Every endpoint answered in the system context with no proxy \
-                              authentication and no SSL inspection: the diagnostic-data service \
-                              can send data as it is (the recommended bypass approach)"
-            .to_owned(),
-        Code::SystemNotProbed => format!(
-            "Not probed in the system context, the one Windows' diagnostic-data service uses: \
-             {hosts}"
+        Code::ProxyUnreachable => format!(
+            "{}, set by {source}, cannot be reached ({why}): {hosts} in {context}",
+            capitalized(&proxy)
         ),
-        Code::SystemMixedRoutes => format!(
-            "{hosts} answers through one system-context route but not through another ({}): \
-             Windows does not document which one the diagnostic-data service tries first",
-            finding
-                .hops
-                .iter()
-                .map(|h| format!("{} via {}", h.status, h.source))
-                .collect::<Vec<_>>()
-                .join(", ")
+        Code::ConnectFailed => format!("Direct connections fail ({why}): {hosts} in {context}"),
+        Code::ConnectFiltered => format!(
+            "Direct connections get no answer ({why}), as when a firewall drops them: {hosts} \
+             in {context}"
         ),
         Code::SystemProxyAuthIntegrated => format!(
-            "{} asks the system context to authenticate (407, offering Windows Integrated \
-             Authentication) for: {hosts}",
-            capitalized(&proxies(&finding.hops))
+            "{} asks the system context to authenticate with Windows Integrated \
+             Authentication ({}) for {hosts}: Windows answers as the computer account, so this \
+             works once the proxy lets computer accounts through",
+            capitalized(&proxy),
+            schemes(&finding.hops)
         ),
-        Code::SystemProxyAuthOther => other_auth(finding, &hosts),
-        Code::SystemTlsIntercepted => format!(
-            "SSL inspection re-signs the certificates of {hosts}: Windows checks for Microsoft's \
-             own certificate on these hosts (certificate pinning) and drops the connection, so \
-             nothing fits until they are excluded from inspection"
+        Code::SystemProxyAuthOther => format!(
+            "{} asks for authentication the diagnostic-data service never sends ({}) for \
+             {hosts}: only letting them through without authentication works",
+            capitalized(&proxy),
+            schemes(&finding.hops)
         ),
-        Code::SystemTlsInterceptedPublic => format!(
-            "SSL inspection seen on {hosts} (storage hosts judged against public roots: lower \
-             confidence); exclude them from inspection too"
+        Code::ProxyDenied => format!(
+            "{} refuses the request ({why}): {hosts} in {context}",
+            capitalized(&proxy)
         ),
-        Code::SystemBlocked => {
-            let contexts = if finding.contexts.len() > 1 {
-                "in both contexts"
-            } else {
-                "in the system context"
-            };
-            let (hop, detail) = finding
+        Code::ProxyError => format!(
+            "{} cannot fetch these hosts itself ({why}): {hosts} in {context}",
+            capitalized(&proxy)
+        ),
+        Code::Timeout => {
+            let stage = finding
                 .hops
                 .first()
-                .map(|h| (hop(h), h.detail.as_str()))
-                .unwrap_or_default();
-            format!("{hosts} is blocked {contexts} at {hop}: {detail}")
+                .and_then(|h| h.stage)
+                .map_or("a later", |s| s.as_str());
+            format!("No answer at the {stage} stage ({why}): {hosts} in {context}")
         }
+        Code::SystemTlsIntercepted | Code::SystemTlsInterceptedPublic => {
+            let by = match finding.hops.iter().find_map(|h| h.inspector.clone()) {
+                Some(Inspector::Product(product)) => format!(" by {product}"),
+                Some(Inspector::Issuer(issuer)) => format!(" (CA '{issuer}')"),
+                None => String::new(),
+            };
+            let storage = if finding.code == Code::SystemTlsInterceptedPublic {
+                " (storage hosts, judged against public roots: lower confidence)"
+            } else {
+                ""
+            };
+            format!(
+                "SSL inspection{by} re-signs {hosts}{storage} in {context}: Windows accepts \
+                 only Microsoft's own certificates there (certificate pinning) and drops the \
+                 connection"
+            )
+        }
+        Code::TlsFailed => {
+            format!("The TLS handshake fails ({why}): {hosts} in {context}")
+        }
+        Code::HttpUnexpected => format!(
+            "An answer these endpoints do not give when reachable ({why}): {hosts} in {context}"
+        ),
         _ => return None,
     };
     Some(text)
 }
 
-/// The sentence for authentication Windows does not send: the schemes the proxies offered
-/// that include no Windows Integrated Authentication.
-fn other_auth(finding: &Finding, hosts: &str) -> String {
-    let schemes: BTreeSet<&str> = finding
-        .hops
-        .iter()
-        .filter(|h| !offers_integrated(&h.schemes))
-        .flat_map(|h| h.schemes.iter().map(String::as_str))
-        .collect();
-    let offered = if schemes.is_empty() {
-        "no scheme Windows can use".to_owned()
-    } else {
-        format!(
-            "only {}",
-            schemes.into_iter().collect::<Vec<_>>().join(", ")
-        )
-    };
-    format!(
-        "{} asks for authentication offering {offered} for: {hosts}. Windows' \
-         diagnostic-data service does not send Basic (or Digest) credentials, in either \
-         context, so no approach works until the proxy stops asking for authentication \
-         for these hosts",
-        capitalized(&proxies(&finding.hops))
-    )
-}
-
-/// The sentences of the approach the user context leaves.
+/// The sentences of the approaches and what they rest on.
 fn approach(finding: &Finding) -> Option<String> {
     let text = match finding.code {
-        Code::DeviceApproachFits => "Device proxy authentication fits: the system context \
-                                     reaches a proxy that offers Windows Integrated \
-                                     Authentication, so it can let the computer accounts (Active \
-                                     Directory machine accounts) through. This works on headless \
-                                     devices and with Defender for Endpoint. Not ready until the \
-                                     proxy allows them (dapreflight cannot authenticate as the \
-                                     computer account to check)"
+        Code::SystemClean => {
+            let routes = if finding.evidence.facts.contains(&Fact::SomeRoutesFail) {
+                " through at least one of the routes it may take (the others fail: see below)"
+            } else {
+                ""
+            };
+            format!(
+                "Every endpoint ({}) answered in the system context, which the diagnostic-data \
+                 service uses,{routes} with no proxy authentication and no SSL inspection",
+                finding.hosts.len()
+            )
+        }
+        Code::UserApproachFits => "Only the signed-in user's context gets through, and the user \
+                                   approach holds: a user is signed in and \
+                                   DisableEnterpriseAuthProxy is 0. Data flows only while a user \
+                                   is signed in"
             .to_owned(),
-        Code::UserApproachFits => "Only the signed-in user's context gets through: the user \
-                                   approach (Windows sends diagnostic data through the user's \
-                                   proxy with the user's credentials). It needs a signed-in user \
-                                   with proxy permission, a current quality update, and \
-                                   DisableEnterpriseAuthProxy = 0; it does not work on headless \
-                                   devices"
+        Code::UserRouteWorks => "The signed-in user's context gets through, with a route that \
+                                 needs no credentials"
             .to_owned(),
         Code::UserApproachRuledOut => {
             let why: Vec<&str> = finding
@@ -267,8 +499,8 @@ fn approach(finding: &Finding) -> Option<String> {
                          DisableEnterpriseAuthProxy = 1, while the user approach needs 0",
                     ),
                     Fact::NoUserSignedIn => Some(
-                        "no user is signed in: a headless device cannot use the user approach \
-                         (events wait in a buffer until someone signs in)",
+                        "no user is signed in, and the user approach sends data only while one \
+                         is",
                     ),
                     _ => None,
                 })
@@ -279,46 +511,100 @@ fn approach(finding: &Finding) -> Option<String> {
                 why.join("; ")
             )
         }
-        Code::UserAlsoDeviceApproach => "The system context's proxy offers Windows Integrated \
-                                         Authentication, so the device approach (allow computer \
-                                         accounts) would also work without a signed-in user"
-            .to_owned(),
         Code::UserBlocked => {
-            // Hops follow the hosts in order; a host without one was not probed.
-            let mut hops = finding.hops.iter().peekable();
-            let stuck: Vec<String> = finding
-                .hosts
-                .iter()
-                .map(|host| match hops.next_if(|h| &h.host == host) {
-                    Some(hop) => format!("{host} ({})", hop.status),
-                    None => format!("{host} (not probed)"),
-                })
+            let mut causes: Vec<(String, usize)> = Vec::new();
+            for hop in &finding.hops {
+                let cause = if hop.status == crate::status::Status::Ok {
+                    format!("through only with this run's credentials via {}", hop.route)
+                } else {
+                    format!("{} via {}", hop.status, hop.route)
+                };
+                match causes.iter_mut().find(|(c, _)| *c == cause) {
+                    Some((_, n)) => *n += 1,
+                    None => causes.push((cause, 1)),
+                }
+            }
+            let unprobed = finding.hosts.len().saturating_sub(finding.hops.len());
+            let mut parts: Vec<String> = causes
+                .into_iter()
+                .map(|(cause, n)| format!("{cause} for {}", count(n, "host")))
                 .collect();
+            if unprobed > 0 {
+                parts.push(format!("{} not probed", count(unprobed, "host")));
+            }
             format!(
                 "The signed-in user's context does not get through either: {}",
-                stuck.join(", ")
+                parts.join("; ")
             )
         }
-        Code::UserAuthProxyDisabled => "DisableEnterpriseAuthProxy is set to 1 (as Defender for \
+        Code::UserAuthProxyDisabled => "DisableEnterpriseAuthProxy is 1 (as Defender for \
                                         Endpoint and CIS L2 require): the service never uses the \
-                                        user's proxy. Setting it to 0 departs from the CIS L2 \
-                                        baseline if you follow it"
+                                        user's proxy"
             .to_owned(),
         Code::UserAuthProxyUnsetWindows7 => "DisableEnterpriseAuthProxy is not set, and on \
-                                             Windows 7 that means the authenticated proxy is \
-                                             disabled"
+                                             Windows 7 that disables the authenticated proxy"
             .to_owned(),
-        Code::UserAuthProxyNotKnown => "DisableEnterpriseAuthProxy is not known: the user \
-                                        approach needs it to be 0 (or absent)"
+        Code::UserAuthProxyNotKnown => "The user approach also needs DisableEnterpriseAuthProxy \
+                                        = 0 (or absent), and the input does not say"
             .to_owned(),
-        Code::UserSignedInNotKnown => "Whether a user is signed in is not known (only a live run \
-                                       on the device can tell): the user approach sends data \
-                                       only while one is"
+        Code::UserSignedInNotKnown => "The user approach would send data only while a user is \
+                                       signed in, and the input does not say whether one is"
             .to_owned(),
         Code::UserDefenderNotKnown => "Whether Microsoft Defender for Endpoint is on the device \
-                                       is not known: it needs DisableEnterpriseAuthProxy = 1, \
-                                       which rules out the user approach"
+                                       is not in the input: it needs DisableEnterpriseAuthProxy \
+                                       = 1, which rules out the user approach"
             .to_owned(),
+        _ => return None,
+    };
+    Some(text)
+}
+
+/// The sentences of how the results were read.
+fn reading(finding: &Finding) -> Option<String> {
+    let hosts = hosts_phrase(&finding.hosts);
+    let text = match finding.code {
+        Code::NothingProbed => {
+            "No endpoint was probed, so nothing shows that diagnostic data gets through".to_owned()
+        }
+        Code::SystemNotProbed => format!(
+            "Not probed in the system context, the one the diagnostic-data service uses: {hosts}"
+        ),
+        Code::ContextAssumedSystem => {
+            let what = match finding.contexts.first() {
+                Some(Context::Environment) => "The environment's proxy variables stand",
+                _ => "The route given on the command line stands",
+            };
+            format!(
+                "{what} in for the system context: the device's own WinHTTP settings may route \
+                 differently"
+            )
+        }
+        Code::SettingsNotRead => "No device settings were read (no registry export, and not a \
+                                  live run on Windows): the diagnostic-data level, DiagTrack, \
+                                  DisableEnterpriseAuthProxy, Defender for Endpoint and the \
+                                  Windows version are not known"
+            .to_owned(),
+        Code::EndpointUnprobeable => format!(
+            "{hosts} is a pattern, not a host, so it was not probed: allow the pattern on the \
+             proxy and firewall"
+        ),
+        Code::SystemMixedRoutes => {
+            let failing: BTreeSet<String> = finding
+                .hops
+                .iter()
+                .map(|h| format!("{} via {} ({})", h.status, h.route, h.source))
+                .collect();
+            format!(
+                "{hosts} answer through one system-context route but not through another \
+                 ({}): Windows does not document which one the diagnostic-data service tries \
+                 first",
+                failing.into_iter().collect::<Vec<_>>().join(", ")
+            )
+        }
+        Code::EndpointsNotUsed => format!(
+            "Not counted: {} does not use {hosts}",
+            product(finding).unwrap_or("this Windows version")
+        ),
         _ => return None,
     };
     Some(text)
@@ -327,12 +613,6 @@ fn approach(finding: &Finding) -> Option<String> {
 /// The sentences of the device settings.
 fn settings(finding: &Finding) -> Option<String> {
     let text = match finding.code {
-        Code::SettingsNotRead => "No device settings were read (not a live Windows run, and no \
-                                  registry export given): the diagnostic-data level, the \
-                                  DiagTrack service, DisableEnterpriseAuthProxy, Defender for \
-                                  Endpoint, the signed-in user and the Windows version are not \
-                                  known, so every endpoint was counted"
-            .to_owned(),
         Code::SettingsDiagnosticOffLenient => format!(
             "AllowTelemetry is 0 (Diagnostic data off), but {} treats 0 as Required; set 1 or \
              higher to make the intent clear",
@@ -468,30 +748,6 @@ fn health(health: Health) -> String {
     }
 }
 
-/// Where a blocked probe stopped, for a person: "DNS (...)", "connect (to proxy a:8080)", ...
-fn hop(hop: &Hop) -> String {
-    let proxy = match &hop.route {
-        Route::Proxy { proxy } => format!("proxy {proxy}"),
-        Route::Direct | Route::Unprobeable { .. } => "the network".to_owned(),
-    };
-    match hop.status {
-        Status::DnsFailed => "DNS (the name does not resolve)".to_owned(),
-        Status::ConnectFailed => match &hop.route {
-            Route::Proxy { proxy } => format!("connect (to proxy {proxy})"),
-            Route::Direct | Route::Unprobeable { .. } => "connect (direct)".to_owned(),
-        },
-        Status::Timeout => match hop.stage {
-            Some(stage) => format!("a timeout at the {stage} stage"),
-            None => "a timeout".to_owned(),
-        },
-        Status::ProxyDenied => format!("a denial by {proxy}"),
-        Status::ProxyError => format!("an error of {proxy}"),
-        Status::TlsUntrusted => "TLS (an untrusted certificate chain)".to_owned(),
-        Status::TlsFailed => "TLS (the handshake failed)".to_owned(),
-        _ => "the HTTP answer".to_owned(),
-    }
-}
-
 /// "proxy a:8080", "proxies a:8080, b:3128", or "the proxy" when the hops went through none.
 fn proxies(hops: &[Hop]) -> String {
     let names: BTreeSet<String> = hops
@@ -529,11 +785,76 @@ fn capitalized(text: &str) -> String {
         .unwrap_or_default()
 }
 
+/// "a.example", "a.example and b.example", ..., or "N hosts (see the table)".
+fn hosts_phrase(hosts: &[String]) -> String {
+    match hosts {
+        [] => "no host".to_owned(),
+        [one] => one.clone(),
+        _ if hosts.len() <= HOSTS_NAMED => {
+            let (last, rest) = hosts.split_last().unwrap_or((&hosts[0], &[]));
+            format!("{} and {last}", rest.join(", "))
+        }
+        _ => format!("{} (see the table)", count(hosts.len(), "host")),
+    }
+}
+
+/// "the system context", "both contexts", "the user's context", ...
+fn contexts_phrase(contexts: &[Context]) -> String {
+    let one = |context: &Context| match context {
+        Context::System => "the system context",
+        Context::User => "the user's context",
+        Context::Explicit => "the route given on the command line",
+        Context::Environment => "the environment's route",
+    };
+    match contexts {
+        [] => "no context".to_owned(),
+        [single] => one(single).to_owned(),
+        [Context::System, Context::User] => "both contexts".to_owned(),
+        many => many.iter().map(one).collect::<Vec<_>>().join(" and "),
+    }
+}
+
+/// The schemes the hops' proxies offered, e.g. "407 offering Negotiate, NTLM".
+fn schemes(hops: &[Hop]) -> String {
+    let offered: BTreeSet<&str> = hops
+        .iter()
+        .flat_map(|h| h.schemes.iter().map(String::as_str))
+        .collect();
+    if offered.is_empty() {
+        "407 naming no scheme".to_owned()
+    } else {
+        format!(
+            "407 offering {}",
+            offered.into_iter().collect::<Vec<_>>().join(", ")
+        )
+    }
+}
+
+/// "1 host", "3 hosts".
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// A sentence up to its first colon, for the headline.
+fn first_clause(sentence: &str) -> String {
+    let clause = sentence.split(": ").next().unwrap_or(sentence);
+    let mut chars = clause.chars();
+    chars
+        .next()
+        .map(|first| first.to_lowercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::route::{Context, ProxyAddr};
-    use crate::verdict::finding::Evidence;
+    use crate::route::ProxyAddr;
+    use crate::status::Status;
+    use crate::verdict::finding::{Evidence, remedy};
 
     fn finding(code: Code) -> Finding {
         Finding {
@@ -545,14 +866,15 @@ mod tests {
         }
     }
 
-    fn hop(route: Route, status: Status, stage: Option<crate::status::Stage>) -> Hop {
+    fn hop(route: Route, status: Status) -> Hop {
         Hop {
             host: "a.example".to_owned(),
             route,
             source: "system settings".to_owned(),
             status,
-            stage,
+            stage: None,
             detail: String::new(),
+            why: String::new(),
             schemes: Vec::new(),
             inspector: None,
         }
@@ -564,12 +886,64 @@ mod tests {
         }
     }
 
+    fn hosts(n: usize) -> Vec<String> {
+        (1..=n).map(|i| format!("h{i}.example")).collect()
+    }
+
     #[test]
     fn every_code_renders_a_sentence() {
         for code in Code::ALL {
             let text = sentence(&finding(code));
             assert!(!text.is_empty(), "{}", code.as_str());
             assert!(!text.ends_with('.'), "{}: {text}", code.as_str());
+        }
+    }
+
+    #[test]
+    fn every_fix_kind_has_a_title_and_a_short_form() {
+        let kinds = [
+            FixKind::DropProxyAuth {
+                proxies: vec!["p.example:8080".to_owned()],
+            },
+            FixKind::AllowComputerAccounts {
+                proxies: vec!["p.example:8080".to_owned()],
+            },
+            FixKind::ExcludeFromInspection { by: None },
+            FixKind::ResolveNames,
+            FixKind::FixProxyName {
+                proxy: "p.example:8080".to_owned(),
+                setting: Setting::WinHttp,
+            },
+            FixKind::FixDeadProxy {
+                proxy: "p.example:8080".to_owned(),
+                setting: Setting::TelemetryProxy,
+            },
+            FixKind::OpenFirewall,
+            FixKind::AllowOnProxy {
+                proxies: Vec::new(),
+            },
+            FixKind::CheckProxyUpstream {
+                proxies: Vec::new(),
+            },
+            FixKind::CheckPath,
+            FixKind::ShareUserRoute {
+                route: Route::Direct,
+                setting: Setting::WinHttp,
+            },
+            FixKind::EnableAuthProxy,
+            FixKind::RaiseDiagnosticLevel,
+            FixKind::StartDiagTrack,
+            FixKind::FixCommercialId,
+        ];
+        let mut names = BTreeSet::new();
+        for kind in kinds {
+            let rendered = fix(&remedy(kind.clone(), hosts(2)), false);
+            assert!(!rendered.title.is_empty(), "{kind:?}");
+            assert!(
+                !short(&remedy(kind.clone(), hosts(2))).is_empty(),
+                "{kind:?}"
+            );
+            assert!(names.insert(rendered.kind), "{kind:?}: name repeats");
         }
     }
 
@@ -605,67 +979,29 @@ mod tests {
     }
 
     #[test]
-    fn a_blocked_hop_is_named_for_a_person() {
-        use crate::status::Stage;
+    fn hosts_are_named_up_to_three_then_counted() {
         let cases = [
-            (
-                Route::Direct,
-                Status::DnsFailed,
-                None,
-                "DNS (the name does not resolve)",
-            ),
-            (
-                Route::Direct,
-                Status::ConnectFailed,
-                None,
-                "connect (direct)",
-            ),
-            (
-                via("p.example:3128"),
-                Status::ConnectFailed,
-                None,
-                "connect (to proxy p.example:3128)",
-            ),
-            (
-                Route::Direct,
-                Status::Timeout,
-                Some(Stage::Tls),
-                "a timeout at the tls stage",
-            ),
-            (Route::Direct, Status::Timeout, None, "a timeout"),
-            (
-                via("p.example:3128"),
-                Status::ProxyDenied,
-                None,
-                "a denial by proxy p.example:3128",
-            ),
-            (
-                Route::Direct,
-                Status::ProxyError,
-                None,
-                "an error of the network",
-            ),
-            (
-                Route::Direct,
-                Status::TlsUntrusted,
-                None,
-                "TLS (an untrusted certificate chain)",
-            ),
-            (
-                Route::Direct,
-                Status::TlsFailed,
-                None,
-                "TLS (the handshake failed)",
-            ),
-            (
-                Route::Direct,
-                Status::HttpUnexpected,
-                None,
-                "the HTTP answer",
-            ),
+            (0, "no host"),
+            (1, "h1.example"),
+            (2, "h1.example and h2.example"),
+            (3, "h1.example, h2.example and h3.example"),
+            (4, "4 hosts (see the table)"),
         ];
-        for (route, status, stage, expected) in cases {
-            assert_eq!(super::hop(&hop(route, status, stage)), expected, "{status}");
+        for (n, expected) in cases {
+            assert_eq!(hosts_phrase(&hosts(n)), expected);
+        }
+    }
+
+    #[test]
+    fn both_contexts_are_named_only_as_the_pair() {
+        let cases: [(&[Context], &str); 4] = [
+            (&[Context::System], "the system context"),
+            (&[Context::User], "the user's context"),
+            (&[Context::System, Context::User], "both contexts"),
+            (&[Context::Explicit], "the route given on the command line"),
+        ];
+        for (contexts, expected) in cases {
+            assert_eq!(contexts_phrase(contexts), expected);
         }
     }
 
@@ -685,21 +1021,24 @@ mod tests {
         for (routes, expected) in cases {
             let hops: Vec<Hop> = routes
                 .into_iter()
-                .map(|r| hop(r, Status::ProxyAuthRequired, None))
+                .map(|r| hop(r, Status::ProxyAuthRequired))
                 .collect();
             assert_eq!(proxies(&hops), expected);
         }
     }
 
     #[test]
-    fn the_user_context_names_each_stuck_host_with_its_status_or_not_probed() {
+    fn the_user_context_counts_its_stuck_hosts_by_cause() {
         let mut stuck = finding(Code::UserBlocked);
-        stuck.hosts = vec!["a.example".to_owned(), "b.example".to_owned()];
-        stuck.hops = vec![hop(Route::Direct, Status::DnsFailed, None)];
+        stuck.hosts = hosts(3);
+        stuck.hops = vec![
+            hop(via("u.example:3128"), Status::ProxyError),
+            hop(via("u.example:3128"), Status::ProxyError),
+        ];
         assert_eq!(
             sentence(&stuck),
-            "The signed-in user's context does not get through either: a.example (dns_failed), \
-             b.example (not probed)"
+            "The signed-in user's context does not get through either: proxy_error via proxy \
+             u.example:3128 for 2 hosts; 1 host not probed"
         );
     }
 
@@ -708,15 +1047,23 @@ mod tests {
         let hosts = vec!["a.example".to_owned()];
         let cases = [
             (FixKind::ResolveNames, vec!["nslookup a.example".to_owned()]),
-            (FixKind::AllowThrough, Vec::new()),
             (
-                FixKind::ShareUserProxy {
-                    proxy: "p.example:8080".to_owned(),
+                FixKind::ShareUserRoute {
+                    route: via("p.example:8080"),
+                    setting: Setting::WinHttp,
                 },
                 vec![
                     r#"netsh winhttp set proxy proxy-server="p.example:8080" bypass-list="<local>""#
                         .to_owned(),
+                    "netsh winhttp import proxy source=ie".to_owned(),
                 ],
+            ),
+            (
+                FixKind::ShareUserRoute {
+                    route: Route::Direct,
+                    setting: Setting::WinHttp,
+                },
+                vec!["netsh winhttp reset proxy".to_owned()],
             ),
             (
                 FixKind::StartDiagTrack,
@@ -727,28 +1074,30 @@ mod tests {
             ),
         ];
         for (kind, commands) in cases {
-            let rendered = fix(&Remedy {
-                kind: kind.clone(),
-                hosts: hosts.clone(),
-            });
+            let rendered = fix(&remedy(kind.clone(), hosts.clone()), false);
             assert_eq!(rendered.commands, commands, "{kind:?}");
             assert_eq!(rendered.hosts, hosts, "{kind:?}");
         }
         let by = |by| {
-            fix(&Remedy {
-                kind: FixKind::ExcludeFromInspection { by },
-                hosts: Vec::new(),
-            })
+            fix(
+                &remedy(FixKind::ExcludeFromInspection { by }, Vec::new()),
+                false,
+            )
             .title
         };
-        assert_eq!(
-            by(Some(Inspector::Product("Zscaler".to_owned()))),
-            "Exclude these hosts from SSL inspection on Zscaler"
+        assert!(by(Some(Inspector::Product("Zscaler".to_owned()))).contains("on Zscaler"));
+        assert!(by(Some(Inspector::Issuer("Corp CA".to_owned()))).contains("'Corp CA'"));
+        let alternative = fix(
+            &Remedy {
+                alternative: true,
+                ..remedy(FixKind::OpenFirewall, Vec::new())
+            },
+            false,
         );
-        assert_eq!(
-            by(Some(Inspector::Issuer("Corp CA".to_owned()))),
-            "Exclude these hosts from SSL inspection (the inspection CA is 'Corp CA')"
+        assert!(
+            alternative.title.starts_with("Or: "),
+            "{}",
+            alternative.title
         );
-        assert_eq!(by(None), "Exclude these hosts from SSL inspection");
     }
 }

@@ -5,60 +5,58 @@ use crate::route::Context;
 use crate::settings::DeviceSettings;
 use crate::status::Answer;
 
-use super::Approach;
-use super::finding::{Code, Evidence, Fact, FixKind, Health, Remedy, bare, setting_ref};
+use super::finding::{Code, Evidence, Fact, FixKind, Health, Remedy, bare, remedy, setting_ref};
 use super::{Finding, Ref};
 
-/// The approach the user context leaves, and the findings behind it.
+/// What the user approach needs, when only the user's context gets through: whether it holds
+/// now, the findings behind that, and the remedies that would make it hold.
 pub(super) struct User {
-    pub(super) approach: Approach,
     pub(super) ready: bool,
-    /// The findings that open the verdict.
-    pub(super) lead: Vec<Finding>,
-    /// The findings after the network's.
     pub(super) findings: Vec<Finding>,
+    /// Alternatives to the verdict's approach: what the user approach would need.
     pub(super) remedies: Vec<Remedy>,
 }
 
-/// Only the user context gets through: the user approach, unless the device rules it out.
-pub(super) fn judge(device_fits: Option<Finding>, settings: Option<&DeviceSettings>) -> User {
+/// Only the user context gets through: the user approach holds when nothing rules it out, the
+/// authenticated proxy is allowed, and a user is known to be signed in.
+pub(super) fn judge(settings: Option<&DeviceSettings>) -> User {
     if let Some(ruled_out) = ruled_out(settings) {
-        let (approach, lead) = match device_fits {
-            Some(device_fits) => (Approach::Device, vec![device_fits, ruled_out]),
-            None => (Approach::None, vec![ruled_out]),
-        };
         return User {
-            approach,
             ready: false,
-            lead,
-            findings: Vec::new(),
+            findings: vec![ruled_out],
             remedies: Vec::new(),
         };
     }
-    let mut findings = Vec::new();
-    if device_fits.is_some() {
-        findings.push(bare(Code::UserAlsoDeviceApproach));
-    }
     let (auth_proxy, remedies) = auth_proxy(settings);
-    let auth_proxy_ready = auth_proxy.is_none();
-    findings.extend(auth_proxy);
     let signed_in = signed_in_not_known(settings);
-    let signed_in_ready = signed_in.is_none();
-    findings.extend(signed_in);
-    findings.extend(defender_not_known(settings));
+    let ready = auth_proxy.is_none() && signed_in.is_none();
+    let lead = Finding {
+        contexts: vec![Context::User],
+        evidence: Evidence {
+            refs: user_refs(),
+            ..Evidence::default()
+        },
+        ..bare(if ready {
+            Code::UserApproachFits
+        } else {
+            Code::UserRouteWorks
+        })
+    };
+    let findings = std::iter::once(lead)
+        .chain(auth_proxy)
+        .chain(signed_in)
+        .chain(defender_not_known(settings))
+        .collect();
     User {
-        approach: Approach::User,
-        ready: auth_proxy_ready && signed_in_ready,
-        lead: vec![Finding {
-            contexts: vec![Context::User],
-            evidence: Evidence {
-                refs: user_refs(),
-                ..Evidence::default()
-            },
-            ..bare(Code::UserApproachFits)
-        }],
+        ready,
         findings,
-        remedies,
+        remedies: remedies
+            .into_iter()
+            .map(|r| Remedy {
+                alternative: true,
+                ..r
+            })
+            .collect(),
     }
 }
 
@@ -97,10 +95,7 @@ fn auth_proxy(settings: Option<&DeviceSettings>) -> (Option<Finding>, Vec<Remedy
             } else {
                 Code::UserAuthProxyUnsetWindows7
             };
-            let remedy = Remedy {
-                kind: FixKind::EnableAuthProxy,
-                hosts: Vec::new(),
-            };
+            let remedy = remedy(FixKind::EnableAuthProxy, Vec::new());
             (code, Some(Health::CheckUserProxy), vec![remedy])
         }
         Answer::NotKnown => (Code::UserAuthProxyNotKnown, None, Vec::new()),
@@ -182,29 +177,39 @@ mod tests {
             ),
         ];
         for (settings, facts) in cases {
-            let user = judge(None, Some(&settings));
-            assert_eq!(user.approach, Approach::None);
+            let user = judge(Some(&settings));
             assert!(!user.ready);
-            assert_eq!(codes(&user.lead), [Code::UserApproachRuledOut]);
-            assert_eq!(user.lead[0].evidence.facts, facts);
+            assert_eq!(codes(&user.findings), [Code::UserApproachRuledOut]);
+            assert_eq!(user.findings[0].evidence.facts, facts);
         }
     }
 
     #[test]
     fn the_user_approach_needs_the_authenticated_proxy_and_a_signed_in_user() {
         let cases: [(&str, DeviceSettings, &[Code], bool, usize); 5] = [
-            ("absent: fine", device(|_| {}), &[], true, 0),
+            (
+                "absent: fine",
+                with_user(Answer::Yes),
+                &[Code::UserApproachFits],
+                true,
+                0,
+            ),
             (
                 "0: fine",
-                device(dword(keys::POLICY_KEY, "DisableEnterpriseAuthProxy", 0)),
-                &[],
+                {
+                    let mut settings =
+                        device(dword(keys::POLICY_KEY, "DisableEnterpriseAuthProxy", 0));
+                    settings.console_user = signed_in(Answer::Yes);
+                    settings
+                },
+                &[Code::UserApproachFits],
                 true,
                 0,
             ),
             (
                 "1: disabled",
                 device(dword(keys::POLICY_KEY, "DisableEnterpriseAuthProxy", 1)),
-                &[Code::UserAuthProxyDisabled],
+                &[Code::UserRouteWorks, Code::UserAuthProxyDisabled],
                 false,
                 1,
             ),
@@ -221,37 +226,35 @@ mod tests {
                         },
                     );
                 }),
-                &[Code::UserAuthProxyUnsetWindows7],
+                &[Code::UserRouteWorks, Code::UserAuthProxyUnsetWindows7],
                 false,
                 1,
             ),
             (
                 "signed-in user not known",
                 with_user(Answer::NotKnown),
-                &[Code::UserSignedInNotKnown],
+                &[Code::UserRouteWorks, Code::UserSignedInNotKnown],
                 false,
                 0,
             ),
         ];
         for (name, settings, expected, ready, remedies) in cases {
-            let user = judge(None, Some(&settings));
-            assert_eq!(user.approach, Approach::User, "{name}");
-            assert_eq!(codes(&user.lead), [Code::UserApproachFits], "{name}");
+            let user = judge(Some(&settings));
             assert_eq!(codes(&user.findings), expected, "{name}");
             assert_eq!(user.ready, ready, "{name}");
             assert_eq!(user.remedies.len(), remedies, "{name}");
+            assert!(user.remedies.iter().all(|r| r.alternative), "{name}");
         }
     }
 
     #[test]
     fn without_settings_everything_the_user_approach_needs_is_not_known() {
-        let user = judge(Some(bare(Code::DeviceApproachFits)), None);
-        assert_eq!(user.approach, Approach::User);
+        let user = judge(None);
         assert!(!user.ready);
         assert_eq!(
             codes(&user.findings),
             [
-                Code::UserAlsoDeviceApproach,
+                Code::UserRouteWorks,
                 Code::UserAuthProxyNotKnown,
                 Code::UserSignedInNotKnown,
                 Code::UserDefenderNotKnown,

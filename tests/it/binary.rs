@@ -208,7 +208,7 @@ async fn json_goes_to_the_output_file_whole() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&report).expect("report file"))
             .expect("json");
-    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["schema_version"], 2);
     assert_eq!(json["results"][0]["status"], "ok");
     assert_eq!(json["results"][0]["context"], "environment");
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())

@@ -160,7 +160,7 @@ async fn windows_integrated_authentication_in_the_system_context_is_the_device_a
 }
 
 #[tokio::test]
-async fn basic_only_authentication_leaves_no_approach() {
+async fn basic_only_authentication_leaves_only_bypass() {
     let (ca, origin) = origin().await;
     let proxy = FakeProxy::start(ProxyBehavior::RequireAuth {
         challenges: vec!["Basic realm=\"corp\"".into()],
@@ -173,11 +173,13 @@ async fn basic_only_authentication_leaves_no_approach() {
     let report = check(&ca, &origin, &export).run().await;
     assert_eq!(
         report.verdict.approach,
-        Approach::None,
+        Approach::Bypass,
         "{:#?}",
         report.verdict
     );
     assert!(!report.verdict.ready);
+    assert_eq!(report.verdict.fixes[0].kind, "drop_proxy_auth");
+    assert_eq!(report.verdict.fixes.len(), 1, "{:#?}", report.verdict.fixes);
 }
 
 #[tokio::test]
@@ -192,7 +194,7 @@ async fn a_context_missing_from_the_export_is_reported_not_guessed() {
 }
 
 #[tokio::test]
-async fn only_the_users_proxy_getting_through_is_the_user_approach_and_needs_the_auth_proxy_on() {
+async fn only_the_users_proxy_getting_through_is_offered_to_winhttp_before_the_user_approach() {
     let (ca, origin) = origin().await;
     let user_proxy = FakeProxy::start(ProxyBehavior::Tunnel).await;
     // The system context's WinHTTP proxy is a port where nothing listens.
@@ -211,22 +213,35 @@ async fn only_the_users_proxy_getting_through_is_the_user_approach_and_needs_the
             .all(|r| r.status == Status::ConnectFailed)
     );
     assert_eq!(in_context(&report, "user")[0].status, Status::Ok);
+    // The user's proxy needs no credentials: WinHTTP can use it too (bypass), which needs no
+    // signed-in user; the user approach is the alternative, and needs the auth proxy on.
     assert_eq!(
         report.verdict.approach,
-        Approach::User,
+        Approach::Bypass,
         "{:#?}",
         report.verdict
     );
+    assert!(!report.verdict.ready);
+    let fixes = &report.verdict.fixes;
+    assert_eq!(fixes[0].kind, "share_user_route", "{fixes:#?}");
+    let user_proxy = user_proxy.addr().to_string();
     assert!(
-        !report.verdict.ready,
-        "DisableEnterpriseAuthProxy = 1 blocks the user approach"
+        fixes[0].commands[0].contains(&format!("proxy-server=\"{user_proxy}\"")),
+        "{fixes:#?}"
     );
-    let fixes = format!("{:?}", report.verdict.fixes);
-    assert!(fixes.contains("DisableEnterpriseAuthProxy"), "{fixes}");
+    let enable = fixes
+        .iter()
+        .find(|f| f.kind == "enable_auth_proxy")
+        .expect("the user approach's fix is offered");
+    assert!(enable.alternative);
+    assert!(
+        enable.commands[0].contains("DisableEnterpriseAuthProxy"),
+        "{fixes:#?}"
+    );
 }
 
 #[tokio::test]
-async fn interception_in_the_system_context_leaves_no_approach() {
+async fn interception_in_the_system_context_is_excluded_by_name() {
     let (ca, origin) = origin().await;
     let inspection = Ca::generate("Corp Inspection CA");
     let proxy = FakeProxy::start(ProxyBehavior::Intercept(inspection.clone())).await;
@@ -239,10 +254,13 @@ async fn interception_in_the_system_context_leaves_no_approach() {
     assert_eq!(report.results[0].status, Status::TlsIntercepted);
     assert_eq!(
         report.verdict.approach,
-        Approach::None,
+        Approach::Bypass,
         "{:#?}",
         report.verdict
     );
+    let fix = &report.verdict.fixes[0];
+    assert_eq!(fix.kind, "exclude_from_inspection");
+    assert!(fix.title.contains("Corp Inspection CA"), "{}", fix.title);
 }
 
 #[tokio::test]

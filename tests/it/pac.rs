@@ -83,7 +83,7 @@ fn pathological_pacs_fail_within_the_deadline_naming_the_url_and_line() {
             .evaluate("http://victim.example/", "victim.example", &env_with(&[]))
             .expect_err(body);
         assert!(
-            started.elapsed() < Duration::from_secs(3),
+            started.elapsed() < Duration::from_secs(10), // a hang, not a benchmark: loaded CI machines are slow
             "{body}: {:?}",
             started.elapsed()
         );

@@ -8,7 +8,7 @@ use dapreflight::TlsEvidence;
 use dapreflight::TrustRule;
 use dapreflight::keys;
 use dapreflight::wire;
-use dapreflight::{Approach, Ref, Verdict};
+use dapreflight::{Approach, Code, Ref, Verdict};
 use dapreflight::{Challenge, ProbeFailure, ProxyEvidence, Timings};
 use dapreflight::{Context, ProxyAddr, Route, RouteChoice};
 use dapreflight::{DeviceSettings, Setting, Source};
@@ -34,6 +34,10 @@ enum Outcome {
     DnsFailed,
     Timeout(Stage),
     Denied(u16),
+    /// The proxy could not fetch it (502, 504, ...).
+    ProxyError(u16),
+    /// Through, but only with credentials this run supplied.
+    OkWithCredentials,
     NotProbed,
 }
 
@@ -137,9 +141,14 @@ fn result(endpoint: &str, context: &str, route: Option<&str>, outcome: Outcome) 
         Outcome::DnsFailed => {
             r.status = Status::DnsFailed;
             r.stage = Some(Stage::Dns);
-            r.detail = format!("cannot resolve {host}: no such name");
+            // Through a proxy only the proxy's name is looked up.
+            let name = match &r.route.route {
+                Route::Proxy { proxy } => proxy.host.clone(),
+                _ => host.clone(),
+            };
+            r.detail = format!("cannot resolve {name}: no such name");
             r.failure = Some(ProbeFailure::DnsFailed {
-                name: host.clone(),
+                name,
                 reason: "no such name".to_owned(),
             });
         }
@@ -161,6 +170,26 @@ fn result(endpoint: &str, context: &str, route: Option<&str>, outcome: Outcome) 
                 status,
                 reason: format!("HTTP {status}"),
             });
+        }
+        Outcome::ProxyError(status) => {
+            r.status = Status::ProxyError;
+            r.stage = Some(Stage::Proxy);
+            r.detail = format!("proxy {PROXY} failed: HTTP {status} Bad Gateway");
+            r.proxy = proxy_evidence(status, &[]);
+            r.failure = Some(ProbeFailure::ProxyError {
+                status: Some(status),
+                reason: format!("HTTP {status} Bad Gateway"),
+            });
+        }
+        Outcome::OkWithCredentials => {
+            r.proxy = proxy_evidence(200, &["Basic"]);
+            if let Some(proxy) = r.proxy.as_mut() {
+                proxy.auth = Some(dapreflight::AuthAttempt {
+                    scheme: "Basic".to_owned(),
+                    accepted: true,
+                    status: Some(200),
+                });
+            }
         }
         Outcome::NotProbed => {
             r.status = Status::NotProbed;
@@ -278,9 +307,26 @@ struct Scenario {
     settings: Option<DeviceSettings>,
     approach: Approach,
     ready: bool,
-    /// Text the rendered verdict must contain.
+    /// The reasons' codes, in order, each with the contexts it names.
+    reasons: &'static [(&'static str, &'static [&'static str])],
+    /// The fixes' kinds, in order; a leading "or " marks an alternative.
+    fixes: &'static [&'static str],
+    /// Text the rendered verdict must contain: commands, names, figures.
     says: &'static [&'static str],
 }
+
+/// Sets the setting that chose each result's route.
+fn from_source(mut results: Vec<ProbeResult>, source: &str) -> Vec<ProbeResult> {
+    for r in &mut results {
+        source.clone_into(&mut r.route.source);
+    }
+    results
+}
+
+const SYS: &[&str] = &["system"];
+const USR: &[&str] = &["user"];
+const BOTH: &[&str] = &["system", "user"];
+const NONE: &[&str] = &[];
 
 #[expect(clippy::too_many_lines, reason = "the scenario table")]
 fn scenarios() -> Vec<Scenario> {
@@ -298,6 +344,23 @@ fn scenarios() -> Vec<Scenario> {
         s.console_user = signed_in(Answer::No);
         s
     };
+    let not_known = {
+        let mut s = device(|_| {});
+        s.console_user = signed_in(Answer::NotKnown);
+        s
+    };
+    let dead_winhttp = from_source(
+        all("system", Some("127.0.0.1:18439"), &Outcome::ConnectFailed),
+        "WinHTTP proxy (netsh winhttp)",
+    );
+    let telemetry_proxy = [
+        all("system", None, &Outcome::Ok),
+        from_source(
+            all("system", Some(PROXY), &Outcome::Auth(negotiate)),
+            "TelemetryProxyServer policy",
+        ),
+    ]
+    .concat();
     vec![
         Scenario {
             name: "clean system context",
@@ -305,7 +368,9 @@ fn scenarios() -> Vec<Scenario> {
             settings: Some(device(|_| {})),
             approach: Approach::Bypass,
             ready: true,
-            says: &["READY — bypass", "recommended bypass approach"],
+            reasons: &[("system.clean", SYS)],
+            fixes: &[],
+            says: &["READY: bypass (the system context reaches 3 endpoints"],
         },
         Scenario {
             name: "device auth with Negotiate",
@@ -317,11 +382,13 @@ fn scenarios() -> Vec<Scenario> {
             settings: Some(device(|_| {})),
             approach: Approach::Device,
             ready: false,
+            reasons: &[("system.proxy_auth.integrated", SYS), ("user.blocked", USR)],
+            fixes: &["allow_computer_accounts", "or drop_proxy_auth"],
             says: &[
-                "NOT READY — approach: device",
-                "computer accounts",
+                "NOT READY: device proxy authentication: let computer accounts through proxy \
+                 proxy.corp.example:8080 for 3 hosts",
+                "407 offering NTLM, Negotiate",
                 "status code 407",
-                "do not require authentication",
             ],
         },
         Scenario {
@@ -332,12 +399,14 @@ fn scenarios() -> Vec<Scenario> {
             ]
             .concat(),
             settings: Some(device(|_| {})),
-            approach: Approach::None,
+            approach: Approach::Bypass,
             ready: false,
+            reasons: &[("system.proxy_auth.other", SYS), ("user.blocked", USR)],
+            fixes: &["drop_proxy_auth"],
             says: &[
-                "only Basic",
-                "does not send Basic",
-                "v10c.events.data.microsoft.com",
+                "NOT READY: bypass: exempt 3 hosts from authentication on proxy",
+                "407 offering Basic",
+                "never sends",
             ],
         },
         Scenario {
@@ -350,8 +419,10 @@ fn scenarios() -> Vec<Scenario> {
             ))),
             approach: Approach::User,
             ready: true,
+            reasons: &[("approach.user", USR), ("network.connect_failed", SYS)],
+            fixes: &["or share_user_route", "or open_firewall"],
             says: &[
-                "READY — user",
+                "READY: user proxy authentication",
                 "Only the signed-in user's context gets through",
                 "netsh winhttp set proxy proxy-server=\"proxy.corp.example:8080\"",
             ],
@@ -364,29 +435,51 @@ fn scenarios() -> Vec<Scenario> {
                 "DisableEnterpriseAuthProxy",
                 1,
             ))),
-            approach: Approach::User,
+            approach: Approach::Bypass,
             ready: false,
+            reasons: &[
+                ("network.connect_failed", SYS),
+                ("user.route_works", USR),
+                ("user.auth_proxy.disabled", NONE),
+            ],
+            fixes: &[
+                "share_user_route",
+                "or open_firewall",
+                "or enable_auth_proxy",
+            ],
             says: &[
-                "as Defender for Endpoint and CIS L2",
+                "NOT READY: bypass: give WinHTTP the user's proxy proxy.corp.example:8080",
+                "netsh winhttp import proxy source=ie",
                 "Check user proxy (code 30)",
                 r#"reg add "HKLM\SOFTWARE\Policies\Microsoft\Windows\DataCollection" /v DisableEnterpriseAuthProxy /t REG_DWORD /d 0 /f"#,
                 "Configure Authenticated Proxy usage for the Connected User Experience",
             ],
         },
         Scenario {
-            name: "user only, DisableEnterpriseAuthProxy absent",
+            name: "user only, signed-in user not known (an export)",
             results: [sys_direct_fails(), user_ok()].concat(),
-            settings: Some(device(|_| {})),
-            approach: Approach::User,
-            ready: true,
-            says: &["READY — user"],
+            settings: Some(not_known),
+            approach: Approach::Bypass,
+            ready: false,
+            reasons: &[
+                ("network.connect_failed", SYS),
+                ("user.route_works", USR),
+                ("user.signed_in.not_known", NONE),
+            ],
+            fixes: &["share_user_route", "or open_firewall"],
+            says: &["the input does not say whether one is"],
         },
         Scenario {
             name: "user only with Defender for Endpoint onboarded",
             results: [sys_direct_fails(), user_ok()].concat(),
             settings: Some(device(defender)),
-            approach: Approach::None,
+            approach: Approach::Bypass,
             ready: false,
+            reasons: &[
+                ("network.connect_failed", SYS),
+                ("approach.user.ruled_out", USR),
+            ],
+            fixes: &["share_user_route", "or open_firewall"],
             says: &[
                 "Defender for Endpoint is on this device",
                 "needs DisableEnterpriseAuthProxy = 1",
@@ -402,51 +495,165 @@ fn scenarios() -> Vec<Scenario> {
             ))),
             approach: Approach::Bypass,
             ready: true,
+            reasons: &[
+                ("system.clean", SYS),
+                ("settings.auth_proxy.disabled", NONE),
+            ],
+            fixes: &[],
             says: &["set to 1 (as Defender for Endpoint and CIS L2 require)"],
         },
         Scenario {
             name: "headless device with only the user context",
             results: [sys_direct_fails(), user_ok()].concat(),
             settings: Some(headless),
-            approach: Approach::None,
+            approach: Approach::Bypass,
             ready: false,
-            says: &["headless"],
+            reasons: &[
+                ("network.connect_failed", SYS),
+                ("approach.user.ruled_out", USR),
+            ],
+            fixes: &["share_user_route", "or open_firewall"],
+            says: &["no user is signed in"],
         },
         Scenario {
-            name: "interception of pinned endpoints",
+            name: "interception of pinned endpoints in both contexts",
             results: [
                 all("system", Some(PROXY), &Outcome::Intercepted),
                 all("user", Some(PROXY), &Outcome::Intercepted),
             ]
             .concat(),
             settings: Some(device(|_| {})),
-            approach: Approach::None,
+            approach: Approach::Bypass,
             ready: false,
+            reasons: &[("system.tls.intercepted", BOTH)],
+            fixes: &["exclude_from_inspection"],
             says: &[
+                "NOT READY: bypass: exclude 3 hosts from SSL inspection on Zscaler",
                 "certificate pinning",
-                "lower confidence",
-                "Exclude these hosts from SSL inspection on Zscaler",
                 "Windows diagnostic endpoint connectivity (code 12)",
             ],
         },
         Scenario {
-            name: "one endpoint blocked in both contexts",
+            name: "system context intercepted, user context asked to authenticate",
+            results: [
+                all("system", Some(PROXY), &Outcome::Intercepted),
+                all(
+                    "user",
+                    Some("user.corp.example:3128"),
+                    &Outcome::Auth(negotiate),
+                ),
+            ]
+            .concat(),
+            settings: Some(device(|_| {})),
+            approach: Approach::Bypass,
+            ready: false,
+            reasons: &[("system.tls.intercepted", SYS), ("user.blocked", USR)],
+            fixes: &["exclude_from_inspection"],
+            says: &["proxy_auth_required via proxy user.corp.example:3128 for 3 hosts"],
+        },
+        Scenario {
+            name: "one endpoint blocked in both contexts at the same proxy",
             results: one_blocked,
             settings: Some(device(|_| {})),
-            approach: Approach::None,
+            approach: Approach::Bypass,
             ready: false,
+            reasons: &[("proxy.unreachable", BOTH)],
+            fixes: &["fix_dead_proxy"],
+            says: &["cannot be reached (connection refused): settings-win"],
+        },
+        Scenario {
+            name: "a dead WinHTTP proxy while the user's proxy fails differently",
+            results: [
+                dead_winhttp.clone(),
+                all(
+                    "user",
+                    Some("user.corp.example:3128"),
+                    &Outcome::ProxyError(502),
+                ),
+            ]
+            .concat(),
+            settings: Some(device(|_| {})),
+            approach: Approach::Bypass,
+            ready: false,
+            reasons: &[("proxy.unreachable", SYS), ("user.blocked", USR)],
+            fixes: &["fix_dead_proxy"],
             says: &[
-                "settings-win.data.microsoft.com is blocked in both contexts at connect",
-                "allow them through the firewall and the proxy",
+                "Proxy 127.0.0.1:18439, set by WinHTTP proxy (netsh winhttp), cannot be reached \
+                 (connection refused): v10c.events.data.microsoft.com,",
+                "netsh winhttp show proxy",
+                "proxy_error via proxy user.corp.example:3128 for 3 hosts",
             ],
+        },
+        Scenario {
+            name: "a dead WinHTTP proxy while the user's proxy works",
+            results: [dead_winhttp, user_ok()].concat(),
+            settings: Some(not_known_user()),
+            approach: Approach::Bypass,
+            ready: false,
+            reasons: &[
+                ("proxy.unreachable", SYS),
+                ("user.route_works", USR),
+                ("user.signed_in.not_known", NONE),
+            ],
+            fixes: &["share_user_route", "or fix_dead_proxy"],
+            says: &[
+                r#"netsh winhttp set proxy proxy-server="proxy.corp.example:8080" bypass-list="<local>""#,
+                "netsh winhttp import proxy source=ie",
+            ],
+        },
+        Scenario {
+            name: "the user gets through only with this run's credentials",
+            results: [
+                all("system", Some(PROXY), &Outcome::Auth(basic)),
+                all("user", Some(PROXY), &Outcome::OkWithCredentials),
+            ]
+            .concat(),
+            settings: Some(device(|_| {})),
+            approach: Approach::Bypass,
+            ready: false,
+            reasons: &[("system.proxy_auth.other", SYS), ("user.blocked", USR)],
+            fixes: &["drop_proxy_auth"],
+            says: &["through only with this run's credentials via proxy"],
+        },
+        Scenario {
+            name: "TelemetryProxyServer at an authenticating proxy beside a clean direct route",
+            results: telemetry_proxy,
+            settings: Some(device(|_| {})),
+            approach: Approach::Bypass,
+            ready: true,
+            reasons: &[("system.clean", SYS), ("system.mixed_routes", SYS)],
+            fixes: &[],
+            says: &["through at least one of the routes it may take"],
+        },
+        Scenario {
+            name: "the proxy's own name does not resolve",
+            results: from_source(
+                all(
+                    "system",
+                    Some("proxy.corp.invalid:8080"),
+                    &Outcome::DnsFailed,
+                ),
+                "WinHTTP proxy (netsh winhttp)",
+            ),
+            settings: Some(device(|_| {})),
+            approach: Approach::Bypass,
+            ready: false,
+            reasons: &[("proxy.unresolved", SYS)],
+            fixes: &["fix_proxy_name"],
+            says: &["nslookup proxy.corp.invalid", "netsh winhttp show proxy"],
         },
         Scenario {
             name: "DNS failure",
             results: all("system", None, &Outcome::DnsFailed),
             settings: Some(device(|_| {})),
-            approach: Approach::None,
+            approach: Approach::Bypass,
             ready: false,
-            says: &["at DNS", "nslookup v10c.events.data.microsoft.com"],
+            reasons: &[("dns.unresolved", SYS)],
+            fixes: &["resolve_names"],
+            says: &[
+                "NOT READY: bypass: make 3 endpoint names resolve",
+                "nslookup v10c.events.data.microsoft.com",
+            ],
         },
         Scenario {
             name: "proxy denial and timeout name their hop",
@@ -461,12 +668,14 @@ fn scenarios() -> Vec<Scenario> {
                 result(WATCAB, "system", Some(PROXY), Outcome::Ok),
             ],
             settings: Some(device(|_| {})),
-            approach: Approach::None,
+            approach: Approach::Bypass,
             ready: false,
+            reasons: &[("proxy.denied", SYS), ("network.timeout", SYS)],
+            fixes: &["allow_on_proxy", "check_path"],
             says: &[
-                "a denial by proxy proxy.corp.example:8080",
+                "refuses the request (HTTP 451)",
                 "status code 451 (Unavailable for legal reasons)",
-                "a timeout at the tls stage",
+                "No answer at the tls stage",
             ],
         },
         Scenario {
@@ -479,6 +688,8 @@ fn scenarios() -> Vec<Scenario> {
             ))),
             approach: Approach::Bypass,
             ready: true,
+            reasons: &[("system.clean", SYS), ("settings.proxy.per_machine", NONE)],
+            fixes: &[],
             says: &["per-machine proxy policy", "known documentation error"],
         },
         Scenario {
@@ -487,8 +698,14 @@ fn scenarios() -> Vec<Scenario> {
             settings: None,
             approach: Approach::Bypass,
             ready: true,
+            reasons: &[
+                ("system.clean", SYS),
+                ("context.assumed_system", &["explicit"]),
+                ("settings.not_read", NONE),
+            ],
+            fixes: &[],
             says: &[
-                "'explicit' context was taken as the system context",
+                "The route given on the command line stands in for the system context",
                 "No device settings were read",
             ],
         },
@@ -498,8 +715,13 @@ fn scenarios() -> Vec<Scenario> {
             settings: Some(device(dword(keys::POLICY_KEY, "AllowTelemetry", 0))),
             approach: Approach::Bypass,
             ready: false,
+            reasons: &[
+                ("settings.diagnostic_level.off", NONE),
+                ("system.clean", SYS),
+            ],
+            fixes: &["raise_diagnostic_level"],
             says: &[
-                "NOT READY — approach: bypass",
+                "NOT READY: bypass: turn diagnostic data on",
                 "AllowTelemetry is 0",
                 "/v AllowTelemetry /t REG_DWORD /d 1 /f",
             ],
@@ -510,6 +732,8 @@ fn scenarios() -> Vec<Scenario> {
             settings: Some(device(dword(keys::DIAGTRACK_KEY, "Start", 4))),
             approach: Approach::Bypass,
             ready: false,
+            reasons: &[("settings.diagtrack.off", NONE), ("system.clean", SYS)],
+            fixes: &["start_diagtrack"],
             says: &[
                 "DiagTrack service configuration (code 50)",
                 "sc.exe config DiagTrack start= auto",
@@ -530,7 +754,9 @@ fn scenarios() -> Vec<Scenario> {
             settings: Some(device(|_| {})),
             approach: Approach::Bypass,
             ready: true,
-            says: &["allow the pattern *.manage.microsoft.com"],
+            reasons: &[("endpoint.unprobeable", SYS), ("system.clean", SYS)],
+            fixes: &[],
+            says: &["*.manage.microsoft.com is a pattern"],
         },
         Scenario {
             name: "endpoints this Windows does not use are not counted",
@@ -542,35 +768,172 @@ fn scenarios() -> Vec<Scenario> {
             settings: Some(device(|_| {})),
             approach: Approach::Bypass,
             ready: true,
+            reasons: &[("system.clean", SYS), ("endpoint.not_used", NONE)],
+            fixes: &[],
             says: &["Not counted", "v10.vortex-win.data.microsoft.com"],
         },
     ]
 }
 
+/// A device whose signed-in user is not known, as in an export.
+fn not_known_user() -> DeviceSettings {
+    let mut s = device(|_| {});
+    s.console_user = signed_in(Answer::NotKnown);
+    s
+}
+
+/// Every reason is true of the results it cites: a cause names a context only when, for each
+/// of its hosts, that context stopped where one of the cause's hops says, through that hop's
+/// route, with no clean route beside it; "the system context is clean" only when every one of
+/// its hosts has a clean system result; the user's context is "stuck" only where it is.
+fn assert_true_of_the_results(name: &str, verdict: &Verdict, results: &[ProbeResult]) {
+    let in_context = |host: &str, context: Context| -> Vec<&ProbeResult> {
+        results
+            .iter()
+            .filter(|r| r.host == host)
+            .filter(|r| match context {
+                Context::User => r.context == Context::User,
+                _ => r.context != Context::User,
+            })
+            .filter(|r| r.status != Status::NotProbed)
+            .collect()
+    };
+    let clean = |r: &ProbeResult| {
+        r.status == Status::Ok && r.proxy.as_ref().and_then(|p| p.auth.as_ref()).is_none()
+    };
+    for finding in &verdict.findings {
+        let code = finding.code.as_str();
+        if finding.code.is_cause() {
+            assert!(
+                !finding.contexts.is_empty(),
+                "{name}: {code} names no context"
+            );
+            for context in &finding.contexts {
+                for host in &finding.hosts {
+                    let seen = in_context(host, *context);
+                    assert!(
+                        !seen.is_empty(),
+                        "{name}: {code}: {host} has no {context} result"
+                    );
+                    assert!(
+                        !seen.iter().any(|r| clean(r)),
+                        "{name}: {code} says {host} is stopped in {context}, but a route is clean"
+                    );
+                    assert!(
+                        seen.iter()
+                            .any(|r| finding.hops.iter().any(|h| h.host == *host
+                                && h.route == r.route.route
+                                && h.status == r.status)),
+                        "{name}: {code}: no {context} result of {host} matches its hops"
+                    );
+                }
+            }
+        }
+        if finding.code == Code::SystemClean {
+            for host in &finding.hosts {
+                assert!(
+                    in_context(host, Context::System).iter().any(|r| clean(r)),
+                    "{name}: {host} is called clean without a clean system result"
+                );
+            }
+        }
+        if finding.code == Code::UserBlocked {
+            for hop in &finding.hops {
+                assert!(
+                    !in_context(&hop.host, Context::User)
+                        .iter()
+                        .any(|r| clean(r)),
+                    "{name}: {} is called stuck in the user's context, but it got through",
+                    hop.host
+                );
+            }
+        }
+    }
+    // The headline and the fixes agree: the first fix is a step, never an alternative, and
+    // the headline names the verdict's approach.
+    if let Some(first) = verdict.fixes.first() {
+        assert!(
+            verdict.ready || !first.alternative,
+            "{name}: the first fix is an alternative"
+        );
+    }
+    let headline = verdict.headline();
+    let words = match verdict.approach {
+        Approach::Bypass => "bypass",
+        Approach::Device => "device proxy authentication",
+        Approach::User => "user proxy authentication",
+        Approach::None => "no",
+    };
+    assert!(headline.contains(words), "{name}: {headline}");
+    assert_eq!(
+        headline.starts_with("READY"),
+        verdict.ready,
+        "{name}: {headline}"
+    );
+}
+
 #[test]
-fn each_scenario_gets_its_approach_readiness_and_reasons() {
+fn each_scenario_gets_its_approach_readiness_reasons_and_fixes() {
+    let mut failed = Vec::new();
     for scenario in scenarios() {
+        let name = scenario.name;
+        if let Err(panic) = std::panic::catch_unwind(|| check_scenario(&scenario)) {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .unwrap_or_else(|| format!("{name}: failed"));
+            failed.push(message);
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n\n"));
+}
+
+fn check_scenario(scenario: &Scenario) {
+    {
+        let name = scenario.name;
         let verdict = dapreflight::decide(&scenario.results, scenario.settings.as_ref());
         let rendered = text(&verdict);
         assert_eq!(
             verdict.approach, scenario.approach,
-            "{}: approach\n{rendered}",
-            scenario.name
+            "{name}: approach\n{rendered}"
         );
-        assert_eq!(
-            verdict.ready, scenario.ready,
-            "{}: ready\n{rendered}",
-            scenario.name
-        );
+        assert_eq!(verdict.ready, scenario.ready, "{name}: ready\n{rendered}");
+        let reasons: Vec<(&str, Vec<&str>)> = verdict
+            .reasons
+            .iter()
+            .map(|r| {
+                (
+                    r.code.as_str(),
+                    r.contexts.iter().map(|c| c.as_str()).collect(),
+                )
+            })
+            .collect();
+        let expected: Vec<(&str, Vec<&str>)> = scenario
+            .reasons
+            .iter()
+            .map(|(code, contexts)| (*code, contexts.to_vec()))
+            .collect();
+        assert_eq!(reasons, expected, "{name}: reasons\n{rendered}");
+        let fixes: Vec<String> = verdict
+            .fixes
+            .iter()
+            .map(|f| {
+                if f.alternative {
+                    format!("or {}", f.kind)
+                } else {
+                    f.kind.to_owned()
+                }
+            })
+            .collect();
+        assert_eq!(fixes, scenario.fixes, "{name}: fixes\n{rendered}");
         for needle in scenario.says {
             let flat = rendered.replace('\n', " ");
-            let needle = needle.trim_end();
             assert!(
                 flat.contains(needle) || rendered.contains(needle),
-                "{}: expected {needle:?} in\n{rendered}",
-                scenario.name
+                "{name}: expected {needle:?} in\n{rendered}"
             );
         }
+        assert_true_of_the_results(name, &verdict, &scenario.results);
     }
 }
 
@@ -616,7 +979,7 @@ fn the_settings_block_lists_name_value_source_and_meaning() {
     let mut out = Vec::new();
     dapreflight::render_verdict(&verdict, Some(&settings), &mut out).expect("rendering to memory");
     let rendered = String::from_utf8(out).expect("UTF-8");
-    assert!(rendered.starts_with("READY — bypass\n"), "{rendered}");
+    assert!(rendered.starts_with("READY: bypass"), "{rendered}");
     assert!(rendered.contains("AllowTelemetry: 1"), "{rendered}");
     assert!(rendered.contains("device.reg:1"), "{rendered}");
     assert!(

@@ -49,7 +49,7 @@ async fn the_report_file_check_writes_reads_back() {
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let written = std::fs::read_to_string(&file).expect("the report file");
     let report: wire::Report = assert_reads_back(&written);
-    assert_eq!(report.schema_version, 1);
+    assert_eq!(report.schema_version, 2);
     assert_eq!(report.results.len(), 1);
 }
 
@@ -85,5 +85,5 @@ fn the_verdicts_findings_and_remedies_stay_out_of_the_json() {
     );
     let json = serde_json::to_value(wire::Verdict::from(&verdict)).expect("serializable");
     let keys: Vec<&String> = json.as_object().expect("an object").keys().collect();
-    assert_eq!(keys, ["approach", "fixes", "ready", "reasons"]); // a Value sorts its keys
+    assert_eq!(keys, ["approach", "fixes", "headline", "ready", "reasons"]); // a Value sorts its keys
 }
