@@ -587,6 +587,24 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_lists_every_code_with_its_weight() {
+        let readme = include_str!("../../README.md");
+        let listed: Vec<(&str, &str)> = readme
+            .lines()
+            .filter_map(|line| {
+                let mut cells = line.strip_prefix("| `")?.split(" | ");
+                let code = cells.next()?.strip_suffix('`')?;
+                Some((code, cells.next()?))
+            })
+            .collect();
+        let expected: Vec<(&str, &str)> = Code::ALL
+            .iter()
+            .map(|c| (c.as_str(), c.severity().as_str()))
+            .collect();
+        assert_eq!(listed, expected, "README.md's table of finding codes");
+    }
+
+    #[test]
     fn the_names_the_issue_promised_are_stable() {
         let cases = [
             (
