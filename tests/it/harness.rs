@@ -160,11 +160,14 @@ impl Check {
         }
     }
 
-    /// Runs the check and returns its report.
+    /// Runs the check and returns its report, after checking that every reason of its verdict
+    /// is true of its results.
     pub async fn run(self) -> Report {
-        dapreflight::build_report(&self.config())
+        let report = dapreflight::build_report(&self.config())
             .await
-            .expect("check runs")
+            .expect("check runs");
+        crate::verdict::assert_true_of_the_results("end to end", &report.verdict, &report.results);
+        report
     }
 
     /// Runs a check of exactly one endpoint and returns its one result.

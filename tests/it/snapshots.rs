@@ -250,6 +250,7 @@ async fn report(
         .collect();
     let results = dapreflight::assess_all(&contexts, &plan, evidence);
     let verdict = dapreflight::decide(&results, settings.as_ref());
+    crate::verdict::assert_true_of_the_results("snapshot", &verdict, &results);
     let mut report = Report::new(
         CatalogInfo {
             origin: catalog.origin,

@@ -786,7 +786,7 @@ fn not_known_user() -> DeviceSettings {
 /// of its hosts, that context stopped where one of the cause's hops says, through that hop's
 /// route, with no clean route beside it; "the system context is clean" only when every one of
 /// its hosts has a clean system result; the user's context is "stuck" only where it is.
-fn assert_true_of_the_results(name: &str, verdict: &Verdict, results: &[ProbeResult]) {
+pub(crate) fn assert_true_of_the_results(name: &str, verdict: &Verdict, results: &[ProbeResult]) {
     let in_context = |host: &str, context: Context| -> Vec<&ProbeResult> {
         results
             .iter()
@@ -815,17 +815,29 @@ fn assert_true_of_the_results(name: &str, verdict: &Verdict, results: &[ProbeRes
                         !seen.is_empty(),
                         "{name}: {code}: {host} has no {context} result"
                     );
+                    // The results the cause quotes, and every route of their endpoints:
+                    // none may be clean (several endpoints can share a host).
+                    let quoted: Vec<&&ProbeResult> = seen
+                        .iter()
+                        .filter(|r| {
+                            finding.hops.iter().any(|h| {
+                                h.host == *host && h.route == r.route.route && h.status == r.status
+                            })
+                        })
+                        .collect();
                     assert!(
-                        !seen.iter().any(|r| clean(r)),
-                        "{name}: {code} says {host} is stopped in {context}, but a route is clean"
-                    );
-                    assert!(
-                        seen.iter()
-                            .any(|r| finding.hops.iter().any(|h| h.host == *host
-                                && h.route == r.route.route
-                                && h.status == r.status)),
+                        !quoted.is_empty(),
                         "{name}: {code}: no {context} result of {host} matches its hops"
                     );
+                    for stopped in quoted {
+                        assert!(
+                            !seen
+                                .iter()
+                                .any(|r| r.endpoint == stopped.endpoint && clean(r)),
+                            "{name}: {code} says {} is stopped in {context}, but a route is clean",
+                            stopped.endpoint
+                        );
+                    }
                 }
             }
         }
