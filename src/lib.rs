@@ -59,8 +59,8 @@ pub use assess::{ProbeResult, all as assess_all};
 pub use plan::plan;
 pub use probe::tls::TlsEvidence;
 pub use probe::{
-    Challenge, ConnectEvidence, Credentials, DnsEvidence, Evidence, HttpEvidence, Job, Pin,
-    ProbeFailure, ProxyEvidence, Timings,
+    Challenge, ConnectCause, ConnectEvidence, Credentials, DnsCause, DnsEvidence, DnsOf, Evidence,
+    HttpEvidence, Job, Pin, ProbeFailure, ProxyEvidence, Timings,
 };
 pub use trust::{CertificateInfo, DeviceStore, Interception, TrustAssessment};
 pub use verdict::{Approach, Code, Finding, Ref, Remedy, Verdict, decide};

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::assess;
 use crate::catalog::{self, StatusPattern, TrustRule};
-use crate::probe::{self, tls::TlsEvidence};
+use crate::probe::{self, ConnectCause, DnsCause, DnsOf, tls::TlsEvidence};
 use crate::proxy::pac::{self as pac_eval, PacEntry as InternalPacEntry};
 use crate::proxy::{self as proxy_config, SourceStatus};
 use crate::report::{self, pac};
@@ -315,15 +315,45 @@ pub struct HttpEvidence {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ProbeFailure {
-    DnsFailed { name: String, reason: String },
-    ConnectFailed { to: String, reason: String },
-    Timeout { stage: Word<Stage>, after_ms: u64 },
-    ProxyAuthRequired { schemes: Vec<String> },
-    ProxyAuthRejected { scheme: String, status: u16 },
-    ProxyDenied { status: u16, reason: String },
-    ProxyError { status: Option<u16>, reason: String },
-    TlsFailed { reason: String },
-    HttpFailed { reason: String },
+    /// `of`: whose name (`endpoint`, or `proxy` on the way); `cause`: why, classified;
+    /// `reason`: the resolver's own words.
+    DnsFailed {
+        name: String,
+        of: Word<DnsOf>,
+        cause: Word<DnsCause>,
+        reason: String,
+    },
+    /// `to`: the addresses tried; `cause`: why, classified; `reason`: in words.
+    ConnectFailed {
+        to: String,
+        cause: Word<ConnectCause>,
+        reason: String,
+    },
+    Timeout {
+        stage: Word<Stage>,
+        after_ms: u64,
+    },
+    ProxyAuthRequired {
+        schemes: Vec<String>,
+    },
+    ProxyAuthRejected {
+        scheme: String,
+        status: u16,
+    },
+    ProxyDenied {
+        status: u16,
+        reason: String,
+    },
+    ProxyError {
+        status: Option<u16>,
+        reason: String,
+    },
+    TlsFailed {
+        reason: String,
+    },
+    HttpFailed {
+        reason: String,
+    },
 }
 
 /// Counts over all results.
@@ -614,6 +644,9 @@ vocabulary! {
     Approach => as_str;
     SourceStatus => as_str;
     OsFamily => as_str;
+    DnsCause => as_str;
+    DnsOf => as_str;
+    ConnectCause => as_str;
     TrustRule => name;
 }
 
@@ -985,8 +1018,22 @@ impl From<&probe::ProbeFailure> for ProbeFailure {
     fn from(failure: &probe::ProbeFailure) -> Self {
         use probe::ProbeFailure as F;
         match failure.clone() {
-            F::DnsFailed { name, reason } => ProbeFailure::DnsFailed { name, reason },
-            F::ConnectFailed { to, reason } => ProbeFailure::ConnectFailed { to, reason },
+            F::DnsFailed {
+                name,
+                of,
+                cause,
+                reason,
+            } => ProbeFailure::DnsFailed {
+                name,
+                of: Word(of),
+                cause: Word(cause),
+                reason,
+            },
+            F::ConnectFailed { to, cause, reason } => ProbeFailure::ConnectFailed {
+                to,
+                cause: Word(cause),
+                reason,
+            },
             F::Timeout { stage, after_ms } => ProbeFailure::Timeout {
                 stage: Word(stage),
                 after_ms,
@@ -1327,6 +1374,9 @@ mod tests {
         round_trip::<Approach>();
         round_trip::<SourceStatus>();
         round_trip::<OsFamily>();
+        round_trip::<DnsCause>();
+        round_trip::<DnsOf>();
+        round_trip::<ConnectCause>();
         round_trip::<TrustRule>();
     }
 

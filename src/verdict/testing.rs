@@ -144,6 +144,8 @@ impl Probe {
             Stage::Dns,
             Some(ProbeFailure::DnsFailed {
                 name,
+                of: crate::probe::DnsOf::Endpoint,
+                cause: crate::probe::DnsCause::NxDomain,
                 reason: "no such name".to_owned(),
             }),
         )
@@ -156,6 +158,7 @@ impl Probe {
             Stage::Connect,
             Some(ProbeFailure::ConnectFailed {
                 to,
+                cause: crate::probe::ConnectCause::Refused,
                 reason: "connection refused".to_owned(),
             }),
         )

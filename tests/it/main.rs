@@ -4,6 +4,7 @@ mod auth;
 mod binary;
 mod contexts;
 mod direct;
+mod dns;
 mod harness;
 mod interception;
 mod pac;

@@ -19,6 +19,7 @@ use dapreflight::{
     Challenge, ConnectEvidence, DnsEvidence, Evidence, HttpEvidence, ProbeFailure, ProxyEvidence,
     Timings,
 };
+use dapreflight::{ConnectCause, DnsCause, DnsOf};
 use dapreflight::{ContextChoice, ProxyOverride, ProxySources};
 use dapreflight::{Endpoint, TrustRule};
 use dapreflight::{Format, Style};
@@ -197,6 +198,8 @@ fn evidence(planned: &Job, outcome: Outcome) -> Evidence {
             evidence.connect = None;
             evidence.failure = Some(ProbeFailure::DnsFailed {
                 name: host,
+                of: DnsOf::Endpoint,
+                cause: DnsCause::NxDomain,
                 reason: "no such name".to_owned(),
             });
         }
@@ -204,6 +207,7 @@ fn evidence(planned: &Job, outcome: Outcome) -> Evidence {
             evidence.connect = None;
             evidence.failure = Some(ProbeFailure::ConnectFailed {
                 to: "192.0.2.10:443".to_owned(),
+                cause: ConnectCause::Refused,
                 reason: "connection refused".to_owned(),
             });
         }

@@ -10,6 +10,7 @@ use dapreflight::keys;
 use dapreflight::wire;
 use dapreflight::{Approach, Ref, Verdict};
 use dapreflight::{Challenge, ProbeFailure, ProxyEvidence, Timings};
+use dapreflight::{ConnectCause, DnsCause, DnsOf};
 use dapreflight::{Context, ProxyAddr, Route, RouteChoice};
 use dapreflight::{DeviceSettings, Setting, Source};
 use dapreflight::{Interception, TrustAssessment};
@@ -131,6 +132,7 @@ fn result(endpoint: &str, context: &str, route: Option<&str>, outcome: Outcome) 
             r.detail = format!("cannot connect to {host}:443: connection refused");
             r.failure = Some(ProbeFailure::ConnectFailed {
                 to: format!("{host}:443"),
+                cause: ConnectCause::Refused,
                 reason: "connection refused".to_owned(),
             });
         }
@@ -140,6 +142,8 @@ fn result(endpoint: &str, context: &str, route: Option<&str>, outcome: Outcome) 
             r.detail = format!("cannot resolve {host}: no such name");
             r.failure = Some(ProbeFailure::DnsFailed {
                 name: host.clone(),
+                of: DnsOf::Endpoint,
+                cause: DnsCause::NxDomain,
                 reason: "no such name".to_owned(),
             });
         }
