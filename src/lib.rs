@@ -48,7 +48,8 @@ pub use proxy::pac::{
 pub use proxy::resolve::TableResolver;
 pub use proxy::wpad::{StepOutcome, WpadOptions, WpadReport, discover as discover_wpad};
 pub use proxy::{
-    ContextChoice, EnvSource, ProxyOverride, ProxySources, discover as discover_contexts,
+    ContextChoice, EnvSource, ProxyOverride, ProxySources, SourceStatus,
+    discover as discover_contexts,
 };
 pub use settings::{DeviceSettings, Setting, Source, read_settings};
 pub use windows::keys;

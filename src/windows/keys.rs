@@ -132,7 +132,7 @@ fn contains(outer: &str, inner: &str) -> bool {
 }
 
 /// `path` with its root abbreviated as `reg` prints it (`HKLM\…`).
-fn abbreviated(path: &str) -> String {
+pub(crate) fn abbreviated(path: &str) -> String {
     let (root, rest) = path.split_once('\\').unwrap_or((path, ""));
     let root = match root {
         "HKEY_LOCAL_MACHINE" => "HKLM",
