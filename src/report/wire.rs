@@ -456,6 +456,11 @@ pub enum Source {
         path: String,
         name: String,
     },
+    /// The input does not hold the key (it was not exported): not known, not "not set".
+    NotInInput {
+        path: String,
+        name: String,
+    },
     NotKnown {
         reason: String,
     },
@@ -472,7 +477,7 @@ pub struct Origin {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct DiagnosticLevel {
     pub value: Option<u32>,
-    /// `policy`, `local`, or `none`.
+    /// `policy`, `local`, `none`, or `unknown` (neither key is in the input).
     pub set_by: String,
     pub name: Option<String>,
     pub old_name: Option<String>,
@@ -1169,6 +1174,7 @@ impl From<&settings::Source> for Source {
             },
             settings::Source::Live { what } => Source::Live { what },
             settings::Source::NotFound { path, name } => Source::NotFound { path, name },
+            settings::Source::NotInInput { path, name } => Source::NotInInput { path, name },
             settings::Source::NotKnown { reason } => Source::NotKnown { reason },
         }
     }

@@ -253,6 +253,9 @@ pub(super) fn device(edit: impl FnOnce(&mut RegistrySnapshot)) -> DeviceSettings
     for (path, name, data) in values {
         registry.set(path, name, data, origin());
     }
+    // Defender's keys were looked for and are absent (no Defender), not missing from the input.
+    registry.mark_looked_up(keys::ATP_STATUS_KEY);
+    registry.mark_looked_up(keys::SENSE_KEY);
     edit(&mut registry);
     let mut settings = settings::read_settings(&registry);
     settings.console_user = signed_in(Answer::Yes);
