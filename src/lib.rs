@@ -52,6 +52,7 @@ pub use proxy::{
     discover as discover_contexts,
 };
 pub use settings::{DeviceSettings, Setting, Source, read_settings};
+pub use windows::DeviceIdentity;
 pub use windows::keys;
 pub use windows::registry::{Origin, RegistrySnapshot, ValueData};
 
@@ -69,4 +70,4 @@ pub use verdict::{Approach, Code, Finding, Ref, Remedy, Verdict, decide};
 // The report, its JSON contract and its renderings.
 pub use output::verdict::render as render_verdict;
 pub use output::{Format, Style, render, render_proxy};
-pub use report::{CatalogInfo, Device, Outcome, ProxyView, Report, wire};
+pub use report::{CatalogInfo, Device, DeviceSource, Outcome, ProxyView, RanOn, Report, wire};

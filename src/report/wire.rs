@@ -17,7 +17,7 @@ use crate::catalog::{self, StatusPattern, TrustRule};
 use crate::probe::{self, ConnectCause, DnsCause, DnsOf, tls::TlsEvidence};
 use crate::proxy::pac::{self as pac_eval, PacEntry as InternalPacEntry};
 use crate::proxy::{self as proxy_config, SourceStatus};
-use crate::report::{self, pac};
+use crate::report::{self, DeviceSource, pac};
 use crate::route::{self, Context};
 use crate::settings::{self, OsFamily};
 use crate::status::{Answer, Stage, Status};
@@ -58,11 +58,32 @@ pub fn report_schema() -> Schema {
     schemars::schema_for!(Report)
 }
 
-/// The machine the check ran on.
+/// What device the report is about (each part absent when not known), where that came from,
+/// and the machine the probes ran from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Device {
+    /// The device's computer name.
     pub name: Option<String>,
+    /// Its DNS domain.
+    pub domain: Option<String>,
+    /// Its operating system, e.g. `Windows 10 Enterprise 22H2`.
+    pub os: Option<String>,
+    /// Its Windows build, e.g. `19045.4291`.
+    pub build: Option<String>,
+    /// `live` (this machine), `export` (the device's exports) or `unknown` (the exports say
+    /// nothing about the device).
+    pub source: Word<DeviceSource>,
+    pub ran_on: RanOn,
+}
+
+/// The machine the probes ran from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RanOn {
+    pub name: Option<String>,
+    /// `windows`, `linux`, `macos`, ...
     pub os: String,
+    /// True only on a live run: the probes ran on the device itself.
+    pub is_device: bool,
 }
 
 /// Which endpoint list was probed.
@@ -652,6 +673,7 @@ vocabulary! {
     DnsCause => as_str;
     DnsOf => as_str;
     ConnectCause => as_str;
+    DeviceSource => as_str;
     TrustRule => name;
 }
 
@@ -807,7 +829,15 @@ impl From<&report::Device> for Device {
     fn from(device: &report::Device) -> Self {
         Self {
             name: device.name.clone(),
-            os: device.os.to_owned(),
+            domain: device.domain.clone(),
+            os: device.os.clone(),
+            build: device.build.clone(),
+            source: Word(device.source),
+            ran_on: RanOn {
+                name: device.ran_on.name.clone(),
+                os: device.ran_on.os.to_owned(),
+                is_device: device.ran_on.is_device,
+            },
         }
     }
 }
@@ -1383,6 +1413,7 @@ mod tests {
         round_trip::<DnsCause>();
         round_trip::<DnsOf>();
         round_trip::<ConnectCause>();
+        round_trip::<DeviceSource>();
         round_trip::<TrustRule>();
     }
 

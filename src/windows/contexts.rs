@@ -539,18 +539,8 @@ fn wininet_source(
     };
     let settings = connection_settings(registry, name, connections, context);
     let Some((settings, origin)) = settings else {
-        if legacy == InternetSettingsValues::default()
-            && !registry.holds(values_key)
-            && !registry.holds(connections)
-        {
-            context.sources.push(SourceReport {
-                name: name.to_owned(),
-                status: SourceStatus::NotInInput,
-                detail: format!(
-                    "not in the input: no {} key exported",
-                    abbreviated(values_key)
-                ),
-            });
+        if let Some(missing) = not_in_input(registry, name, values_key, connections, &legacy) {
+            context.sources.push(missing);
             return;
         }
         legacy_only(name, &legacy, api, context);
@@ -630,6 +620,27 @@ fn wininet_source(
         api,
     ));
     push_chain(context, name, chain);
+}
+
+/// The source for a WinINET configuration none of whose keys is in the input, if so.
+fn not_in_input(
+    registry: &RegistrySnapshot,
+    name: &str,
+    values_key: &str,
+    connections: &str,
+    legacy: &InternetSettingsValues,
+) -> Option<SourceReport> {
+    let missing = legacy == &InternetSettingsValues::default()
+        && !registry.holds(values_key)
+        && !registry.holds(connections);
+    missing.then(|| SourceReport {
+        name: name.to_owned(),
+        status: SourceStatus::NotInInput,
+        detail: format!(
+            "not in the input: no {} key exported",
+            abbreviated(values_key)
+        ),
+    })
 }
 
 /// One WinINET configuration as a rule: its first applicable setting wins.

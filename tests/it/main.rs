@@ -5,6 +5,7 @@ mod binary;
 mod contexts;
 mod direct;
 mod dns;
+mod exports;
 mod harness;
 mod interception;
 mod pac;

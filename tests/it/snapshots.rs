@@ -13,7 +13,7 @@ use dapreflight::Job;
 use dapreflight::Scheme;
 use dapreflight::Stage;
 use dapreflight::TlsEvidence;
-use dapreflight::{CatalogInfo, Device, ProxyView, Report, wire};
+use dapreflight::{CatalogInfo, Device, DeviceSource, ProxyView, RanOn, Report, wire};
 use dapreflight::{CertificateInfo, Interception, TrustAssessment};
 use dapreflight::{
     Challenge, ConnectEvidence, DnsEvidence, Evidence, HttpEvidence, ProbeFailure, ProxyEvidence,
@@ -273,7 +273,15 @@ async fn report(
 fn fixed_device() -> Device {
     Device {
         name: Some("PC-0042".to_owned()),
-        os: "windows",
+        domain: Some("corp.example".to_owned()),
+        os: Some("Windows 11 Enterprise 23H2".to_owned()),
+        build: Some("22631.3296".to_owned()),
+        source: DeviceSource::Export,
+        ran_on: RanOn {
+            name: Some("analyst-laptop".to_owned()),
+            os: "linux",
+            is_device: false,
+        },
     }
 }
 
