@@ -314,6 +314,51 @@ mod tests {
         }
     }
 
+    #[test]
+    fn resolver_errors_are_classified_where_they_are_raised() {
+        use std::io;
+        use std::sync::Arc;
+
+        use hickory_resolver::net::NoRecords;
+        use hickory_resolver::proto::op::Query;
+
+        let no_records = |code| {
+            NetError::Dns(DnsError::NoRecordsFound(NoRecords::new(
+                Query::default(),
+                code,
+            )))
+        };
+        let io = |kind: io::ErrorKind| NetError::Io(Arc::new(io::Error::from(kind)));
+        let cases = [
+            (no_records(ResponseCode::NXDomain), DnsCause::NxDomain),
+            (no_records(ResponseCode::NoError), DnsCause::NoRecords),
+            (
+                NetError::Dns(DnsError::ResponseCode(ResponseCode::ServFail)),
+                DnsCause::ServerFailed,
+            ),
+            (
+                NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused)),
+                DnsCause::Refused,
+            ),
+            (NetError::NoConnections, DnsCause::NoServer),
+            (NetError::Timeout, DnsCause::Timeout),
+            (
+                io(io::ErrorKind::NetworkUnreachable),
+                DnsCause::NetworkUnreachable,
+            ),
+            (io(io::ErrorKind::ConnectionRefused), DnsCause::NoServer),
+            (NetError::Message("something else"), DnsCause::Other),
+        ];
+        for (err, cause) in cases {
+            assert_eq!(DnsCause::of(&err), cause, "{err}");
+        }
+        // "no connections available" is hickory's text; people read the words instead.
+        assert_eq!(
+            DnsCause::NoServer.words(),
+            "no DNS server answered: none reachable"
+        );
+    }
+
     #[tokio::test]
     async fn pins_and_literals_need_no_dns_and_invalid_names_fail_without_a_query() {
         let resolver = Resolver::new(

@@ -60,7 +60,8 @@ async fn each_dns_answer_is_classified_and_said_in_words() {
 }
 
 #[tokio::test]
-async fn no_reachable_dns_server_is_said_as_such_not_in_the_libraries_words() {
+async fn a_closed_dns_port_is_said_in_words_not_in_the_libraries_words() {
+    // The resolver ignores the ICMP port-unreachable on loopback and waits: a timeout.
     let result = probe_endpoint(closed_udp_port()).await;
     let (cause, _, reason) = cause_and_owner(&result);
     assert!(
