@@ -102,7 +102,8 @@ pub enum SourceStatus {
     /// The input does not hold it at all (e.g. a key that was not exported): not known, which is
     /// not the same as "not set".
     NotInInput,
-    /// Configured, but it could not be used (a PAC that cannot be fetched or compiled).
+    /// Configured, but it could not be used: a PAC that cannot be fetched or compiled, a value
+    /// that does not decode, a proxy list that does not parse.
     Failed,
 }
 

@@ -215,7 +215,7 @@ fn winhttp_source(
         }
         (Some((Err(problem), _)), _) => context.sources.push(SourceReport {
             name: name.to_owned(),
-            status: SourceStatus::NotSet,
+            status: SourceStatus::Failed,
             detail: format!("unreadable: {problem}"),
         }),
         (None, Some((capture, origin))) => push_static(
@@ -327,7 +327,7 @@ fn static_rule(
         Err(problem) => {
             context.sources.push(SourceReport {
                 name: name.to_owned(),
-                status: SourceStatus::NotSet,
+                status: SourceStatus::Failed,
                 detail: format!("unusable proxy list '{proxy}' ({origin}): {problem}"),
             });
             None
@@ -378,7 +378,7 @@ fn telemetry_proxy_source(registry: &RegistrySnapshot, context: &mut ContextSour
         }
         _ => context.sources.push(SourceReport {
             name: name.to_owned(),
-            status: SourceStatus::NotSet,
+            status: SourceStatus::Failed,
             detail: format!("unusable value '{text}' ({value_name}, {})", value.origin),
         }),
     }
@@ -682,7 +682,7 @@ fn connection_settings(
     };
     context.sources.push(SourceReport {
         name: name.to_owned(),
-        status: SourceStatus::NotSet,
+        status: SourceStatus::Failed,
         detail: problem,
     });
     None
