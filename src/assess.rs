@@ -4,7 +4,8 @@ use crate::catalog::{Endpoint, TrustRule};
 use crate::plan::Plan;
 use crate::probe::tls::TlsEvidence;
 use crate::probe::{
-    ConnectEvidence, DnsEvidence, Evidence, HttpEvidence, ProbeFailure, ProxyEvidence, Timings,
+    ConnectEvidence, DnsCause, DnsEvidence, DnsOf, Evidence, HttpEvidence, ProbeFailure,
+    ProxyEvidence, Timings,
 };
 use crate::proxy::ContextConfig;
 use crate::route::{Context, Route, RouteChoice};
@@ -89,7 +90,7 @@ pub(crate) fn assess(
         Route::Direct | Route::Unprobeable { .. } => "direct".to_owned(),
     };
     if let Some(failure) = &evidence.failure {
-        return assess_failure(failure, &proxy, evidence);
+        return assess_failure(failure, route, &proxy, evidence);
     }
     if let Some(finding) = evidence.tls.as_ref().and_then(assess_tls) {
         return finding;
@@ -170,20 +171,44 @@ pub(crate) fn assess(
 
 fn assess_failure(
     failure: &ProbeFailure,
+    route: &Route,
     proxy: &str,
     evidence: &Evidence,
 ) -> (Status, Option<Stage>, String) {
     match failure {
-        ProbeFailure::DnsFailed { name, reason } => (
-            Status::DnsFailed,
-            Some(Stage::Dns),
-            format!("cannot resolve {name}: {reason}"),
-        ),
-        ProbeFailure::ConnectFailed { to, reason } => (
-            Status::ConnectFailed,
-            Some(Stage::Connect),
-            format!("cannot connect to {to}: {reason}"),
-        ),
+        ProbeFailure::DnsFailed {
+            name,
+            of,
+            cause,
+            reason,
+        } => {
+            // The cause in words; the resolver's own text only when it has none.
+            let detail = match (of, cause) {
+                (DnsOf::Proxy, DnsCause::Other) => {
+                    format!("the proxy's name {name} does not resolve ({reason})")
+                }
+                (DnsOf::Proxy, cause) => {
+                    format!(
+                        "the proxy's name {name} does not resolve ({})",
+                        cause.short()
+                    )
+                }
+                (DnsOf::Endpoint, DnsCause::Other) => format!("cannot resolve {name}: {reason}"),
+                (DnsOf::Endpoint, cause) => format!("cannot resolve {name}: {}", cause.words()),
+            };
+            (Status::DnsFailed, Some(Stage::Dns), detail)
+        }
+        ProbeFailure::ConnectFailed { to, reason, .. } => {
+            let whom = match route {
+                Route::Proxy { .. } => format!("proxy {to}"),
+                Route::Direct | Route::Unprobeable { .. } => to.clone(),
+            };
+            (
+                Status::ConnectFailed,
+                Some(Stage::Connect),
+                format!("cannot connect to {whom}: {reason}"),
+            )
+        }
         ProbeFailure::Timeout { stage, after_ms } => {
             let what = match stage {
                 Stage::Dns => "DNS lookup".to_owned(),

@@ -48,9 +48,11 @@ pub use proxy::pac::{
 pub use proxy::resolve::TableResolver;
 pub use proxy::wpad::{StepOutcome, WpadOptions, WpadReport, discover as discover_wpad};
 pub use proxy::{
-    ContextChoice, EnvSource, ProxyOverride, ProxySources, discover as discover_contexts,
+    ContextChoice, EnvSource, ProxyOverride, ProxySources, SourceStatus,
+    discover as discover_contexts,
 };
 pub use settings::{DeviceSettings, Setting, Source, read_settings};
+pub use windows::DeviceIdentity;
 pub use windows::keys;
 pub use windows::registry::{Origin, RegistrySnapshot, ValueData};
 
@@ -59,8 +61,8 @@ pub use assess::{ProbeResult, all as assess_all};
 pub use plan::plan;
 pub use probe::tls::TlsEvidence;
 pub use probe::{
-    AuthAttempt, Challenge, ConnectEvidence, Credentials, DnsEvidence, Evidence, HttpEvidence, Job,
-    Pin, ProbeFailure, ProxyEvidence, Timings,
+    AuthAttempt, Challenge, ConnectCause, ConnectEvidence, Credentials, DnsCause, DnsEvidence,
+    DnsOf, Evidence, HttpEvidence, Job, Pin, ProbeFailure, ProxyEvidence, Timings,
 };
 pub use trust::{CertificateInfo, DeviceStore, Interception, TrustAssessment};
 pub use verdict::{Approach, Code, Finding, Ref, Remedy, Severity, Verdict, decide};
@@ -68,4 +70,4 @@ pub use verdict::{Approach, Code, Finding, Ref, Remedy, Severity, Verdict, decid
 // The report, its JSON contract and its renderings.
 pub use output::verdict::render as render_verdict;
 pub use output::{Format, Style, render, render_proxy};
-pub use report::{CatalogInfo, Device, Outcome, ProxyView, Report, wire};
+pub use report::{CatalogInfo, Device, DeviceSource, Outcome, ProxyView, RanOn, Report, wire};

@@ -69,5 +69,6 @@ pub async fn build_report(config: &CheckConfig) -> Result<Report, Error> {
         settings,
         started,
         clock.elapsed(),
-    ))
+    )
+    .about(device.report_device()))
 }

@@ -12,7 +12,7 @@ use std::path::Path;
 use crate::config::{Config, DeviceFiles};
 use crate::error::Error;
 use crate::proxy::{ProxyOverride, ProxySources};
-use crate::report::Outcome;
+use crate::report::{self, Outcome};
 use crate::settings::{self, DeviceSettings};
 use crate::windows::{self, WindowsSource};
 
@@ -67,6 +67,17 @@ pub fn read_device(sources: &ProxySources, files: &DeviceFiles) -> Result<Device
 }
 
 impl Device {
+    /// What device a report about this input is about: the device the exports name (or unknown),
+    /// or this machine on a live run.
+    #[must_use]
+    pub fn report_device(&self) -> report::Device {
+        match &self.windows {
+            Some(windows) if !self.live => report::Device::from_export(windows.identity()),
+            Some(windows) => report::Device::live(windows.identity()),
+            None => report::Device::this_machine(),
+        }
+    }
+
     /// The diagnostic-data settings: from the `--from-reg` exports, else (on Windows) read live,
     /// whatever flag overrides the routes.
     #[must_use]

@@ -17,6 +17,6 @@ pub(crate) async fn run(config: &ProxyConfig, out: &mut impl Write) -> Result<()
     let endpoints = catalog.select(&config.catalog.profile)?;
     let device = read_device(&config.proxy_sources, &config.device_files)?;
     let contexts = proxy::discover(&device.sources).await?;
-    let view = ProxyView::new(&endpoints, contexts);
+    let view = ProxyView::new(&endpoints, contexts).about(device.report_device());
     output::render_proxy(&view, config.style, out).map_err(Error::Output)
 }

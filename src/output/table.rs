@@ -53,6 +53,8 @@ fn render_contexts(contexts: &[ContextConfig], out: &mut impl Write) -> io::Resu
                 SourceStatus::Used => "✓",
                 SourceStatus::NotSet => "·",
                 SourceStatus::NotApplicable => "–",
+                SourceStatus::NotInInput => "?",
+                SourceStatus::Failed => "✗",
             };
             writeln!(out, "  {mark} {}: {}", source.name, source.detail)?;
         }

@@ -7,11 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig};
-use hickory_resolver::net::NetError;
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError, NetError};
+use hickory_resolver::proto::op::ResponseCode;
 use tokio::sync::OnceCell;
-
-use crate::probe::ProbeFailure;
 
 /// A `--resolve HOST:PORT:ADDR` pin: connections to HOST:PORT go to ADDR, without DNS.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,6 +18,143 @@ pub struct Pin {
     pub host: String,
     pub port: u16,
     pub addresses: Vec<IpAddr>,
+}
+
+/// Why a name did not resolve, classified from the resolver's own error where it is raised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DnsCause {
+    /// The server says the name does not exist (NXDOMAIN).
+    NxDomain,
+    /// The name exists but has no A or AAAA record.
+    NoRecords,
+    /// The server failed (SERVFAIL).
+    ServerFailed,
+    /// The server refused to answer (REFUSED).
+    Refused,
+    /// No DNS server could be reached (hickory: "no connections available").
+    NoServer,
+    /// No server answered within the deadline.
+    Timeout,
+    /// There is no route to the DNS servers.
+    NetworkUnreachable,
+    /// A name under `.invalid` (RFC 6761): no query was sent.
+    ReservedName,
+    /// Anything else: the reason holds the resolver's words.
+    Other,
+}
+
+impl DnsCause {
+    /// Every cause, in order.
+    pub const ALL: [DnsCause; 9] = [
+        DnsCause::NxDomain,
+        DnsCause::NoRecords,
+        DnsCause::ServerFailed,
+        DnsCause::Refused,
+        DnsCause::NoServer,
+        DnsCause::Timeout,
+        DnsCause::NetworkUnreachable,
+        DnsCause::ReservedName,
+        DnsCause::Other,
+    ];
+
+    /// The cause's name in the report.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DnsCause::NxDomain => "nxdomain",
+            DnsCause::NoRecords => "no_records",
+            DnsCause::ServerFailed => "servfail",
+            DnsCause::Refused => "refused",
+            DnsCause::NoServer => "no_server",
+            DnsCause::Timeout => "timeout",
+            DnsCause::NetworkUnreachable => "network_unreachable",
+            DnsCause::ReservedName => "reserved_name",
+            DnsCause::Other => "other",
+        }
+    }
+
+    /// The cause in a person's words, as a clause: "the name does not exist (NXDOMAIN)".
+    #[must_use]
+    pub fn words(self) -> &'static str {
+        match self {
+            DnsCause::NxDomain => "the name does not exist (NXDOMAIN)",
+            DnsCause::NoRecords => "the name exists but has no address (no A or AAAA record)",
+            DnsCause::ServerFailed => "the DNS server failed to answer (SERVFAIL)",
+            DnsCause::Refused => "the DNS server refused the query (REFUSED)",
+            DnsCause::NoServer => "no DNS server answered: none reachable",
+            DnsCause::Timeout => "no DNS server answered in time",
+            DnsCause::NetworkUnreachable => "the network is unreachable: no route to a DNS server",
+            DnsCause::ReservedName => {
+                "names under .invalid never resolve (RFC 6761); no query was sent"
+            }
+            DnsCause::Other => "the lookup failed",
+        }
+    }
+
+    /// The cause in a few words, for a parenthesis: "NXDOMAIN", "no DNS server reachable".
+    #[must_use]
+    pub fn short(self) -> &'static str {
+        match self {
+            DnsCause::NxDomain => "NXDOMAIN",
+            DnsCause::NoRecords => "no A or AAAA record",
+            DnsCause::ServerFailed => "SERVFAIL",
+            DnsCause::Refused => "REFUSED",
+            DnsCause::NoServer => "no DNS server reachable",
+            DnsCause::Timeout => "DNS timeout",
+            DnsCause::NetworkUnreachable => "network unreachable",
+            DnsCause::ReservedName => "a reserved .invalid name",
+            DnsCause::Other => "lookup failed",
+        }
+    }
+
+    /// The cause a hickory error stands for.
+    fn of(err: &NetError) -> Self {
+        match err {
+            _ if err.is_nx_domain() => DnsCause::NxDomain,
+            _ if err.is_no_records_found() => DnsCause::NoRecords,
+            NetError::Dns(DnsError::ResponseCode(ResponseCode::ServFail)) => DnsCause::ServerFailed,
+            NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused)) => DnsCause::Refused,
+            NetError::NoConnections => DnsCause::NoServer,
+            NetError::Timeout => DnsCause::Timeout,
+            NetError::Io(io) => match io.kind() {
+                std::io::ErrorKind::NetworkUnreachable
+                | std::io::ErrorKind::HostUnreachable
+                | std::io::ErrorKind::NetworkDown => DnsCause::NetworkUnreachable,
+                std::io::ErrorKind::ConnectionRefused => DnsCause::NoServer,
+                std::io::ErrorKind::TimedOut => DnsCause::Timeout,
+                _ => DnsCause::Other,
+            },
+            _ => DnsCause::Other,
+        }
+    }
+}
+
+/// Whose name a failed lookup was for: the endpoint's, or the proxy's on the way to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DnsOf {
+    Endpoint,
+    Proxy,
+}
+
+impl DnsOf {
+    /// Both, in order.
+    pub const ALL: [DnsOf; 2] = [DnsOf::Endpoint, DnsOf::Proxy];
+
+    /// The name's owner in the report.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DnsOf::Endpoint => "endpoint",
+            DnsOf::Proxy => "proxy",
+        }
+    }
+}
+
+/// A lookup that failed: its cause, and the resolver's own words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DnsFailure {
+    pub cause: DnsCause,
+    pub reason: String,
 }
 
 /// Resolves probe names: pins, literals, then DNS (the system's servers or `--dns-server`).
@@ -47,7 +183,7 @@ impl Resolver {
         &self,
         host: &str,
         port: u16,
-    ) -> Result<(Vec<SocketAddr>, &'static str), ProbeFailure> {
+    ) -> Result<(Vec<SocketAddr>, &'static str), DnsFailure> {
         let with_port = |ips: &[IpAddr]| ips.iter().map(|ip| SocketAddr::new(*ip, port)).collect();
         if let Some(pin) = self
             .pins
@@ -59,14 +195,12 @@ impl Resolver {
         if let Ok(ip) = host.parse::<IpAddr>() {
             return Ok((with_port(&[ip]), "literal"));
         }
-        let fail = |reason: String| ProbeFailure::DnsFailed {
-            name: host.to_owned(),
-            reason,
-        };
+        let fail = |cause: DnsCause, reason: String| DnsFailure { cause, reason };
         let lower = host.trim_end_matches('.').to_ascii_lowercase();
         if lower == "invalid" || lower.ends_with(".invalid") {
             return Err(fail(
-                "names under .invalid never resolve (RFC 6761); no query was sent".to_owned(),
+                DnsCause::ReservedName,
+                DnsCause::ReservedName.words().to_owned(),
             ));
         }
         let resolver = self
@@ -74,19 +208,23 @@ impl Resolver {
             .get_or_init(|| async { self.build() })
             .await
             .as_ref()
-            .map_err(|reason| fail(reason.clone()))?;
+            .map_err(|reason| fail(DnsCause::Other, reason.clone()))?;
         // A trailing dot stops the search-domain walk: endpoint names are fully qualified.
         let fqdn = format!("{}.", host.trim_end_matches('.'));
         match resolver.lookup_ip(fqdn.as_str()).await {
             Ok(found) => {
                 let ips: Vec<IpAddr> = found.iter().collect();
                 if ips.is_empty() {
-                    Err(fail("the name has no A or AAAA record".to_owned()))
+                    Err(fail(
+                        DnsCause::NoRecords,
+                        "the answer holds no A or AAAA record".to_owned(),
+                    ))
                 } else {
                     Ok((with_port(&ips), "resolver"))
                 }
             }
-            Err(err) => Err(fail(describe(&err))),
+            // The resolver's own words stay in the evidence; the cause is what people read.
+            Err(err) => Err(fail(DnsCause::of(&err), err.to_string())),
         }
     }
 
@@ -117,16 +255,6 @@ impl Resolver {
         builder
             .build()
             .map_err(|err| format!("cannot set up the DNS resolver: {err}"))
-    }
-}
-
-fn describe(err: &NetError) -> String {
-    if err.is_nx_domain() {
-        "no such name (NXDOMAIN)".to_owned()
-    } else if err.is_no_records_found() {
-        "the name has no A or AAAA record".to_owned()
-    } else {
-        err.to_string()
     }
 }
 
@@ -186,6 +314,51 @@ mod tests {
         }
     }
 
+    #[test]
+    fn resolver_errors_are_classified_where_they_are_raised() {
+        use std::io;
+        use std::sync::Arc;
+
+        use hickory_resolver::net::NoRecords;
+        use hickory_resolver::proto::op::Query;
+
+        let no_records = |code| {
+            NetError::Dns(DnsError::NoRecordsFound(NoRecords::new(
+                Query::default(),
+                code,
+            )))
+        };
+        let io = |kind: io::ErrorKind| NetError::Io(Arc::new(io::Error::from(kind)));
+        let cases = [
+            (no_records(ResponseCode::NXDomain), DnsCause::NxDomain),
+            (no_records(ResponseCode::NoError), DnsCause::NoRecords),
+            (
+                NetError::Dns(DnsError::ResponseCode(ResponseCode::ServFail)),
+                DnsCause::ServerFailed,
+            ),
+            (
+                NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused)),
+                DnsCause::Refused,
+            ),
+            (NetError::NoConnections, DnsCause::NoServer),
+            (NetError::Timeout, DnsCause::Timeout),
+            (
+                io(io::ErrorKind::NetworkUnreachable),
+                DnsCause::NetworkUnreachable,
+            ),
+            (io(io::ErrorKind::ConnectionRefused), DnsCause::NoServer),
+            (NetError::Message("something else"), DnsCause::Other),
+        ];
+        for (err, cause) in cases {
+            assert_eq!(DnsCause::of(&err), cause, "{err}");
+        }
+        // "no connections available" is hickory's text; people read the words instead.
+        assert_eq!(
+            DnsCause::NoServer.words(),
+            "no DNS server answered: none reachable"
+        );
+    }
+
     #[tokio::test]
     async fn pins_and_literals_need_no_dns_and_invalid_names_fail_without_a_query() {
         let resolver = Resolver::new(
@@ -205,9 +378,7 @@ mod tests {
             ("[::1]:8080", "literal")
         );
         let err = resolver.lookup("nowhere.invalid", 443).await.unwrap_err();
-        assert!(
-            matches!(&err, ProbeFailure::DnsFailed { reason, .. } if reason.contains("RFC 6761")),
-            "{err:?}"
-        );
+        assert_eq!(err.cause, DnsCause::ReservedName);
+        assert!(err.reason.contains("RFC 6761"), "{err:?}");
     }
 }

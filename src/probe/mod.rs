@@ -20,14 +20,15 @@ use tokio::task::JoinSet;
 use crate::catalog::Endpoint;
 
 use crate::net::millis;
+pub use crate::net::tcp::ConnectCause;
 use crate::net::tcp::{self, ConnectError};
 use crate::route::{ProxyAddr, Route};
 use crate::status::Stage;
 use crate::trust::TrustStores;
 use crate::url::{Scheme, Target};
 
-pub use dns::Pin;
 pub(crate) use dns::Resolver;
+pub use dns::{DnsCause, DnsOf, Pin};
 pub use tunnel::{Challenge, Credentials};
 
 /// How probes run: deadlines, concurrency, name pins, credentials and trust stores.
@@ -126,10 +127,21 @@ pub struct HttpEvidence {
 /// Where and why a probe stopped. The wire layer turns it into the report's JSON.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProbeFailure {
-    /// The name did not resolve.
-    DnsFailed { name: String, reason: String },
-    /// No address accepted the connection.
-    ConnectFailed { to: String, reason: String },
+    /// The name did not resolve. `of` says whose name it is (the endpoint's, or the proxy's on
+    /// the way to it); `cause` classifies why; `reason` keeps the resolver's own words.
+    DnsFailed {
+        name: String,
+        of: DnsOf,
+        cause: DnsCause,
+        reason: String,
+    },
+    /// No address accepted the connection. `to` lists the addresses, `cause` classifies why,
+    /// `reason` says it in words (naming each address only when there were several).
+    ConnectFailed {
+        to: String,
+        cause: ConnectCause,
+        reason: String,
+    },
     /// No answer within the stage's deadline.
     Timeout { stage: Stage, after_ms: u64 },
     /// The proxy answered 407; `schemes` lists its Proxy-Authenticate offers.
@@ -228,9 +240,9 @@ impl ProbeRun<'_> {
         route: &Route,
         endpoint: &Endpoint,
     ) -> Result<(), ProbeFailure> {
-        let (host, port) = match route {
-            Route::Direct => (target.host.clone(), target.port),
-            Route::Proxy { proxy } => (proxy.host.clone(), proxy.port),
+        let (host, port, of) = match route {
+            Route::Direct => (target.host.clone(), target.port, DnsOf::Endpoint),
+            Route::Proxy { proxy } => (proxy.host.clone(), proxy.port, DnsOf::Proxy),
             // `probe` reports these as not probed before any stage runs.
             Route::Unprobeable { reason } => {
                 return Err(ProbeFailure::HttpFailed {
@@ -238,7 +250,7 @@ impl ProbeRun<'_> {
                 });
             }
         };
-        let addresses = self.resolve(&host, port).await?;
+        let addresses = self.resolve(&host, port, of).await?;
         let stream = self.connect(&addresses).await?;
         match (route, target.scheme) {
             (Route::Direct, Scheme::Https) => {
@@ -259,13 +271,31 @@ impl ProbeRun<'_> {
         }
     }
 
-    async fn resolve(&mut self, host: &str, port: u16) -> Result<Vec<SocketAddr>, ProbeFailure> {
+    async fn resolve(
+        &mut self,
+        host: &str,
+        port: u16,
+        of: DnsOf,
+    ) -> Result<Vec<SocketAddr>, ProbeFailure> {
         let deadline = self.settings.stage_timeout;
         let started = Instant::now();
         let lookup = self.settings.resolver.lookup(host, port);
-        let result = within(Stage::Dns, deadline, lookup).await;
+        let failed = |cause, reason| ProbeFailure::DnsFailed {
+            name: host.to_owned(),
+            of,
+            cause,
+            reason,
+        };
+        // A lookup that outlasts the stage is a DNS failure like the resolver's own timeout, so
+        // that whose name it was (a proxy's, an endpoint's) is kept.
+        let result = tokio::time::timeout(deadline, lookup).await.map_err(|_| {
+            failed(
+                DnsCause::Timeout,
+                format!("no answer within {} ms", millis(deadline)),
+            )
+        })?;
         let elapsed = millis(started.elapsed());
-        let (addresses, source) = result??;
+        let (addresses, source) = result.map_err(|err| failed(err.cause, err.reason))?;
         if source != "literal" {
             self.evidence.timings_ms.dns = Some(elapsed);
         }
@@ -392,7 +422,9 @@ impl From<ConnectError> for ProbeFailure {
                 stage: Stage::Connect,
                 after_ms,
             },
-            ConnectError::Failed { to, reason } => ProbeFailure::ConnectFailed { to, reason },
+            ConnectError::Failed { to, cause, reason } => {
+                ProbeFailure::ConnectFailed { to, cause, reason }
+            }
         }
     }
 }

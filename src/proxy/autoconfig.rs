@@ -85,14 +85,35 @@ impl<'a> Loader<'a> {
                         .to_owned(),
                     source,
                 },
-                Err(reason) => RouteRule::Unavailable { source, reason },
+                Err(reason) => {
+                    // A script that is configured but cannot be fetched or compiled is a failure
+                    // to report as such, never as "not set".
+                    if matches!(config, AutoConfig::Url(_)) {
+                        sources.push(SourceReport {
+                            name: source.clone(),
+                            status: SourceStatus::Failed,
+                            detail: format!("cannot be used: {reason}"),
+                        });
+                    }
+                    RouteRule::Unavailable { source, reason }
+                }
             },
             RouteRule::FirstOf { rules, source } => {
                 // WinINET uses the first setting that yields a configuration.
                 for rule in rules {
+                    let reported = matches!(
+                        rule,
+                        RouteRule::Auto {
+                            config: AutoConfig::Url(_),
+                            ..
+                        }
+                    );
                     let resolved = Box::pin(self.resolve(rule, sources)).await;
                     if !matches!(resolved, RouteRule::Unavailable { .. }) {
                         return resolved;
+                    }
+                    if reported {
+                        continue;
                     }
                     if let RouteRule::Unavailable { source, reason } = &resolved {
                         sources.push(SourceReport {

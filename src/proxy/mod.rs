@@ -99,14 +99,22 @@ pub enum SourceStatus {
     NotSet,
     /// Cannot exist on this OS or in this run.
     NotApplicable,
+    /// The input does not hold it at all (e.g. a key that was not exported): not known, which is
+    /// not the same as "not set".
+    NotInInput,
+    /// Configured, but it could not be used: a PAC that cannot be fetched or compiled, a value
+    /// that does not decode, a proxy list that does not parse.
+    Failed,
 }
 
 impl SourceStatus {
     /// Every source status.
-    pub const ALL: [SourceStatus; 3] = [
+    pub const ALL: [SourceStatus; 5] = [
         SourceStatus::Used,
         SourceStatus::NotSet,
         SourceStatus::NotApplicable,
+        SourceStatus::NotInInput,
+        SourceStatus::Failed,
     ];
 
     /// The status's name in the report.
@@ -116,6 +124,8 @@ impl SourceStatus {
             SourceStatus::Used => "used",
             SourceStatus::NotSet => "not_set",
             SourceStatus::NotApplicable => "not_applicable",
+            SourceStatus::NotInInput => "not_in_input",
+            SourceStatus::Failed => "failed",
         }
     }
 }
@@ -395,6 +405,17 @@ impl RouteRule {
                 },
                 source.clone(),
             )],
+        }
+    }
+
+    /// Whether the rule is known to configure a proxy or automatic configuration: like
+    /// [`RouteRule::uses_proxy`], but a configuration that was not read counts as not known.
+    #[must_use]
+    pub fn configures_proxy(&self) -> bool {
+        match self {
+            RouteRule::Unavailable { .. } => false,
+            RouteRule::FirstOf { rules, .. } => rules.iter().any(RouteRule::configures_proxy),
+            other => other.uses_proxy(),
         }
     }
 

@@ -637,7 +637,13 @@ async fn fetch(url: &Target, addresses: &[IpAddr], options: &WpadOptions) -> Fet
         Err(ConnectError::Timeout { after_ms }) => {
             return Fetched::outcome(StepOutcome::TimedOut { after_ms });
         }
-        Err(ConnectError::Failed { reason, .. }) => {
+        Err(ConnectError::Failed { to, reason, .. }) => {
+            // With one address the reason does not name it; with several, it names each.
+            let reason = if sockets.len() == 1 {
+                format!("{to}: {reason}")
+            } else {
+                reason
+            };
             return Fetched::outcome(StepOutcome::Failed { reason });
         }
     };

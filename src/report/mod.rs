@@ -12,6 +12,7 @@ use crate::assess::ProbeResult;
 use crate::plan::{self};
 use crate::route::{Context, RouteChoice};
 use crate::status::Status;
+use crate::windows::DeviceIdentity;
 
 // The parts a report holds, re-exported so that renderers read them through `report` alone.
 pub(crate) use crate::catalog::Endpoint;
@@ -41,11 +42,42 @@ pub struct Report {
     pub settings: Option<DeviceSettings>,
 }
 
-/// The machine the check ran on.
-#[derive(Clone, Debug)]
+/// What device the report is about, where that came from, and where the probes ran.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Device {
+    /// The device's computer name.
     pub name: Option<String>,
+    /// Its DNS domain (primary DNS suffix).
+    pub domain: Option<String>,
+    /// Its operating system, e.g. `Windows 10 Enterprise 22H2` (or `linux` for this machine).
+    pub os: Option<String>,
+    /// Its Windows build, e.g. `19045.4291`.
+    pub build: Option<String>,
+    /// Where the above came from.
+    pub source: DeviceSource,
+    /// The machine the probes ran from.
+    pub ran_on: RanOn,
+}
+
+/// Where a report's device came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeviceSource {
+    /// This machine, read live: the report is about the machine it ran on.
+    Live,
+    /// The device's exports (`--from-reg`).
+    Export,
+    /// The exports say nothing about the device (a netsh capture alone, no identity keys).
+    Unknown,
+}
+
+/// The machine the probes ran from, and whether it is the device the report is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RanOn {
+    pub name: Option<String>,
+    /// `std::env::consts::OS`: `windows`, `linux`, `macos`, ...
     pub os: &'static str,
+    /// True only on a live run: the probes ran on the device itself.
+    pub is_device: bool,
 }
 
 /// Which endpoint list was probed.
@@ -78,6 +110,13 @@ pub struct RouteRow {
 }
 
 impl ProxyView {
+    /// The view of `device` (by default, this machine read live).
+    #[must_use]
+    pub fn about(mut self, device: Device) -> Self {
+        self.device = device;
+        self
+    }
+
     /// Asks every context for its routes to every endpoint.
     #[must_use]
     pub fn new(endpoints: &[Endpoint], contexts: Vec<ContextConfig>) -> Self {
@@ -93,7 +132,7 @@ impl ProxyView {
             schema_version: SCHEMA_VERSION,
             tool_version: env!("CARGO_PKG_VERSION"),
             generated_at: rfc3339(SystemTime::now()),
-            device: Device::current(),
+            device: Device::this_machine(),
             contexts,
             routes,
         }
@@ -130,6 +169,13 @@ pub enum Outcome {
 }
 
 impl Report {
+    /// The report about `device` (by default, this machine read live).
+    #[must_use]
+    pub fn about(mut self, device: Device) -> Self {
+        self.device = device;
+        self
+    }
+
     /// Assesses each probe's evidence and expands it to one result per context using it.
     #[must_use]
     pub fn new(
@@ -146,7 +192,7 @@ impl Report {
             schema_version: SCHEMA_VERSION,
             tool_version: env!("CARGO_PKG_VERSION"),
             generated_at: rfc3339(started),
-            device: Device::current(),
+            device: Device::this_machine(),
             catalog,
             contexts,
             results,
@@ -239,7 +285,75 @@ impl Outcome {
 }
 
 impl Device {
-    fn current() -> Self {
+    /// This machine, read live: the report is about the machine it runs on.
+    #[must_use]
+    pub fn this_machine() -> Self {
+        let ran_on = RanOn::this_machine(true);
+        Self {
+            name: ran_on.name.clone(),
+            domain: None,
+            os: Some(ran_on.os.to_owned()),
+            build: None,
+            source: DeviceSource::Live,
+            ran_on,
+        }
+    }
+
+    /// This machine read live, as its own registry describes it (on Windows).
+    #[must_use]
+    pub fn live(identity: DeviceIdentity) -> Self {
+        let machine = Self::this_machine();
+        Self {
+            name: identity.name.or(machine.name),
+            domain: identity.domain,
+            os: identity.os.or(machine.os),
+            build: identity.build,
+            ..machine
+        }
+    }
+
+    /// The device the exports describe; `unknown` when they hold nothing about it. The probes
+    /// ran elsewhere, so this machine is never taken for the device.
+    #[must_use]
+    pub fn from_export(identity: DeviceIdentity) -> Self {
+        let source = if identity.is_empty() {
+            DeviceSource::Unknown
+        } else {
+            DeviceSource::Export
+        };
+        Self {
+            name: identity.name,
+            domain: identity.domain,
+            os: identity.os,
+            build: identity.build,
+            source,
+            ran_on: RanOn::this_machine(false),
+        }
+    }
+}
+
+impl DeviceSource {
+    /// Every source, in order.
+    pub const ALL: [DeviceSource; 3] = [
+        DeviceSource::Live,
+        DeviceSource::Export,
+        DeviceSource::Unknown,
+    ];
+
+    /// The source's name in the report.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceSource::Live => "live",
+            DeviceSource::Export => "export",
+            DeviceSource::Unknown => "unknown",
+        }
+    }
+}
+
+impl RanOn {
+    /// This machine's name and OS.
+    fn this_machine(is_device: bool) -> Self {
         let name = std::env::var("COMPUTERNAME")
             .ok()
             .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
@@ -248,6 +362,7 @@ impl Device {
         Self {
             name,
             os: std::env::consts::OS,
+            is_device,
         }
     }
 }

@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::assess;
 use crate::catalog::{self, StatusPattern, TrustRule};
-use crate::probe::{self, tls::TlsEvidence};
+use crate::probe::{self, ConnectCause, DnsCause, DnsOf, tls::TlsEvidence};
 use crate::proxy::pac::{self as pac_eval, PacEntry as InternalPacEntry};
 use crate::proxy::{self as proxy_config, SourceStatus};
-use crate::report::{self, pac};
+use crate::report::{self, DeviceSource, pac};
 use crate::route::{self, Context};
 use crate::settings::{self, OsFamily};
 use crate::status::{Answer, Stage, Status};
@@ -58,11 +58,32 @@ pub fn report_schema() -> Schema {
     schemars::schema_for!(Report)
 }
 
-/// The machine the check ran on.
+/// What device the report is about (each part absent when not known), where that came from,
+/// and the machine the probes ran from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Device {
+    /// The device's computer name.
     pub name: Option<String>,
+    /// Its DNS domain.
+    pub domain: Option<String>,
+    /// Its operating system, e.g. `Windows 10 Enterprise 22H2`.
+    pub os: Option<String>,
+    /// Its Windows build, e.g. `19045.4291`.
+    pub build: Option<String>,
+    /// `live` (this machine), `export` (the device's exports) or `unknown` (the exports say
+    /// nothing about the device).
+    pub source: Word<DeviceSource>,
+    pub ran_on: RanOn,
+}
+
+/// The machine the probes ran from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RanOn {
+    pub name: Option<String>,
+    /// `windows`, `linux`, `macos`, ...
     pub os: String,
+    /// True only on a live run: the probes ran on the device itself.
+    pub is_device: bool,
 }
 
 /// Which endpoint list was probed.
@@ -315,15 +336,45 @@ pub struct HttpEvidence {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ProbeFailure {
-    DnsFailed { name: String, reason: String },
-    ConnectFailed { to: String, reason: String },
-    Timeout { stage: Word<Stage>, after_ms: u64 },
-    ProxyAuthRequired { schemes: Vec<String> },
-    ProxyAuthRejected { scheme: String, status: u16 },
-    ProxyDenied { status: u16, reason: String },
-    ProxyError { status: Option<u16>, reason: String },
-    TlsFailed { reason: String },
-    HttpFailed { reason: String },
+    /// `of`: whose name (`endpoint`, or `proxy` on the way); `cause`: why, classified;
+    /// `reason`: the resolver's own words.
+    DnsFailed {
+        name: String,
+        of: Word<DnsOf>,
+        cause: Word<DnsCause>,
+        reason: String,
+    },
+    /// `to`: the addresses tried; `cause`: why, classified; `reason`: in words.
+    ConnectFailed {
+        to: String,
+        cause: Word<ConnectCause>,
+        reason: String,
+    },
+    Timeout {
+        stage: Word<Stage>,
+        after_ms: u64,
+    },
+    ProxyAuthRequired {
+        schemes: Vec<String>,
+    },
+    ProxyAuthRejected {
+        scheme: String,
+        status: u16,
+    },
+    ProxyDenied {
+        status: u16,
+        reason: String,
+    },
+    ProxyError {
+        status: Option<u16>,
+        reason: String,
+    },
+    TlsFailed {
+        reason: String,
+    },
+    HttpFailed {
+        reason: String,
+    },
 }
 
 /// Counts over all results.
@@ -444,6 +495,11 @@ pub enum Source {
         path: String,
         name: String,
     },
+    /// The input does not hold the key (it was not exported): not known, not "not set".
+    NotInInput {
+        path: String,
+        name: String,
+    },
     NotKnown {
         reason: String,
     },
@@ -460,7 +516,7 @@ pub struct Origin {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct DiagnosticLevel {
     pub value: Option<u32>,
-    /// `policy`, `local`, or `none`.
+    /// `policy`, `local`, `none`, or `unknown` (neither key is in the input).
     pub set_by: String,
     pub name: Option<String>,
     pub old_name: Option<String>,
@@ -634,6 +690,10 @@ vocabulary! {
     Severity => as_str;
     SourceStatus => as_str;
     OsFamily => as_str;
+    DnsCause => as_str;
+    DnsOf => as_str;
+    ConnectCause => as_str;
+    DeviceSource => as_str;
     TrustRule => name;
 }
 
@@ -789,7 +849,15 @@ impl From<&report::Device> for Device {
     fn from(device: &report::Device) -> Self {
         Self {
             name: device.name.clone(),
-            os: device.os.to_owned(),
+            domain: device.domain.clone(),
+            os: device.os.clone(),
+            build: device.build.clone(),
+            source: Word(device.source),
+            ran_on: RanOn {
+                name: device.ran_on.name.clone(),
+                os: device.ran_on.os.to_owned(),
+                is_device: device.ran_on.is_device,
+            },
         }
     }
 }
@@ -1005,8 +1073,22 @@ impl From<&probe::ProbeFailure> for ProbeFailure {
     fn from(failure: &probe::ProbeFailure) -> Self {
         use probe::ProbeFailure as F;
         match failure.clone() {
-            F::DnsFailed { name, reason } => ProbeFailure::DnsFailed { name, reason },
-            F::ConnectFailed { to, reason } => ProbeFailure::ConnectFailed { to, reason },
+            F::DnsFailed {
+                name,
+                of,
+                cause,
+                reason,
+            } => ProbeFailure::DnsFailed {
+                name,
+                of: Word(of),
+                cause: Word(cause),
+                reason,
+            },
+            F::ConnectFailed { to, cause, reason } => ProbeFailure::ConnectFailed {
+                to,
+                cause: Word(cause),
+                reason,
+            },
             F::Timeout { stage, after_ms } => ProbeFailure::Timeout {
                 stage: Word(stage),
                 after_ms,
@@ -1149,6 +1231,7 @@ impl From<&settings::Source> for Source {
             },
             settings::Source::Live { what } => Source::Live { what },
             settings::Source::NotFound { path, name } => Source::NotFound { path, name },
+            settings::Source::NotInInput { path, name } => Source::NotInInput { path, name },
             settings::Source::NotKnown { reason } => Source::NotKnown { reason },
         }
     }
@@ -1354,6 +1437,10 @@ mod tests {
         round_trip::<Approach>();
         round_trip::<SourceStatus>();
         round_trip::<OsFamily>();
+        round_trip::<DnsCause>();
+        round_trip::<DnsOf>();
+        round_trip::<ConnectCause>();
+        round_trip::<DeviceSource>();
         round_trip::<TrustRule>();
     }
 

@@ -71,6 +71,9 @@ pub enum Source {
     Live { what: String },
     /// The value is not in the registry that was read: Windows' default applies.
     NotFound { path: String, name: String },
+    /// The input does not hold the key at all (it was not exported): the value is not known,
+    /// which is not the same as not set.
+    NotInInput { path: String, name: String },
     /// dapreflight could not tell (not on Windows, or the export does not cover it).
     NotKnown { reason: String },
 }
@@ -91,7 +94,8 @@ pub enum StartMode {
 pub struct DiagnosticLevel {
     /// The `AllowTelemetry` value that applies; `None` when neither key sets it.
     pub value: Option<u32>,
-    /// `policy`, `local`, or `none` (Windows' default level applies).
+    /// `policy`, `local`, `none` (Windows' default level applies), or `unknown` (neither key is
+    /// in the input).
     pub set_by: &'static str,
     /// The level's current name (Diagnostic data off, Required, Enhanced, Optional).
     pub name: Option<&'static str>,
@@ -310,6 +314,9 @@ impl DeviceSettings {
     /// Health, "Check user proxy").
     #[must_use]
     pub fn auth_proxy_disabled(&self) -> Answer {
+        if self.disable_enterprise_auth_proxy.not_in_input() {
+            return Answer::NotKnown;
+        }
         match self.disable_enterprise_auth_proxy.value {
             Some(0) => Answer::No,
             Some(_) => Answer::Yes,
@@ -333,6 +340,10 @@ impl DeviceSettings {
             || self.defender_sense_running.value == Some(Answer::Yes);
         if onboarded || sensor {
             Answer::Yes
+        } else if self.defender_onboarding_state.not_in_input()
+            && self.defender_sense_service.not_in_input()
+        {
+            Answer::NotKnown
         } else {
             Answer::No
         }
@@ -389,7 +400,10 @@ impl DeviceSettings {
         rows.push(SettingRow {
             name: "Diagnostic data level".to_owned(),
             value: self.diagnostic_level.describe(),
-            source: format!("set by {}", self.diagnostic_level.set_by),
+            source: match self.diagnostic_level.set_by {
+                "unknown" => "not in the input".to_owned(),
+                set_by => format!("set by {set_by}"),
+            },
             meaning: self.diagnostic_level.features.clone(),
         });
         rows.extend([
@@ -421,6 +435,14 @@ pub struct SettingRow {
     pub meaning: String,
 }
 
+impl<T> Setting<T> {
+    /// Whether the input did not hold this setting's key (not known, rather than not set).
+    #[must_use]
+    pub fn not_in_input(&self) -> bool {
+        matches!(self.source, Source::NotInInput { .. })
+    }
+}
+
 impl<T: fmt::Display> Setting<T> {
     fn row(&self) -> SettingRow {
         SettingRow {
@@ -441,6 +463,7 @@ impl fmt::Display for Source {
             Source::Registry { path, name, origin } => write!(f, "{path}\\{name} ({origin})"),
             Source::Live { what } => write!(f, "live: {what}"),
             Source::NotFound { path, name } => write!(f, "not found: {path}\\{name}"),
+            Source::NotInInput { path, .. } => write!(f, "not in the input: no {path} key"),
             Source::NotKnown { reason } => write!(f, "not known: {reason}"),
         }
     }
@@ -517,6 +540,8 @@ impl DiagnosticLevel {
         let (value, set_by) = match (policy.value, local.value) {
             (Some(v), _) => (Some(v), "policy"),
             (None, Some(v)) => (Some(v), "local"),
+            // Neither key in the input: the level is not known, not "Windows' default".
+            (None, None) if policy.not_in_input() && local.not_in_input() => (None, "unknown"),
             (None, None) => (None, "none"),
         };
         let (name, old_name) = value.map_or((None, None), |v| {
@@ -524,6 +549,9 @@ impl DiagnosticLevel {
             (Some(new), Some(old))
         });
         let features = match value {
+            None if set_by == "unknown" => "not in the input: neither the policy key nor the \
+                                            local key was exported, so the level is not known"
+                .to_owned(),
             None => "not set: Windows' default level applies (at least Required on supported \
                      editions); Configuration Manager sets it when it targets the device"
                 .to_owned(),
@@ -629,8 +657,13 @@ fn read_os(registry: &RegistrySnapshot) -> OsInfo {
             name: "CurrentBuild".to_owned(),
             origin: value.origin.clone(),
         },
-        None => Source::NotKnown {
-            reason: format!("{CURRENT_VERSION_KEY} was not read"),
+        None if !registry.holds(CURRENT_VERSION_KEY) => Source::NotInInput {
+            path: CURRENT_VERSION_KEY.to_owned(),
+            name: "CurrentBuild".to_owned(),
+        },
+        None => Source::NotFound {
+            path: CURRENT_VERSION_KEY.to_owned(),
+            name: "CurrentBuild".to_owned(),
         },
     };
     let family = build.map_or(OsFamily::Unknown, family_of);
@@ -788,6 +821,9 @@ fn dword(
     name: &'static str,
     meaning: impl FnOnce(Option<u32>) -> String,
 ) -> Setting<u32> {
+    if !registry.holds(path) {
+        return not_in_input(path, name, name);
+    }
     let value = registry.dword(path, name);
     Setting {
         name,
@@ -797,12 +833,28 @@ fn dword(
     }
 }
 
+/// A setting whose key the input does not hold: not known, never "not set".
+fn not_in_input<T>(path: &str, name: &'static str, value_name: &str) -> Setting<T> {
+    Setting {
+        name,
+        value: None,
+        source: Source::NotInInput {
+            path: path.to_owned(),
+            name: value_name.to_owned(),
+        },
+        meaning: format!("not in the input: the export holds no {path} key, so not known"),
+    }
+}
+
 fn string(
     registry: &RegistrySnapshot,
     path: &str,
     name: &'static str,
     meaning: impl FnOnce(Option<&str>) -> String,
 ) -> Setting<String> {
+    if !registry.holds(path) {
+        return not_in_input(path, name, name);
+    }
     let value = registry
         .string(path, name)
         .map(str::trim)
@@ -826,6 +878,10 @@ fn start_mode(
     } else {
         "Sense start"
     };
+    // A missing service key in an export that covers the Services key means "not installed".
+    if !registry.holds(path) {
+        return not_in_input(path, name, "Start");
+    }
     Setting {
         name,
         value,
@@ -986,7 +1042,9 @@ mod tests {
                 .contains("Optional (limited)")
         );
         assert_eq!(settings.auth_proxy_disabled(), Answer::No);
-        assert_eq!(settings.defender_present(), Answer::No);
+        // Neither Defender key is in the export: not known, rather than "not onboarded".
+        assert_eq!(settings.defender_present(), Answer::NotKnown);
+        assert!(settings.defender_sense_service.not_in_input());
         assert_eq!(settings.diagtrack_off(), Answer::No);
         assert!(!settings.commercial_id_conflict());
         assert_eq!(settings.console_user(), Answer::NotKnown);
@@ -1018,6 +1076,49 @@ mod tests {
                 .meaning
                 .contains("as Defender for Endpoint and CIS L2 require")
         );
+    }
+
+    #[test]
+    fn a_key_missing_from_the_export_is_not_in_the_input_while_a_live_read_is_not_set() {
+        // An export of the OS version alone: the policy keys were not exported.
+        let mut export = RegistrySnapshot::new();
+        export.set(
+            CURRENT_VERSION_KEY,
+            "CurrentBuild",
+            crate::windows::registry::ValueData::String("19045".into()),
+            Origin {
+                source: "os.reg".into(),
+                line: Some(4),
+            },
+        );
+        let settings = read_settings(&export);
+        let proxy = &settings.telemetry_proxy_server;
+        assert!(proxy.not_in_input(), "{proxy:?}");
+        assert!(proxy.meaning.starts_with("not in the input"), "{proxy:?}");
+        assert!(
+            proxy.source.to_string().starts_with("not in the input"),
+            "{}",
+            proxy.source
+        );
+        assert_eq!(settings.diagnostic_level.set_by, "unknown");
+        assert_eq!(settings.auth_proxy_disabled(), Answer::NotKnown);
+        assert_eq!(settings.defender_present(), Answer::NotKnown);
+        assert!(matches!(settings.os.source, Source::Registry { .. }));
+        // The live reader looked the same keys up and found nothing: not set.
+        let mut live = export.clone();
+        for (key, _) in crate::windows::keys::SETTINGS_VALUES {
+            live.mark_looked_up(key);
+        }
+        let settings = read_settings(&live);
+        let proxy = &settings.telemetry_proxy_server;
+        assert!(matches!(proxy.source, Source::NotFound { .. }), "{proxy:?}");
+        assert_eq!(proxy.meaning, "not set");
+        assert_eq!(settings.diagnostic_level.set_by, "none");
+        assert_eq!(settings.auth_proxy_disabled(), Answer::No);
+        assert_eq!(settings.defender_present(), Answer::No);
+        // Nothing at all: the OS is not in the input either.
+        let settings = read_settings(&RegistrySnapshot::new());
+        assert!(matches!(settings.os.source, Source::NotInInput { .. }));
     }
 
     #[test]

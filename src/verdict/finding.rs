@@ -2,6 +2,7 @@
 //! The text a person reads is rendered from these in `text.rs`; nothing here is prose.
 
 use crate::assess::ProbeResult;
+use crate::net::tcp::ConnectCause;
 use crate::probe::ProbeFailure;
 use crate::route::{Context, Route};
 use crate::status::{Stage, Status};
@@ -492,13 +493,14 @@ impl Hop {
 /// Why a probe stopped, in a few words: the failure's own reason, else the assessment's line.
 fn why(result: &ProbeResult) -> String {
     match &result.failure {
-        Some(
-            ProbeFailure::DnsFailed { reason, .. } | ProbeFailure::ConnectFailed { reason, .. },
-        ) => {
-            // Connect reasons may start with the address they concern: the sentence names it.
-            let reason = reason.rsplit(": ").next().unwrap_or(reason);
-            reason.to_owned()
-        }
+        Some(ProbeFailure::DnsFailed { cause, .. }) => cause.short().to_owned(),
+        Some(ProbeFailure::ConnectFailed { cause, reason, .. }) => match cause {
+            ConnectCause::Refused => "connection refused".to_owned(),
+            ConnectCause::HostUnreachable => "host unreachable".to_owned(),
+            ConnectCause::NetworkUnreachable => "network unreachable".to_owned(),
+            ConnectCause::Reset => "connection reset".to_owned(),
+            ConnectCause::Other => reason.clone(),
+        },
         Some(ProbeFailure::Timeout { after_ms, .. }) => format!("no answer within {after_ms} ms"),
         Some(
             ProbeFailure::ProxyDenied { reason, .. }

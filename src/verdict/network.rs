@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use crate::assess::ProbeResult;
 use crate::catalog::TrustRule;
-use crate::probe::ProbeFailure;
+use crate::probe::{DnsOf, ProbeFailure};
 use crate::route::{Context, Route};
 use crate::settings::{DeviceSettings, Relevance};
 use crate::status::Status;
@@ -657,20 +657,15 @@ pub(super) fn classify(result: &ProbeResult) -> Block {
         }
         // Through a proxy, dapreflight looks up only the proxy's name (the proxy resolves the
         // endpoint's); the failure names what did not resolve.
-        Status::DnsFailed => {
-            let proxy_name = match (&result.route.route, &result.failure) {
-                (Route::Proxy { proxy }, Some(ProbeFailure::DnsFailed { name, .. })) => {
-                    name.trim_end_matches('.').eq_ignore_ascii_case(&proxy.host)
-                }
-                (Route::Proxy { .. }, _) => true,
-                _ => false,
-            };
-            Block::Blocked(if proxy_name {
-                Code::ProxyUnresolved
-            } else {
-                Code::NamesUnresolved
-            })
-        }
+        Status::DnsFailed => Block::Blocked(match &result.failure {
+            Some(ProbeFailure::DnsFailed {
+                of: DnsOf::Proxy, ..
+            }) => Code::ProxyUnresolved,
+            Some(ProbeFailure::DnsFailed { .. }) => Code::NamesUnresolved,
+            // Through a proxy, dapreflight looks up only the proxy's name.
+            _ if via_proxy => Code::ProxyUnresolved,
+            _ => Code::NamesUnresolved,
+        }),
         Status::ConnectFailed if via_proxy => Block::Blocked(Code::ProxyUnreachable),
         Status::ConnectFailed => Block::Blocked(Code::ConnectFailed),
         Status::Timeout => Block::Blocked(match result.stage {

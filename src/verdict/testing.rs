@@ -140,15 +140,17 @@ impl Probe {
     /// The name does not resolve: the proxy's when the route goes through one (the proxy
     /// resolves the endpoint's name itself), else the endpoint's.
     pub(super) fn dns_failed(self) -> Self {
-        let name = match &self.0.route.route {
-            Route::Proxy { proxy } => proxy.host.clone(),
-            _ => self.0.host.clone(),
+        let (name, of) = match &self.0.route.route {
+            Route::Proxy { proxy } => (proxy.host.clone(), crate::probe::DnsOf::Proxy),
+            _ => (self.0.host.clone(), crate::probe::DnsOf::Endpoint),
         };
         self.failed(
             Status::DnsFailed,
             Stage::Dns,
             Some(ProbeFailure::DnsFailed {
                 name,
+                of,
+                cause: crate::probe::DnsCause::NxDomain,
                 reason: "no such name".to_owned(),
             }),
         )
@@ -161,6 +163,7 @@ impl Probe {
             Stage::Connect,
             Some(ProbeFailure::ConnectFailed {
                 to,
+                cause: crate::probe::ConnectCause::Refused,
                 reason: "connection refused".to_owned(),
             }),
         )
@@ -255,6 +258,9 @@ pub(super) fn device(edit: impl FnOnce(&mut RegistrySnapshot)) -> DeviceSettings
     for (path, name, data) in values {
         registry.set(path, name, data, origin());
     }
+    // Defender's keys were looked for and are absent (no Defender), not missing from the input.
+    registry.mark_looked_up(keys::ATP_STATUS_KEY);
+    registry.mark_looked_up(keys::SENSE_KEY);
     edit(&mut registry);
     let mut settings = settings::read_settings(&registry);
     settings.console_user = signed_in(Answer::Yes);

@@ -12,6 +12,7 @@ use crate::route::{ProxyAddr, Route};
 use crate::windows::keys::{
     INTERNET_POLICY_KEY, INTERNET_SETTINGS, MACHINE_CONNECTIONS, MACHINE_CONNECTIONS_WOW64,
     MACHINE_INTERNET_SETTINGS, POLICY_KEY, SYSTEM_HIVES, USER_INTERNET_SETTINGS, WINHTTP_SWITCHES,
+    abbreviated,
 };
 use crate::windows::netsh::{AdvProxy, NetshProxy};
 use crate::windows::registry::{Origin, RegistrySnapshot};
@@ -30,9 +31,12 @@ pub(crate) fn contexts(
         user: user_context(registry),
         warnings: Vec::new(),
     };
+    // Only what the input holds counts: a context missing from it is not known, neither "uses a
+    // proxy" nor "has none" (an HKLM-only or HKU-only export, a netsh capture alone).
     let system_has_proxy = found.system.rules.iter().any(RouteRule::uses_proxy);
-    let user_has_proxy = found.user.rules.iter().any(RouteRule::uses_proxy);
-    if user_has_proxy && !system_has_proxy {
+    let system_known = netsh.is_some() || registry.holds(MACHINE_CONNECTIONS);
+    let user_has_proxy = found.user.rules.iter().any(RouteRule::configures_proxy);
+    if user_has_proxy && system_known && !system_has_proxy {
         found.warnings.push(
             "the user's Internet Options have a proxy or automatic configuration, but the system \
              context (where the diagnostic-data service runs) has none: the classic \"works in the \
@@ -52,10 +56,22 @@ fn system_context(
     winhttp_source(registry, netsh, &mut context);
     telemetry_proxy_source(registry, &mut context);
     system_wininet_source(registry, &mut context);
-    if context.rules.is_empty() {
+    let anything_read = context
+        .sources
+        .iter()
+        .any(|source| source.status != SourceStatus::NotInInput);
+    if context.rules.is_empty() && anything_read {
         context.rules.push(RouteRule::Fixed {
             route: Route::Direct,
             source: "no system proxy configured (direct, or a transparent proxy)".to_owned(),
+        });
+    } else if context.rules.is_empty() {
+        // None of the system context's settings is in the input: don't guess a route for it.
+        context.rules.push(RouteRule::Unavailable {
+            source: "the system context".to_owned(),
+            reason: "the system context's settings are not in the input (no WinHTTP, policy or \
+                     LocalSystem keys exported, and no netsh capture)"
+                .to_owned(),
         });
     }
     context
@@ -199,7 +215,7 @@ fn winhttp_source(
         }
         (Some((Err(problem), _)), _) => context.sources.push(SourceReport {
             name: name.to_owned(),
-            status: SourceStatus::NotSet,
+            status: SourceStatus::Failed,
             detail: format!("unreadable: {problem}"),
         }),
         (None, Some((capture, origin))) => push_static(
@@ -214,11 +230,18 @@ fn winhttp_source(
             capture.bypass.as_deref(),
             ProxyApi::WinHttp,
         ),
-        (None, None) => context.sources.push(SourceReport {
+        (None, None) if registry.holds(MACHINE_CONNECTIONS) => context.sources.push(SourceReport {
             name: name.to_owned(),
             status: SourceStatus::NotSet,
-            detail: "WinHttpSettings not found (not in the export, or never set: direct)"
-                .to_owned(),
+            detail: "not set: no WinHttpSettings value (never set: direct access)".to_owned(),
+        }),
+        (None, None) => context.sources.push(SourceReport {
+            name: name.to_owned(),
+            status: SourceStatus::NotInInput,
+            detail: format!(
+                "not in the input: no {} key exported and no netsh capture",
+                abbreviated(MACHINE_CONNECTIONS)
+            ),
         }),
     }
 }
@@ -304,7 +327,7 @@ fn static_rule(
         Err(problem) => {
             context.sources.push(SourceReport {
                 name: name.to_owned(),
-                status: SourceStatus::NotSet,
+                status: SourceStatus::Failed,
                 detail: format!("unusable proxy list '{proxy}' ({origin}): {problem}"),
             });
             None
@@ -319,10 +342,21 @@ fn telemetry_proxy_source(registry: &RegistrySnapshot, context: &mut ContextSour
         .iter()
         .find_map(|value| registry.value(POLICY_KEY, value).map(|v| (value, v)));
     let Some((value_name, value)) = found else {
-        context.sources.push(SourceReport {
-            name: name.to_owned(),
-            status: SourceStatus::NotSet,
-            detail: "not set".to_owned(),
+        context.sources.push(if registry.holds(POLICY_KEY) {
+            SourceReport {
+                name: name.to_owned(),
+                status: SourceStatus::NotSet,
+                detail: "not set".to_owned(),
+            }
+        } else {
+            SourceReport {
+                name: name.to_owned(),
+                status: SourceStatus::NotInInput,
+                detail: format!(
+                    "not in the input: no {} key exported",
+                    abbreviated(POLICY_KEY)
+                ),
+            }
         });
         return;
     };
@@ -344,7 +378,7 @@ fn telemetry_proxy_source(registry: &RegistrySnapshot, context: &mut ContextSour
         }
         _ => context.sources.push(SourceReport {
             name: name.to_owned(),
-            status: SourceStatus::NotSet,
+            status: SourceStatus::Failed,
             detail: format!("unusable value '{text}' ({value_name}, {})", value.origin),
         }),
     }
@@ -427,7 +461,7 @@ fn user_context(registry: &RegistrySnapshot) -> ContextSources {
         &mut context,
     );
     if context.rules.is_empty() {
-        let known = registry.key(&values).is_some() || registry.key(&connections).is_some();
+        let known = registry.holds(&values) || registry.holds(&connections);
         context.rules.push(if known {
             RouteRule::Fixed {
                 route: Route::Direct,
@@ -438,7 +472,8 @@ fn user_context(registry: &RegistrySnapshot) -> ContextSources {
             RouteRule::Unavailable {
                 source: name.to_owned(),
                 reason: format!(
-                    "the user's settings were not read (no {values} in the registry export)"
+                    "the user's settings are not in the input (no {} key exported)",
+                    abbreviated(&values)
                 ),
             }
         });
@@ -504,6 +539,10 @@ fn wininet_source(
     };
     let settings = connection_settings(registry, name, connections, context);
     let Some((settings, origin)) = settings else {
+        if let Some(missing) = not_in_input(registry, name, values_key, connections, &legacy) {
+            context.sources.push(missing);
+            return;
+        }
         legacy_only(name, &legacy, api, context);
         return;
     };
@@ -583,6 +622,27 @@ fn wininet_source(
     push_chain(context, name, chain);
 }
 
+/// The source for a WinINET configuration none of whose keys is in the input, if so.
+fn not_in_input(
+    registry: &RegistrySnapshot,
+    name: &str,
+    values_key: &str,
+    connections: &str,
+    legacy: &InternetSettingsValues,
+) -> Option<SourceReport> {
+    let missing = legacy == &InternetSettingsValues::default()
+        && !registry.holds(values_key)
+        && !registry.holds(connections);
+    missing.then(|| SourceReport {
+        name: name.to_owned(),
+        status: SourceStatus::NotInInput,
+        detail: format!(
+            "not in the input: no {} key exported",
+            abbreviated(values_key)
+        ),
+    })
+}
+
 /// One WinINET configuration as a rule: its first applicable setting wins.
 fn push_chain(context: &mut ContextSources, name: &str, mut chain: Vec<RouteRule>) {
     match chain.len() {
@@ -622,7 +682,7 @@ fn connection_settings(
     };
     context.sources.push(SourceReport {
         name: name.to_owned(),
-        status: SourceStatus::NotSet,
+        status: SourceStatus::Failed,
         detail: problem,
     });
     None
@@ -639,7 +699,7 @@ fn legacy_only(
         context.sources.push(SourceReport {
             name: name.to_owned(),
             status: SourceStatus::NotSet,
-            detail: "not found (not in the export, or never set)".to_owned(),
+            detail: "not set: the key holds no proxy values".to_owned(),
         });
         return;
     }

@@ -25,6 +25,16 @@ pub const LOCAL_KEY: &str =
     r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\DataCollection";
 /// Where the OS version lives.
 pub const CURRENT_VERSION_KEY: &str = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion";
+/// Both computer-name keys (exported once, as the parent of the two below).
+pub const COMPUTER_NAMES_KEY: &str = r"HKLM\SYSTEM\CurrentControlSet\Control\ComputerName";
+/// The computer's name as last set (`ComputerName`); it takes effect at the next restart.
+pub const COMPUTER_NAME_KEY: &str =
+    r"HKLM\SYSTEM\CurrentControlSet\Control\ComputerName\ComputerName";
+/// The computer's name in force since the last restart (`ComputerName`).
+pub const ACTIVE_COMPUTER_NAME_KEY: &str =
+    r"HKLM\SYSTEM\CurrentControlSet\Control\ComputerName\ActiveComputerName";
+/// TCP/IP's `Hostname` and `Domain` (the DNS name and primary DNS suffix).
+pub const TCPIP_PARAMETERS_KEY: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters";
 /// The `DiagTrack` service ("Connected User Experiences and Telemetry").
 pub const DIAGTRACK_KEY: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\DiagTrack";
 /// The Defender for Endpoint sensor service.
@@ -63,6 +73,10 @@ pub const KEYS: &[&str] = &[
     DIAGTRACK_KEY,
     SENSE_KEY,
     ATP_STATUS_KEY,
+    COMPUTER_NAMES_KEY,
+    COMPUTER_NAME_KEY,
+    ACTIVE_COMPUTER_NAME_KEY,
+    TCPIP_PARAMETERS_KEY,
     USER_INTERNET_SETTINGS,
     USER_CONNECTIONS,
     SYSTEM_INTERNET_SETTINGS,
@@ -132,7 +146,7 @@ fn contains(outer: &str, inner: &str) -> bool {
 }
 
 /// `path` with its root abbreviated as `reg` prints it (`HKLM\…`).
-fn abbreviated(path: &str) -> String {
+pub(crate) fn abbreviated(path: &str) -> String {
     let (root, rest) = path.split_once('\\').unwrap_or((path, ""));
     let root = match root {
         "HKEY_LOCAL_MACHINE" => "HKLM",

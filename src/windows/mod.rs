@@ -5,6 +5,7 @@
 
 pub(crate) mod bytes;
 pub(crate) mod contexts;
+pub(crate) mod identity;
 pub mod keys;
 pub(crate) mod live;
 pub(crate) mod netsh;
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use crate::proxy::WindowsContexts;
 use crate::windows::bytes::BlobError;
+pub use crate::windows::identity::DeviceIdentity;
 use crate::windows::registry::{Origin, RegistrySnapshot, ValueData};
 
 /// A device's Windows proxy configuration, as read.
@@ -138,6 +140,12 @@ fn check_export_blobs(registry: &RegistrySnapshot) -> Result<(), DeviceError> {
 }
 
 impl WindowsSource {
+    /// Which device this configuration describes, as its registry says.
+    #[must_use]
+    pub fn identity(&self) -> DeviceIdentity {
+        identity::identity(&self.registry)
+    }
+
     /// The system and user contexts this configuration describes, before automatic
     /// configuration is loaded. `live_network`: WinHTTP's own auto-detect may run here.
     #[must_use]

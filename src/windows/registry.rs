@@ -5,9 +5,15 @@
 use std::fmt;
 
 /// Registry keys and their values. Paths compare case-insensitively, with any root alias.
+///
+/// It also knows which keys the input covers ([`RegistrySnapshot::holds`]), so that a value
+/// missing from a key that was read ("not set") is told apart from a key that was never read
+/// ("not in the input").
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RegistrySnapshot {
     keys: Vec<RegistryKey>,
+    /// Canonical paths a live reader looked up, whether or not they exist.
+    looked_up: Vec<String>,
 }
 
 /// One key: its canonical path and its values.
@@ -85,6 +91,31 @@ impl RegistrySnapshot {
         self.key_mut(path, origin);
     }
 
+    /// Records that `path` was looked up (by a live reader): its absence means it does not exist.
+    pub fn mark_looked_up(&mut self, path: &str) {
+        let path = canonical_path(path);
+        if !self.looked_up.contains(&path) {
+            self.looked_up.push(path);
+        }
+    }
+
+    /// Whether the input covers the key at `path`: the key is in it, or a live reader looked it
+    /// up, or a key above it is in it (`reg export` writes a key with every key below it, so a
+    /// subkey missing from an exported key does not exist on the device).
+    ///
+    /// When this is false, a value under `path` is not known, rather than not set.
+    #[must_use]
+    pub fn holds(&self, path: &str) -> bool {
+        let path = canonical_path(path);
+        self.looked_up.contains(&path)
+            || self.keys.iter().any(|key| {
+                key.path == path
+                    || path
+                        .strip_prefix(key.path.as_str())
+                        .is_some_and(|rest| rest.starts_with('\\'))
+            })
+    }
+
     /// Removes a value (`"name"=-` in a `.reg` file).
     pub fn delete_value(&mut self, path: &str, name: &str) {
         let path = canonical_path(path);
@@ -103,6 +134,9 @@ impl RegistrySnapshot {
 
     /// Adds everything in `other`; its values win over this snapshot's.
     pub fn merge(&mut self, other: RegistrySnapshot) {
+        for path in other.looked_up {
+            self.mark_looked_up(&path);
+        }
         for key in other.keys {
             self.ensure_key(&key.path, &key.origin);
             for value in key.values {
@@ -179,7 +213,7 @@ impl RegistrySnapshot {
     /// Whether the snapshot holds nothing.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.keys.is_empty() && self.looked_up.is_empty()
     }
 
     fn key_mut(&mut self, path: &str, origin: &Origin) -> &mut RegistryKey {
@@ -354,6 +388,37 @@ mod tests {
         assert!(snapshot.value("HKLM\\Software\\X", "ProxyEnable").is_none());
         snapshot.delete_key("HKU");
         assert!(snapshot.key("HKU\\S-1-5-18\\Software").is_none());
+    }
+
+    #[test]
+    fn a_key_is_held_when_exported_below_an_exported_key_or_looked_up_live() {
+        let origin = Origin {
+            source: "a.reg".into(),
+            line: Some(1),
+        };
+        let mut snapshot = RegistrySnapshot::new();
+        snapshot.ensure_key(r"HKLM\SOFTWARE\Policies\Microsoft\Windows", &origin);
+        let cases = [
+            (r"HKLM\SOFTWARE\Policies\Microsoft\Windows", true),
+            (
+                r"HKLM\SOFTWARE\Policies\Microsoft\Windows\DataCollection",
+                true,
+            ),
+            (r"HKLM\SOFTWARE\Policies\Microsoft\WindowsX", false),
+            (r"HKLM\SOFTWARE\Policies", false),
+            (r"HKCU\Software", false),
+        ];
+        for (path, held) in cases {
+            assert_eq!(snapshot.holds(path), held, "{path}");
+        }
+        let mut live = RegistrySnapshot::new();
+        live.mark_looked_up(r"HKLM\SOFTWARE\Policies\Microsoft\Windows\DataCollection");
+        assert!(
+            live.holds(r"HKEY_LOCAL_MACHINE\Software\Policies\Microsoft\Windows\DataCollection")
+        );
+        assert!(!live.holds(r"HKLM\SOFTWARE\Microsoft"));
+        snapshot.merge(live);
+        assert!(snapshot.holds(r"HKLM\SOFTWARE\Policies\Microsoft\Windows\DataCollection"));
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! A tiny UDP DNS responder that answers A queries from a fixed table.
+//! A tiny UDP DNS responder that answers A queries from a fixed table, or every query with one
+//! response code, or never.
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -22,6 +23,22 @@ pub struct DnsServer {
 const TYPE_A: u16 = 1;
 const CLASS_IN: u16 = 1;
 const RCODE_NXDOMAIN: u16 = 3;
+/// The server failed (RFC 1035).
+pub const RCODE_SERVFAIL: u16 = 2;
+/// The server refuses to answer (RFC 1035).
+pub const RCODE_REFUSED: u16 = 5;
+/// No error; with no records, "the name exists but has no record of that type".
+pub const RCODE_NOERROR: u16 = 0;
+
+/// How the server answers.
+enum Mode {
+    /// A records from the table, NXDOMAIN for other names.
+    Table(HashMap<String, Ipv4Addr>),
+    /// Every query gets this response code and no records.
+    Rcode(u16),
+    /// Queries are counted and never answered.
+    Silent,
+}
 
 impl DnsServer {
     /// Starts a responder for `table` (names are case-insensitive; a trailing dot is optional).
@@ -30,6 +47,21 @@ impl DnsServer {
             .iter()
             .map(|&(name, ip)| (normalize(name), ip))
             .collect();
+        Self::with_mode(Mode::Table(table)).await
+    }
+
+    /// Starts a server that answers every query with `rcode` (e.g. [`RCODE_SERVFAIL`]) and no
+    /// records.
+    pub async fn answering(rcode: u16) -> DnsServer {
+        Self::with_mode(Mode::Rcode(rcode)).await
+    }
+
+    /// Starts a server that receives queries and never answers them.
+    pub async fn silent() -> DnsServer {
+        Self::with_mode(Mode::Silent).await
+    }
+
+    async fn with_mode(mode: Mode) -> DnsServer {
         let socket = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
             .await
             .expect("loopback can bind port 0");
@@ -42,10 +74,13 @@ impl DnsServer {
                 let Ok((len, peer)) = socket.recv_from(&mut buf).await else {
                     continue;
                 };
-                let Some(reply) = answer(&buf[..len], &table) else {
+                let Some(reply) = answer(&buf[..len], &mode) else {
                     continue;
                 };
                 counter.fetch_add(1, Ordering::Relaxed);
+                if matches!(mode, Mode::Silent) {
+                    continue;
+                }
                 let _ = socket.send_to(&reply, peer).await;
             }
         });
@@ -61,7 +96,7 @@ impl DnsServer {
         self.addr
     }
 
-    /// How many well-formed queries the server answered.
+    /// How many well-formed queries the server received (and answered, unless silent).
     pub fn queries(&self) -> usize {
         self.queries.load(Ordering::Relaxed)
     }
@@ -72,7 +107,7 @@ fn normalize(name: &str) -> String {
 }
 
 /// Builds the reply to one query: header, the question echoed, and at most one A record.
-fn answer(packet: &[u8], table: &HashMap<String, Ipv4Addr>) -> Option<Vec<u8>> {
+fn answer(packet: &[u8], mode: &Mode) -> Option<Vec<u8>> {
     let header = packet.get(..12)?;
     let id = &header[..2];
     let flags = u16::from_be_bytes([header[2], header[3]]);
@@ -88,9 +123,15 @@ fn answer(packet: &[u8], table: &HashMap<String, Ipv4Addr>) -> Option<Vec<u8>> {
     let qclass = u16::from_be_bytes([fixed[2], fixed[3]]);
     let question = &packet[12..question_end + 4];
 
-    let known = table.get(&name);
-    let record = known.filter(|_| qtype == TYPE_A && qclass == CLASS_IN);
-    let rcode = if known.is_some() { 0 } else { RCODE_NXDOMAIN };
+    let (record, rcode) = match mode {
+        Mode::Table(table) => {
+            let known = table.get(&name);
+            let record = known.filter(|_| qtype == TYPE_A && qclass == CLASS_IN);
+            (record, if known.is_some() { 0 } else { RCODE_NXDOMAIN })
+        }
+        Mode::Rcode(rcode) => (None, *rcode & 0xf),
+        Mode::Silent => (None, 0),
+    };
     // QR, the query's RD bit, RA, and the rcode.
     let reply_flags = 0x8000 | (flags & 0x0100) | 0x0080 | rcode;
 

@@ -18,7 +18,7 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt};
 use tokio::task::{JoinHandle, JoinSet};
 
 pub use ca::{Ca, Leaf};
-pub use dns::DnsServer;
+pub use dns::{DnsServer, RCODE_NOERROR, RCODE_REFUSED, RCODE_SERVFAIL};
 pub use origin::{HttpServer, SeenRequest, TlsServer};
 pub use proxy::{FakeProxy, GARBAGE, ProxyBehavior, SeenProxyRequest};
 pub use regexport::{
@@ -31,6 +31,15 @@ pub use third_party::{SquidAuth, ThirdPartyProxy, available};
 pub fn closed_port() -> SocketAddr {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("loopback can bind port 0");
     listener
+        .local_addr()
+        .expect("a bound socket has an address")
+}
+
+/// A loopback UDP port nobody listens on (bound once, then released): a datagram sent there
+/// draws an ICMP port unreachable.
+pub fn closed_udp_port() -> SocketAddr {
+    std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
+        .expect("loopback can bind port 0")
         .local_addr()
         .expect("a bound socket has an address")
 }

@@ -6,6 +6,7 @@ use dapreflight::ContextChoice;
 use dapreflight::Approach;
 use dapreflight::ProbeResult;
 use dapreflight::Report;
+use dapreflight::SourceStatus;
 use dapreflight::Status;
 use dapreflight::{Context, Route};
 
@@ -190,7 +191,11 @@ async fn a_context_missing_from_the_export_is_reported_not_guessed() {
     let user = in_context(&report, "user");
     assert_eq!(user.len(), 1);
     assert_eq!(user[0].status, Status::NotProbed, "{:#?}", user[0]);
-    assert!(user[0].detail.contains("not read"), "{}", user[0].detail);
+    assert!(
+        user[0].detail.contains("not in the input"),
+        "{}",
+        user[0].detail
+    );
 }
 
 #[tokio::test]
@@ -326,12 +331,22 @@ async fn a_pac_that_cannot_be_fetched_falls_back_to_the_manual_proxy_and_says_wh
         .iter()
         .find(|c| c.name == Context::User)
         .expect("user context");
-    let skipped = user
+    // A PAC that cannot be fetched is a failure with its reason, never "not set".
+    let failed = user
         .sources
         .iter()
-        .find(|s| s.detail.starts_with("skipped"))
-        .expect("the unreachable PAC is reported");
-    assert!(skipped.detail.contains("proxy.pac"), "{skipped:?}");
+        .find(|s| s.status == SourceStatus::Failed)
+        .expect("the unreachable PAC is reported as failed");
+    assert!(failed.detail.starts_with("cannot be used: "), "{failed:?}");
+    assert!(failed.detail.contains("proxy.pac"), "{failed:?}");
+    assert!(
+        !user
+            .sources
+            .iter()
+            .any(|s| s.status == SourceStatus::NotSet && s.detail.contains("proxy.pac")),
+        "{:#?}",
+        user.sources
+    );
 }
 
 #[test]

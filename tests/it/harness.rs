@@ -98,6 +98,14 @@ impl Check {
         self
     }
 
+    /// Routes every probe through the proxy named `proxy` (`host:port`), as `--proxy` does.
+    pub fn via_named(mut self, proxy: &str) -> Self {
+        self.proxy = ProxyOverride::Proxy(
+            ProxyAddr::parse(&format!("http://{proxy}")).expect("proxy address"),
+        );
+        self
+    }
+
     /// Accepts chains ending in `ca` for every endpoint, as `--trust-anchor` does.
     pub fn trust(mut self, ca: &Ca) -> Self {
         self.anchors.push(ca.write_pem(self.dir.path()));

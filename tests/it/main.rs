@@ -4,6 +4,8 @@ mod auth;
 mod binary;
 mod contexts;
 mod direct;
+mod dns;
+mod exports;
 mod harness;
 mod interception;
 mod pac;

@@ -13,12 +13,13 @@ use dapreflight::Job;
 use dapreflight::Scheme;
 use dapreflight::Stage;
 use dapreflight::TlsEvidence;
-use dapreflight::{CatalogInfo, Device, ProxyView, Report, wire};
+use dapreflight::{CatalogInfo, Device, DeviceSource, ProxyView, RanOn, Report, wire};
 use dapreflight::{CertificateInfo, Interception, TrustAssessment};
 use dapreflight::{
     Challenge, ConnectEvidence, DnsEvidence, Evidence, HttpEvidence, ProbeFailure, ProxyEvidence,
     Timings,
 };
+use dapreflight::{ConnectCause, DnsCause, DnsOf};
 use dapreflight::{ContextChoice, ProxyOverride, ProxySources};
 use dapreflight::{Endpoint, TrustRule};
 use dapreflight::{Format, Style};
@@ -197,6 +198,8 @@ fn evidence(planned: &Job, outcome: Outcome) -> Evidence {
             evidence.connect = None;
             evidence.failure = Some(ProbeFailure::DnsFailed {
                 name: host,
+                of: DnsOf::Endpoint,
+                cause: DnsCause::NxDomain,
                 reason: "no such name".to_owned(),
             });
         }
@@ -204,6 +207,7 @@ fn evidence(planned: &Job, outcome: Outcome) -> Evidence {
             evidence.connect = None;
             evidence.failure = Some(ProbeFailure::ConnectFailed {
                 to: "192.0.2.10:443".to_owned(),
+                cause: ConnectCause::Refused,
                 reason: "connection refused".to_owned(),
             });
         }
@@ -270,7 +274,15 @@ async fn report(
 fn fixed_device() -> Device {
     Device {
         name: Some("PC-0042".to_owned()),
-        os: "windows",
+        domain: Some("corp.example".to_owned()),
+        os: Some("Windows 11 Enterprise 23H2".to_owned()),
+        build: Some("22631.3296".to_owned()),
+        source: DeviceSource::Export,
+        ran_on: RanOn {
+            name: Some("analyst-laptop".to_owned()),
+            os: "linux",
+            is_device: false,
+        },
     }
 }
 

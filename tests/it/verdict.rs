@@ -10,6 +10,7 @@ use dapreflight::keys;
 use dapreflight::wire;
 use dapreflight::{Approach, Code, Ref, Verdict};
 use dapreflight::{Challenge, ProbeFailure, ProxyEvidence, Timings};
+use dapreflight::{ConnectCause, DnsCause, DnsOf};
 use dapreflight::{Context, ProxyAddr, Route, RouteChoice};
 use dapreflight::{DeviceSettings, Setting, Source};
 use dapreflight::{Interception, TrustAssessment};
@@ -135,6 +136,7 @@ fn result(endpoint: &str, context: &str, route: Option<&str>, outcome: Outcome) 
             r.detail = format!("cannot connect to {host}:443: connection refused");
             r.failure = Some(ProbeFailure::ConnectFailed {
                 to: format!("{host}:443"),
+                cause: ConnectCause::Refused,
                 reason: "connection refused".to_owned(),
             });
         }
@@ -148,7 +150,13 @@ fn result(endpoint: &str, context: &str, route: Option<&str>, outcome: Outcome) 
             };
             r.detail = format!("cannot resolve {name}: no such name");
             r.failure = Some(ProbeFailure::DnsFailed {
+                of: if matches!(r.route.route, Route::Proxy { .. }) {
+                    DnsOf::Proxy
+                } else {
+                    DnsOf::Endpoint
+                },
                 name,
+                cause: DnsCause::NxDomain,
                 reason: "no such name".to_owned(),
             });
         }
@@ -419,7 +427,11 @@ fn scenarios() -> Vec<Scenario> {
             ))),
             approach: Approach::User,
             ready: true,
-            reasons: &[("approach.user", USR), ("network.connect_failed", SYS)],
+            reasons: &[
+                ("approach.user", USR),
+                ("network.connect_failed", SYS),
+                ("user.defender.not_known", NONE),
+            ],
             fixes: &["or share_user_route", "or open_firewall"],
             says: &[
                 "READY: user proxy authentication",
@@ -441,6 +453,7 @@ fn scenarios() -> Vec<Scenario> {
                 ("network.connect_failed", SYS),
                 ("user.route_works", USR),
                 ("user.auth_proxy.disabled", NONE),
+                ("user.defender.not_known", NONE),
             ],
             fixes: &[
                 "share_user_route",
@@ -465,6 +478,7 @@ fn scenarios() -> Vec<Scenario> {
                 ("network.connect_failed", SYS),
                 ("user.route_works", USR),
                 ("user.signed_in.not_known", NONE),
+                ("user.defender.not_known", NONE),
             ],
             fixes: &["share_user_route", "or open_firewall"],
             says: &["the input does not say whether one is"],
@@ -594,6 +608,7 @@ fn scenarios() -> Vec<Scenario> {
                 ("proxy.unreachable", SYS),
                 ("user.route_works", USR),
                 ("user.signed_in.not_known", NONE),
+                ("user.defender.not_known", NONE),
             ],
             fixes: &["share_user_route", "or fix_dead_proxy"],
             says: &[

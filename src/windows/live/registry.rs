@@ -25,13 +25,18 @@ pub(crate) fn read_keys(paths: &[&str]) -> (RegistrySnapshot, Vec<String>) {
     for path in paths {
         let key = match open(path) {
             Ok(Some(key)) => key,
-            Ok(None) => continue,
+            Ok(None) => {
+                // Looked up and absent: on the live system that means "not set".
+                snapshot.mark_looked_up(path);
+                continue;
+            }
             Err(problem) => {
                 problems.push(problem);
                 continue;
             }
         };
         snapshot.ensure_key(path, &Origin::live());
+        snapshot.mark_looked_up(path);
         for value in key.enum_values() {
             match value {
                 Ok((name, value)) => {
@@ -80,7 +85,8 @@ mod tests {
     #[test]
     fn missing_keys_are_absent_and_not_problems() {
         let (snapshot, problems) = read_keys(&["HKLM\\SOFTWARE\\dapreflight-no-such-key"]);
-        assert!(snapshot.is_empty());
+        assert!(snapshot.keys().is_empty());
+        assert!(snapshot.holds("HKLM\\SOFTWARE\\dapreflight-no-such-key"));
         assert!(problems.is_empty(), "{problems:?}");
     }
 }

@@ -42,9 +42,11 @@ pub(crate) fn read_registry() -> RegistrySnapshot {
             continue;
         };
         let Ok(key) = hklm.open_subkey(subkey) else {
+            snapshot.mark_looked_up(path);
             continue;
         };
         snapshot.ensure_key(path, &Origin::live());
+        snapshot.mark_looked_up(path);
         for name in names {
             let data = if let Ok(n) = key.get_value::<u32, _>(name) {
                 ValueData::Dword(n)
