@@ -1,4 +1,5 @@
-//! The table rendering: each context's sources, one row per result, then the summary line.
+//! The table rendering: the verdict first, then one row per result and the summary line, then
+//! each context's sources and the settings that matter. Everything fits `Style::width`.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -7,15 +8,17 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, Color, ContentArrangement, Table};
 
 use crate::output::Style;
+use crate::output::verdict::write_lines;
+use crate::output::wrap::wrap;
 use crate::report::{ContextConfig, EndpointList, ProxyView, Report, SourceStatus};
 use crate::route::Route;
 use crate::status::Status;
 
-/// Writes the contexts, the results table and the summary line.
+/// Writes the verdict, the results table, the summary line, the contexts' sources and the
+/// settings.
 pub(crate) fn render(report: &Report, style: Style, out: &mut impl Write) -> io::Result<()> {
-    super::verdict::render_verdict(&report.verdict, out)?;
+    super::verdict::render_verdict(&report.verdict, style, out)?;
     writeln!(out)?;
-    render_contexts(&report.contexts, out)?;
     let mut table = new_table(style);
     table.set_header(["Endpoint", "Context", "Route", "Status", "Detail", "Time"]);
     for result in &report.results {
@@ -39,13 +42,20 @@ pub(crate) fn render(report: &Report, style: Style, out: &mut impl Write) -> io:
         ]);
     }
     writeln!(out, "{table}")?;
-    writeln!(out, "{}", report.summary_line())?;
+    write_lines(out, wrap(&report.summary_line(), style.width, "", "  "))?;
     writeln!(out)?;
-    super::verdict::render_settings(report.settings.as_ref(), out)
+    render_contexts(&report.contexts, style, out)?;
+    super::verdict::render_settings(report.settings.as_ref(), &report.verdict, style, out)
 }
 
-/// Writes each context's sources, what is configured but disabled, and its warnings.
-fn render_contexts(contexts: &[ContextConfig], out: &mut impl Write) -> io::Result<()> {
+/// Writes each context's sources, what is configured but disabled, and its warnings: `✓` a source
+/// that is used, `·` one that is not set (or not usable), `–` one that does not apply here.
+fn render_contexts(
+    contexts: &[ContextConfig],
+    style: Style,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let line = |mark: &str, text: &str| wrap(text, style.width, &format!("  {mark} "), "    ");
     for context in contexts {
         writeln!(out, "context {}:", context.name)?;
         for source in &context.sources {
@@ -54,13 +64,16 @@ fn render_contexts(contexts: &[ContextConfig], out: &mut impl Write) -> io::Resu
                 SourceStatus::NotSet => "·",
                 SourceStatus::NotApplicable => "–",
             };
-            writeln!(out, "  {mark} {}: {}", source.name, source.detail)?;
+            write_lines(
+                out,
+                line(mark, &format!("{}: {}", source.name, source.detail)),
+            )?;
         }
         for disabled in &context.disabled {
-            writeln!(out, "  ⊘ {disabled}")?;
+            write_lines(out, line("⊘", disabled))?;
         }
         for warning in &context.warnings {
-            writeln!(out, "  ! {warning}")?;
+            write_lines(out, line("!", warning))?;
         }
     }
     Ok(())
@@ -68,7 +81,7 @@ fn render_contexts(contexts: &[ContextConfig], out: &mut impl Write) -> io::Resu
 
 /// Writes what `dapreflight proxy` shows: the contexts, then the route per endpoint and context.
 pub(crate) fn render_proxy(view: &ProxyView, style: Style, out: &mut impl Write) -> io::Result<()> {
-    render_contexts(&view.contexts, out)?;
+    render_contexts(&view.contexts, style, out)?;
     let mut table = new_table(style);
     table.set_header(["Endpoint", "Context", "Route", "Chosen by"]);
     for row in &view.routes {
@@ -118,14 +131,13 @@ pub(crate) fn render_endpoints(
     )
 }
 
-/// A table that fits the terminal, or `style.width` when one is given; unwrapped otherwise.
+/// A table that fits `style.width`. The width is always given: left to itself, comfy-table asks
+/// the terminal, and a terminal that reports 0 columns squeezes every column to one character.
 fn new_table(style: Style) -> Table {
     let mut table = Table::new();
     table
         .load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    if let Some(width) = style.width {
-        table.set_width(width);
-    }
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(style.width);
     table
 }

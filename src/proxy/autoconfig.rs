@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::proxy::pac::{self, PacEnvironment, PacLimits, PacScript};
 use crate::proxy::proxylist::ProxyApi;
 use crate::proxy::resolve::SystemResolver;
-use crate::proxy::wpad::{self, WpadOptions, WpadReport};
+use crate::proxy::wpad::{self, StepOutcome, WpadOptions, WpadReport};
 use crate::proxy::{
     AutoConfig, DiscoveryError, LoadedPac, ProxySources, RouteRule, SourceReport, SourceStatus,
 };
@@ -43,8 +43,9 @@ impl<'a> Loader<'a> {
         })
     }
 
-    /// `--wpad`: discover now; the steps become sources of the context.
-    pub(crate) async fn forced_wpad(&mut self) -> (RouteRule, Vec<SourceReport>) {
+    /// `--wpad`: discover now; the steps become sources of the context, and its warnings the
+    /// context's warnings.
+    pub(crate) async fn forced_wpad(&mut self) -> (RouteRule, Vec<SourceReport>, Vec<String>) {
         let report = self.discover_wpad(true).await;
         let steps = wpad_sources(&report);
         let rule = match &report.pac {
@@ -64,21 +65,17 @@ impl<'a> Loader<'a> {
                 source: "WPAD found no PAC: direct".to_owned(),
             },
         };
-        (rule, steps)
+        (rule, steps, report.warnings)
     }
 
-    /// Resolves the automatic configuration in `rule`; what happened is added to `sources`.
-    pub(crate) async fn resolve(
-        &mut self,
-        rule: RouteRule,
-        sources: &mut Vec<SourceReport>,
-    ) -> RouteRule {
+    /// Resolves the automatic configuration in `rule`; what happened is added to `notes`.
+    pub(crate) async fn resolve(&mut self, rule: RouteRule, notes: &mut Notes<'_>) -> RouteRule {
         match rule {
             RouteRule::Auto {
                 config,
                 api,
                 source,
-            } => match self.auto(&config, sources).await {
+            } => match self.auto(&config, notes).await {
                 Ok(Some(pac)) => RouteRule::Pac { pac, api, source },
                 Ok(None) => RouteRule::Unavailable {
                     reason: "auto-detect found no PAC (WinINET then tries the next setting)"
@@ -90,12 +87,12 @@ impl<'a> Loader<'a> {
             RouteRule::FirstOf { rules, source } => {
                 // WinINET uses the first setting that yields a configuration.
                 for rule in rules {
-                    let resolved = Box::pin(self.resolve(rule, sources)).await;
+                    let resolved = Box::pin(self.resolve(rule, notes)).await;
                     if !matches!(resolved, RouteRule::Unavailable { .. }) {
                         return resolved;
                     }
                     if let RouteRule::Unavailable { source, reason } = &resolved {
-                        sources.push(SourceReport {
+                        notes.sources.push(SourceReport {
                             name: source.clone(),
                             status: SourceStatus::NotSet,
                             detail: format!("skipped: {reason}"),
@@ -114,7 +111,7 @@ impl<'a> Loader<'a> {
     async fn auto(
         &mut self,
         config: &AutoConfig,
-        sources: &mut Vec<SourceReport>,
+        notes: &mut Notes<'_>,
     ) -> Result<Option<Arc<LoadedPac>>, String> {
         match config {
             AutoConfig::Url(url) => self.load(url).await.map(Some),
@@ -126,7 +123,8 @@ impl<'a> Loader<'a> {
                     );
                 }
                 let report = self.discover_wpad(true).await;
-                sources.extend(wpad_sources(&report));
+                notes.sources.extend(wpad_sources(&report));
+                notes.warnings.extend(report.warnings.iter().cloned());
                 match &report.pac {
                     Some(found) => self.compile(&found.url, &found.source).map(Some),
                     None => Ok(None),
@@ -182,23 +180,34 @@ impl<'a> Loader<'a> {
     }
 }
 
-/// The WPAD steps and warnings as sources of the context that used them.
+/// Where resolving a context's automatic configuration reports what happened.
+pub(crate) struct Notes<'a> {
+    pub(crate) sources: &'a mut Vec<SourceReport>,
+    pub(crate) warnings: &'a mut Vec<String>,
+}
+
+/// The WPAD steps as sources of the context that used them: used only when the step found
+/// something; a step that found nothing or failed is not set, one that cannot run here does not
+/// apply.
 fn wpad_sources(report: &WpadReport) -> Vec<SourceReport> {
-    let mut sources: Vec<SourceReport> = report
+    report
         .steps
         .iter()
         .map(|step| SourceReport {
             name: format!("WPAD: {}", step.what),
-            status: SourceStatus::Used,
+            status: match step.outcome {
+                StepOutcome::Found { .. } => SourceStatus::Used,
+                StepOutcome::NotApplicable { .. } | StepOutcome::Skipped { .. } => {
+                    SourceStatus::NotApplicable
+                }
+                StepOutcome::NotFound { .. }
+                | StepOutcome::Failed { .. }
+                | StepOutcome::TimedOut { .. }
+                | StepOutcome::TooLarge { .. } => SourceStatus::NotSet,
+            },
             detail: step.outcome.to_string(),
         })
-        .collect();
-    sources.extend(report.warnings.iter().map(|warning| SourceReport {
-        name: "WPAD warning".to_owned(),
-        status: SourceStatus::Used,
-        detail: warning.clone(),
-    }));
-    sources
+        .collect()
 }
 
 /// The routes a PAC gives for `target`: WinHTTP's first entry, or WinINET's failover order.

@@ -244,9 +244,10 @@ pub async fn discover(sources: &ProxySources) -> Result<Vec<ContextConfig>, Disc
         return Ok(vec![explicit(rule, "--pac", location.clone())]);
     }
     if sources.wpad {
-        let (rule, steps) = loader.forced_wpad().await;
+        let (rule, steps, warnings) = loader.forced_wpad().await;
         let mut context = explicit(rule, "--wpad", "WPAD discovery".to_owned());
         context.sources.extend(steps);
+        context.warnings.extend(warnings);
         return Ok(vec![context]);
     }
     let Some(windows) = &sources.windows else {
@@ -310,14 +311,22 @@ async fn windows_contexts(
                     ..
                 }
             );
-            let resolved = loader.resolve(rule, &mut config.sources).await;
+            let mut notes = autoconfig::Notes {
+                sources: &mut config.sources,
+                warnings: &mut config.warnings,
+            };
+            let resolved = loader.resolve(rule, &mut notes).await;
             // WinHTTP's own auto-detect finding nothing is no route: the steps are in the sources.
             if system_wpad && matches!(resolved, RouteRule::Unavailable { .. }) {
                 continue;
             }
             config.rules.push(resolved);
         }
-        config.warnings.extend(found.warnings.iter().cloned());
+        // Warnings about the device as a whole are told once, with the first context shown
+        // (before, every context repeated them and the table printed each twice).
+        if contexts.is_empty() {
+            config.warnings.extend(found.warnings.iter().cloned());
+        }
         contexts.push(config);
     }
     contexts
