@@ -152,3 +152,95 @@ pub(crate) fn write_lines(out: &mut impl Write, lines: Vec<String>) -> io::Resul
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verdict::{Approach, Fix, Reason};
+
+    fn verdict(fixes: Vec<Fix>) -> Verdict {
+        Verdict {
+            approach: Approach::Bypass,
+            ready: false,
+            reasons: vec![Reason {
+                text: "the proxy asks the system context to authenticate for every host".to_owned(),
+                refs: Vec::new(),
+                health: Some("Connectivity status: status code 407".to_owned()),
+            }],
+            fixes,
+            findings: Vec::new(),
+            remedies: Vec::new(),
+        }
+    }
+
+    fn fix(title: &str, commands: &[&str], hosts: usize) -> Fix {
+        Fix {
+            title: title.to_owned(),
+            commands: commands.iter().map(|c| (*c).to_owned()).collect(),
+            hosts: (0..hosts).map(|i| format!("host{i}.example")).collect(),
+        }
+    }
+
+    fn shown(verdict: &Verdict, width: u16, verbose: bool) -> String {
+        let style = Style {
+            width,
+            verbose,
+            ..Style::default()
+        };
+        let mut out = Vec::new();
+        render_verdict(verdict, style, &mut out).expect("rendering to memory");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    #[test]
+    fn hosts_are_listed_once_counted_when_many_and_all_listed_with_verbose() {
+        let verdict = verdict(vec![
+            fix("allow these hosts through the proxy", &[], 7),
+            fix("or let computer accounts through", &[], 7),
+            fix("make these names resolve", &[], 2),
+        ]);
+        let text = shown(&verdict, 80, false);
+        assert!(
+            text.contains("     hosts: 7 hosts (see the table)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("     hosts: the same 7 hosts as fix 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("     hosts: host0.example, host1.example\n"),
+            "{text}"
+        );
+        assert_eq!(text.matches("host6.example").count(), 0, "{text}");
+        assert!(!text.contains("Connectivity status"), "{text}");
+
+        let verbose = shown(&verdict, 80, true);
+        assert_eq!(verbose.matches("host6.example").count(), 1, "{verbose}");
+        assert!(verbose.contains("the same 7 hosts as fix 1"), "{verbose}");
+        assert!(
+            verbose.contains("Connectivity status: status code 407"),
+            "{verbose}"
+        );
+    }
+
+    #[test]
+    fn reasons_and_titles_wrap_under_their_number_but_commands_stay_whole() {
+        let command = "netsh winhttp set proxy proxy-server=\"proxy.corp.example:8080\" \
+                       bypass-list=\"*.corp.example;<local>\"";
+        let verdict = verdict(vec![fix(
+            "point WinHTTP at the proxy the signed-in user already reaches the endpoints through",
+            &[command],
+            0,
+        )]);
+        let text = shown(&verdict, 40, false);
+        for line in text.lines().filter(|line| !line.contains("netsh")) {
+            assert!(line.chars().count() <= 40, "{line:?} in\n{text}");
+        }
+        assert!(text.contains(&format!("       {command}\n")), "{text}");
+        assert!(
+            text.contains("  1. the proxy asks the system context\n     to authenticate"),
+            "{text}"
+        );
+    }
+}

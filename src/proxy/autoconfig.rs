@@ -86,9 +86,14 @@ impl<'a> Loader<'a> {
             },
             RouteRule::FirstOf { rules, source } => {
                 // WinINET uses the first setting that yields a configuration.
-                for rule in rules {
+                let mut rules = rules.into_iter();
+                while let Some(rule) = rules.next() {
                     let resolved = Box::pin(self.resolve(rule, notes)).await;
                     if !matches!(resolved, RouteRule::Unavailable { .. }) {
+                        // The settings after the one that applies are never reached: not used.
+                        for skipped in rules {
+                            not_reached(&skipped, &resolved, notes.sources);
+                        }
                         return resolved;
                     }
                     if let RouteRule::Unavailable { source, reason } = &resolved {
@@ -177,6 +182,30 @@ impl<'a> Loader<'a> {
         let report = wpad::discover(&options).await;
         self.wpad = Some(report.clone());
         report
+    }
+}
+
+/// Marks the source recorded for `skipped` (a static proxy, or direct, after automatic
+/// configuration in WinINET's order) as not used, because `applied` comes first.
+fn not_reached(skipped: &RouteRule, applied: &RouteRule, sources: &mut [SourceReport]) {
+    let (RouteRule::List { source: label, .. } | RouteRule::Fixed { source: label, .. }) = skipped
+    else {
+        return;
+    };
+    let winner = match applied {
+        RouteRule::Pac { source, .. }
+        | RouteRule::List { source, .. }
+        | RouteRule::Fixed { source, .. }
+        | RouteRule::Auto { source, .. }
+        | RouteRule::FirstOf { source, .. }
+        | RouteRule::Unavailable { source, .. } => source.as_str(),
+        RouteRule::Env(_) => "the environment",
+    };
+    for report in sources.iter_mut().filter(|report| {
+        report.status == SourceStatus::Used && label.starts_with(report.name.as_str())
+    }) {
+        report.status = SourceStatus::NotSet;
+        report.detail = format!("{} (not used: {winner} applies first)", report.detail);
     }
 }
 
@@ -291,6 +320,66 @@ fn deciding_line(text: &str, result: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proxy::bypass::BypassList;
+    use crate::proxy::proxylist::ProxyList;
+
+    #[tokio::test]
+    async fn a_manual_proxy_after_a_script_that_applies_is_not_marked_used() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pac = dir.path().join("direct.pac");
+        std::fs::write(
+            &pac,
+            "function FindProxyForURL(url, host) { return 'DIRECT'; }\n",
+        )
+        .expect("write the PAC");
+        let pac = pac.display().to_string();
+        let sources = ProxySources {
+            timeout: std::time::Duration::from_secs(2),
+            ..ProxySources::default()
+        };
+        let mut loader = Loader::new(&sources);
+        let mut reports = vec![
+            SourceReport {
+                name: "WinINET: automatic configuration script".to_owned(),
+                status: SourceStatus::Used,
+                detail: pac.clone(),
+            },
+            SourceReport {
+                name: "WinINET: manual proxy".to_owned(),
+                status: SourceStatus::Used,
+                detail: "proxy.corp.example:8080 (device.reg:9)".to_owned(),
+            },
+        ];
+        let mut warnings = Vec::new();
+        let rule = RouteRule::FirstOf {
+            rules: vec![
+                RouteRule::Auto {
+                    config: AutoConfig::Url(pac.clone()),
+                    api: ProxyApi::WinInet,
+                    source: format!("WinINET: PAC {pac}"),
+                },
+                RouteRule::List {
+                    list: ProxyList::parse("proxy.corp.example:8080").expect("a proxy list"),
+                    bypass: BypassList::parse(""),
+                    api: ProxyApi::WinInet,
+                    source: "WinINET: manual proxy".to_owned(),
+                },
+            ],
+            source: "WinINET".to_owned(),
+        };
+        let mut notes = Notes {
+            sources: &mut reports,
+            warnings: &mut warnings,
+        };
+        let resolved = loader.resolve(rule, &mut notes).await;
+        assert!(matches!(resolved, RouteRule::Pac { .. }), "{resolved:?}");
+        assert_eq!(reports[0].status, SourceStatus::Used);
+        assert_eq!(reports[1].status, SourceStatus::NotSet, "{reports:?}");
+        assert!(
+            reports[1].detail.contains("not used: WinINET: PAC"),
+            "{reports:?}"
+        );
+    }
 
     #[test]
     fn the_deciding_line_is_the_only_one_returning_that_string() {

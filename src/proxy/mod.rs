@@ -426,6 +426,36 @@ impl RouteRule {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn a_warning_about_the_whole_device_is_told_once_not_per_context() {
+        let direct = || ContextSources {
+            rules: vec![RouteRule::Fixed {
+                route: Route::Direct,
+                source: "test".to_owned(),
+            }],
+            ..ContextSources::default()
+        };
+        for (choice, contexts) in [
+            (ContextChoice::Both, 2),
+            (ContextChoice::User, 1),
+            (ContextChoice::System, 1),
+        ] {
+            let sources = ProxySources {
+                windows: Some(WindowsContexts {
+                    system: direct(),
+                    user: direct(),
+                    warnings: vec!["works in the browser, not for the service".to_owned()],
+                }),
+                contexts: choice,
+                ..ProxySources::default()
+            };
+            let found = discover(&sources).await.expect("the contexts");
+            assert_eq!(found.len(), contexts, "{choice:?}");
+            let told: usize = found.iter().map(|context| context.warnings.len()).sum();
+            assert_eq!(told, 1, "{choice:?}: {found:?}");
+        }
+    }
+
     #[test]
     fn proxy_urls_parse_like_curl() {
         let cases = [
