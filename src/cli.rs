@@ -219,7 +219,7 @@ struct OutputArgs {
     output: Option<PathBuf>,
     /// Show everything: every host under a fix, every device setting, each reason's health code
     /// (e.g. `--verbose`).
-    #[arg(short, long, conflicts_with = "quiet")]
+    #[arg(short, long)]
     verbose: bool,
     /// No progress line and no note on stderr; errors are still reported (e.g. `--quiet`).
     #[arg(short, long)]
