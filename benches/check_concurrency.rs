@@ -72,6 +72,8 @@ async fn bench() {
             device_store: DeviceStore::Certificates(Vec::new()),
             style: Style::default(),
             output: None,
+            progress: false,
+            quiet: false,
         };
         let mut samples = Vec::new();
         for _ in 0..RUNS {

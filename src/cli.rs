@@ -12,7 +12,7 @@ use crate::config::{
     ProxyConfig,
 };
 use crate::error::Error;
-use crate::output::{Format, Style};
+use crate::output::{self, Format, Style};
 use crate::probe::{Credentials, dns};
 use crate::proxy::{ContextChoice, EnvSource, ProxyOverride, ProxySources};
 use crate::route::ProxyAddr;
@@ -217,6 +217,13 @@ struct OutputArgs {
     /// Write the report to this file instead of stdout (e.g. `--output report.json`).
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Show everything: every host under a fix, every device setting, each reason's health code
+    /// (e.g. `--verbose`).
+    #[arg(short, long)]
+    verbose: bool,
+    /// No progress line and no note on stderr; errors are still reported (e.g. `--quiet`).
+    #[arg(short, long)]
+    quiet: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -225,36 +232,50 @@ enum FormatArg {
     Json,
 }
 
+/// What the process knows about the streams it writes to; `main` reads it, tests choose it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Terminal {
+    /// Stdout wants colour: a terminal, and `NO_COLOR` unset.
+    pub color: bool,
+    /// The columns stdout's terminal reports (`None` when stdout is not a terminal; may be 0).
+    pub columns: Option<u16>,
+    /// Stderr is a terminal, so a progress line can be redrawn in place.
+    pub stderr_is_terminal: bool,
+}
+
 impl Args {
-    /// Validates the arguments; `vars` is the process environment and `color` whether stdout
-    /// wants colour.
+    /// Validates the arguments; `vars` is the process environment and `terminal` what stdout and
+    /// stderr are.
     pub fn into_config(
         self,
         vars: impl IntoIterator<Item = (String, String)>,
-        color: bool,
+        terminal: Terminal,
     ) -> Result<Config, Error> {
         let vars: Vec<(String, String)> = vars.into_iter().collect();
-        // `COLUMNS` sizes the table when stdout is not a terminal (a terminal sizes it itself).
-        let width = vars
+        let columns = vars
             .iter()
             .find(|(key, _)| key == "COLUMNS")
-            .and_then(|(_, value)| value.trim().parse::<u16>().ok())
-            .filter(|width| *width >= 40);
+            .map(|(_, value)| value.as_str());
+        let style = Style {
+            format: Format::Table,
+            color: terminal.color,
+            width: output::width(columns, terminal.columns),
+            verbose: false,
+        };
         match self.command {
             Command::Endpoints(args) => Ok(Config::Endpoints(EndpointsConfig {
                 catalog: args.catalog.into_choice(),
                 style: Style {
                     format: args.format.into(),
-                    color,
-                    width,
+                    ..style
                 },
             })),
             Command::Check(args) => args
-                .into_config(vars, color, width)
+                .into_config(vars, style, terminal)
                 .map(|config| Config::Check(Box::new(config))),
-            Command::Pac(args) => args.into_config(color, width).map(Config::Pac),
+            Command::Pac(args) => args.into_config(style).map(Config::Pac),
             Command::Proxy(args) => args
-                .into_config(&vars, color, width)
+                .into_config(&vars, style)
                 .map(|config| Config::Proxy(Box::new(config))),
         }
     }
@@ -273,15 +294,18 @@ impl CheckArgs {
     fn into_config(
         self,
         vars: Vec<(String, String)>,
-        color: bool,
-        width: Option<u16>,
+        style: Style,
+        terminal: Terminal,
     ) -> Result<CheckConfig, Error> {
         let timeout = parse_timeout(self.timeout)?;
         let (proxy_sources, device_files) = self.sources.into_sources(&vars, timeout)?;
         if !(1..=1024).contains(&self.concurrency) {
             return Err(argument(
                 "--concurrency",
-                "expected a number from 1 to 1024",
+                &format!(
+                    "{} is out of range: expected a whole number from 1 to 1024",
+                    self.concurrency
+                ),
             ));
         }
         let pins = self
@@ -310,16 +334,19 @@ impl CheckArgs {
             device_store: DeviceStore::System,
             style: Style {
                 format: self.output.format.into(),
-                color: color && !to_file,
-                width,
+                color: style.color && !to_file,
+                verbose: self.output.verbose,
+                ..style
             },
             output: self.output.output,
+            progress: terminal.stderr_is_terminal && !self.output.quiet,
+            quiet: self.output.quiet,
         })
     }
 }
 
 impl PacArgs {
-    fn into_config(self, color: bool, width: Option<u16>) -> Result<PacConfig, Error> {
+    fn into_config(self, style: Style) -> Result<PacConfig, Error> {
         parse_timeout(self.timeout)?;
         if self.urls.is_empty() && self.url_file.is_none() {
             return Err(argument("URL", "give at least one URL, or -f FILE"));
@@ -353,8 +380,7 @@ impl PacArgs {
             timeout: Duration::from_secs_f64(self.timeout),
             style: Style {
                 format: self.format.into(),
-                color,
-                width,
+                ..style
             },
         })
     }
@@ -398,12 +424,7 @@ impl SourceArgs {
 }
 
 impl ProxyArgs {
-    fn into_config(
-        self,
-        vars: &[(String, String)],
-        color: bool,
-        width: Option<u16>,
-    ) -> Result<ProxyConfig, Error> {
+    fn into_config(self, vars: &[(String, String)], style: Style) -> Result<ProxyConfig, Error> {
         let timeout = parse_timeout(self.timeout)?;
         let (proxy_sources, device_files) = self.sources.into_sources(vars, timeout)?;
         Ok(ProxyConfig {
@@ -412,18 +433,23 @@ impl ProxyArgs {
             device_files,
             style: Style {
                 format: self.format.into(),
-                color,
-                width,
+                ..style
             },
         })
     }
 }
 
+/// `--timeout`: seconds above 0 (at least a millisecond) and at most 600.
 fn parse_timeout(seconds: f64) -> Result<Duration, Error> {
-    if seconds.is_finite() && seconds > 0.0 && seconds <= 600.0 {
+    if seconds.is_finite() && (0.001..=600.0).contains(&seconds) {
         Ok(Duration::from_secs_f64(seconds))
     } else {
-        Err(argument("--timeout", "expected seconds between 0 and 600"))
+        Err(argument(
+            "--timeout",
+            &format!(
+                "{seconds} is out of range: expected seconds from 0.001 to 600 (e.g. 0.5 or 10)"
+            ),
+        ))
     }
 }
 

@@ -79,6 +79,10 @@ pub struct CheckConfig {
     pub style: Style,
     /// `--output`: write the report here instead of stdout.
     pub output: Option<PathBuf>,
+    /// Draw a progress line on stderr while probes run (stderr is a terminal, no `--quiet`).
+    pub progress: bool,
+    /// `--quiet`: no note on stderr after writing `--output`.
+    pub quiet: bool,
 }
 
 /// Settings for `endpoints`.

@@ -5,6 +5,8 @@
 use std::io;
 use std::path::PathBuf;
 
+use crate::report::Outcome;
+
 /// Why dapreflight could not do its job.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -27,9 +29,13 @@ pub enum Error {
     /// valid.
     #[error(transparent)]
     Device(#[from] crate::windows::DeviceError),
-    /// The report could not be written.
-    #[error("cannot write the report")]
-    Output(#[source] io::Error),
+    /// Standard output could not be written or flushed. `outcome` is the verdict when it was
+    /// known before the write failed, so a reader that went away (`| head`) does not lose it.
+    #[error("cannot write to standard output")]
+    Output {
+        outcome: Option<Outcome>,
+        source: io::Error,
+    },
     /// A PAC file could not be loaded, compiled or evaluated (`dapreflight pac`).
     #[error(transparent)]
     Pac(#[from] crate::proxy::pac::PacError),

@@ -28,7 +28,7 @@ mod verdict;
 mod windows;
 
 // The program: arguments, configuration, the commands and their errors.
-pub use cli::Args;
+pub use cli::{Args, Terminal};
 pub use command::check::build_report;
 pub use command::{Device as DeviceInput, read_device, run};
 pub use config::{CatalogChoice, CheckConfig, Config, DeviceFiles, Limits};
@@ -69,5 +69,5 @@ pub use verdict::{Approach, Code, Finding, Ref, Remedy, Severity, Verdict, decid
 
 // The report, its JSON contract and its renderings.
 pub use output::verdict::render as render_verdict;
-pub use output::{Format, Style, render, render_proxy};
+pub use output::{Format, Style, render, render_proxy, terminal_columns, width};
 pub use report::{CatalogInfo, Device, DeviceSource, Outcome, ProxyView, RanOn, Report, wire};

@@ -6,19 +6,29 @@ use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 
 use clap::Parser;
-use dapreflight::Args;
-use dapreflight::Error;
+use dapreflight::{Args, Error, Terminal};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let config = match Args::parse().into_config(std::env::vars(), color) {
+    let stdout_is_terminal = io::stdout().is_terminal();
+    let terminal = Terminal {
+        color: stdout_is_terminal && std::env::var_os("NO_COLOR").is_none(),
+        columns: stdout_is_terminal
+            .then(dapreflight::terminal_columns)
+            .flatten(),
+        stderr_is_terminal: io::stderr().is_terminal(),
+    };
+    let config = match Args::parse().into_config(std::env::vars(), terminal) {
         Ok(config) => config,
         Err(err) => return fail(&err),
     };
     match dapreflight::run(&config, &mut io::stdout().lock()).await {
-        Ok(outcome) => ExitCode::from(outcome.code()), // 0 all clear, 1 findings
-        Err(Error::Output(err)) if err.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Ok(outcome) => ExitCode::from(outcome.code()), // 0 ready, 1 not ready
+        // The reader went away (`| head`): stay quiet, but keep the verdict's code once it is known.
+        Err(Error::Output {
+            outcome: Some(outcome),
+            source,
+        }) if source.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(outcome.code()),
         Err(err) => fail(&err),
     }
 }

@@ -1,13 +1,14 @@
 //! `dapreflight check`: probes every endpoint along the routes this device would take, assesses
 //! what each probe saw, decides the verdict and renders the report.
 
-use std::io::Write;
+use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use crate::assess;
 use crate::catalog;
-use crate::command::{read_device, write_file};
+use crate::command::progress::{self, Progress};
+use crate::command::{read_device, write_file, write_stdout};
 use crate::config::CheckConfig;
 use crate::error::Error;
 use crate::output;
@@ -21,11 +22,25 @@ use crate::verdict;
 /// Probes every endpoint along the route each context picks, and renders the report.
 pub(crate) async fn run(config: &CheckConfig, out: &mut impl Write) -> Result<Outcome, Error> {
     let report = build_report(config).await?;
+    let outcome = report.outcome();
     match &config.output {
-        Some(path) => write_file(path, |file| output::render(&report, config.style, file))?,
-        None => output::render(&report, config.style, out).map_err(Error::Output)?,
+        Some(path) => {
+            write_file(path, |file| output::render(&report, config.style, file))?;
+            if !config.quiet {
+                // A note, not output: a failure to write it is no reason to fail the check.
+                let _ = writeln!(
+                    io::stderr(),
+                    "report written to {}: {}",
+                    path.display(),
+                    report.verdict.headline()
+                );
+            }
+        }
+        None => write_stdout(out, Some(outcome), |out| {
+            output::render(&report, config.style, out)
+        })?,
     }
-    Ok(report.outcome())
+    Ok(outcome)
 }
 
 /// Runs the probes and assesses them, without rendering.
@@ -54,7 +69,21 @@ pub async fn build_report(config: &CheckConfig) -> Result<Report, Error> {
     let started = SystemTime::now();
     let clock = Instant::now();
     // Probes run concurrently, bounded by `concurrency`: a check costs about one slow probe.
-    let evidence = probe::run_all(&plan.jobs(), &probe_settings).await;
+    let jobs = plan.jobs();
+    let evidence = if config.progress {
+        let (sink, events) = tokio::sync::mpsc::unbounded_channel();
+        let display = progress::show(
+            Progress::new(&jobs),
+            events,
+            config.style.width,
+            io::stderr(),
+        );
+        let (evidence, ()) =
+            tokio::join!(probe::run_all(&jobs, &probe_settings, Some(sink)), display);
+        evidence
+    } else {
+        probe::run_all(&jobs, &probe_settings, None).await
+    };
     let catalog = CatalogInfo {
         origin: catalog.origin,
         profile: config.catalog.profile.clone(),

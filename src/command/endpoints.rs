@@ -3,10 +3,11 @@
 use std::io::Write;
 
 use crate::catalog;
+use crate::command::write_stdout;
 use crate::config::EndpointsConfig;
 use crate::error::Error;
 use crate::output;
-use crate::report::EndpointList;
+use crate::report::{EndpointList, Outcome};
 
 /// Lists the catalog's endpoints for the chosen profile.
 pub(crate) fn run(config: &EndpointsConfig, out: &mut impl Write) -> Result<(), Error> {
@@ -14,5 +15,7 @@ pub(crate) fn run(config: &EndpointsConfig, out: &mut impl Write) -> Result<(), 
     let list = EndpointList {
         endpoints: catalog.select(&config.catalog.profile)?,
     };
-    output::render_endpoints(&list, config.style, out).map_err(Error::Output)
+    write_stdout(out, Some(Outcome::Clear), |out| {
+        output::render_endpoints(&list, config.style, out)
+    })
 }

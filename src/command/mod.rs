@@ -3,10 +3,11 @@
 pub(crate) mod check;
 pub(crate) mod endpoints;
 pub(crate) mod pac;
+pub(crate) mod progress;
 pub(crate) mod proxy;
 
 use std::fs;
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::Path;
 
 use crate::config::{Config, DeviceFiles};
@@ -23,6 +24,7 @@ pub async fn run(config: &Config, out: &mut impl Write) -> Result<Outcome, Error
         Config::Endpoints(config) => endpoints::run(config, out).map(|()| Outcome::Clear),
         Config::Pac(config) => pac::run(config, out).await.map(|()| Outcome::Clear),
         Config::Proxy(config) => proxy::run(config, out).await.map(|()| Outcome::Clear),
+        // Each command flushes `out` itself, so a failed flush is its error, not lost at exit.
     }
 }
 
@@ -110,21 +112,45 @@ fn live_settings() -> Option<DeviceSettings> {
     None
 }
 
+/// Writes `render` to `out` and flushes it, so a failed write or flush is an error, which keeps
+/// `outcome` (the verdict, when known) for a reader that went away.
+pub(crate) fn write_stdout<W: Write>(
+    out: &mut W,
+    outcome: Option<Outcome>,
+    render: impl FnOnce(&mut W) -> io::Result<()>,
+) -> Result<(), Error> {
+    render(out)
+        .and_then(|()| out.flush())
+        .map_err(|source| Error::Output { outcome, source })
+}
+
 /// Writes a file whole or not at all: a monitoring agent never reads half a report.
 pub(crate) fn write_file(
     path: &Path,
-    write: impl FnOnce(&mut fs::File) -> std::io::Result<()>,
+    write: impl FnOnce(&mut io::BufWriter<fs::File>) -> io::Result<()>,
 ) -> Result<(), Error> {
     let fail = |source| Error::OutputFile {
         path: path.to_owned(),
         source,
     };
+    // A device or a pipe (`/dev/stdout`, `/dev/full`, a FIFO) is written in place: renaming a
+    // temporary file over it would replace the device itself when run as root.
+    if fs::metadata(path).is_ok_and(|found| !found.is_file()) {
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(fail)?;
+        let mut file = io::BufWriter::new(file);
+        return write(&mut file).and_then(|()| file.flush()).map_err(fail);
+    }
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(format!(".{}.tmp", std::process::id()));
     let temporary = std::path::PathBuf::from(temporary);
-    let result = fs::File::create(&temporary).and_then(|mut file| {
+    let result = fs::File::create(&temporary).and_then(|file| {
+        let mut file = io::BufWriter::new(file);
         write(&mut file)?;
-        file.sync_all()
+        file.flush()?;
+        file.get_ref().sync_all()
     });
     if let Err(err) = result.and_then(|()| fs::rename(&temporary, path)) {
         let _ = fs::remove_file(&temporary);

@@ -3,11 +3,13 @@
 use std::io::Write;
 use std::sync::Arc;
 
+use crate::command::write_stdout;
 use crate::config::PacConfig;
 use crate::error::Error;
 use crate::output;
 use crate::proxy::pac::{PacEnvironment, PacError, PacLimits, PacScript, decide_url, source};
 use crate::proxy::resolve::{NameResolver, SystemResolver, TableResolver};
+use crate::report::Outcome;
 use crate::report::pac::{PacReport, PacUrlOutcome};
 
 /// Runs the `pac` command; any URL that could not be evaluated makes it an error (exit 2), after
@@ -80,7 +82,11 @@ pub(crate) async fn run(config: &PacConfig, out: &mut impl Write) -> Result<(), 
         results,
         single,
     };
-    output::pac::render(&report, config.style, out).map_err(Error::Output)?;
+    // A reader that went away keeps exit 0 only when every URL was evaluated.
+    let outcome = first_error.is_none().then_some(Outcome::Clear);
+    write_stdout(out, outcome, |out| {
+        output::pac::render(&report, config.style, out)
+    })?;
     match first_error {
         Some(err) => Err(err.into()),
         None => Ok(()),

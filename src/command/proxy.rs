@@ -5,11 +5,12 @@ use std::io::Write;
 
 use crate::catalog;
 use crate::command::read_device;
+use crate::command::write_stdout;
 use crate::config::ProxyConfig;
 use crate::error::Error;
 use crate::output;
 use crate::proxy;
-use crate::report::ProxyView;
+use crate::report::{Outcome, ProxyView};
 
 /// Shows each context's proxy configuration and the route every endpoint takes in it.
 pub(crate) async fn run(config: &ProxyConfig, out: &mut impl Write) -> Result<(), Error> {
@@ -18,5 +19,7 @@ pub(crate) async fn run(config: &ProxyConfig, out: &mut impl Write) -> Result<()
     let device = read_device(&config.proxy_sources, &config.device_files)?;
     let contexts = proxy::discover(&device.sources).await?;
     let view = ProxyView::new(&endpoints, contexts).about(device.report_device());
-    output::render_proxy(&view, config.style, out).map_err(Error::Output)
+    write_stdout(out, Some(Outcome::Clear), |out| {
+        output::render_proxy(&view, config.style, out)
+    })
 }

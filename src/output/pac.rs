@@ -2,6 +2,8 @@
 
 use std::io::{self, Write};
 
+use crate::output::verdict::write_lines;
+use crate::output::wrap::wrap;
 use crate::output::{Format, Style};
 use crate::report::pac::{PacReport, PacUrlOutcome};
 use crate::report::wire;
@@ -9,13 +11,14 @@ use crate::report::wire;
 /// Writes `report` to `out` in the chosen format.
 pub(crate) fn render(report: &PacReport, style: Style, out: &mut impl Write) -> io::Result<()> {
     match style.format {
-        Format::Table => render_lines(report, out),
+        Format::Table => render_lines(report, style, out),
         Format::Json => super::json::render_pac(&wire::PacReport::from(report), out),
     }
 }
 
-/// As pactester: the result alone for one URL, else `URL : RESULT` per URL; notes indented below.
-fn render_lines(report: &PacReport, out: &mut impl Write) -> io::Result<()> {
+/// As pactester: the result alone for one URL, else `URL : RESULT` per URL, whole (scripts read
+/// them); notes indented below, wrapped to the width.
+fn render_lines(report: &PacReport, style: Style, out: &mut impl Write) -> io::Result<()> {
     for outcome in &report.results {
         match outcome {
             PacUrlOutcome::Decided(decision) => {
@@ -25,7 +28,7 @@ fn render_lines(report: &PacReport, out: &mut impl Write) -> io::Result<()> {
                     writeln!(out, "{} : {}", decision.url, decision.raw)?;
                 }
                 for note in &decision.notes {
-                    writeln!(out, "  note: {note}")?;
+                    write_lines(out, wrap(note, style.width, "  note: ", "        "))?;
                 }
             }
             PacUrlOutcome::Failed { url, error } => {

@@ -1,51 +1,143 @@
-//! The table rendering: each context's sources, one row per result, then the summary line.
+//! The table rendering: the verdict first, then one row per result and the summary line, then
+//! each context's sources and the settings that matter. Everything fits `Style::width`.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, Color, ContentArrangement, Table};
+use unicode_width::UnicodeWidthStr;
 
 use crate::output::Style;
+use crate::output::verdict::write_lines;
+use crate::output::wrap::wrap;
 use crate::report::{ContextConfig, EndpointList, ProxyView, Report, SourceStatus};
 use crate::route::Route;
 use crate::status::Status;
 
-/// Writes the contexts, the results table and the summary line.
+/// Below this width a results table that does not fit on one line per row is stacked instead: a
+/// table squeezed under it wraps each detail over many lines.
+const STACK_BELOW: u16 = 120;
+
+/// Writes the verdict, the results table, the summary line, the contexts' sources and the
+/// settings.
 pub(crate) fn render(report: &Report, style: Style, out: &mut impl Write) -> io::Result<()> {
-    super::verdict::render_verdict(&report.verdict, out)?;
+    super::verdict::render_verdict(&report.verdict, style, out)?;
     writeln!(out)?;
-    render_contexts(&report.contexts, out)?;
-    let mut table = new_table(style);
-    table.set_header(["Endpoint", "Context", "Route", "Status", "Detail", "Time"]);
-    for result in &report.results {
-        let status = Cell::new(result.status.as_str());
-        let status = if style.color {
-            status.fg(match result.status {
-                Status::Ok => Color::Green,
-                Status::NotProbed => Color::DarkGrey,
-                _ => Color::Red,
-            })
-        } else {
-            status
-        };
-        table.add_row([
-            Cell::new(&result.endpoint),
-            Cell::new(result.context),
-            Cell::new(result.route.route.to_string()),
-            status,
-            Cell::new(&result.detail),
-            Cell::new(format!("{} ms", result.timings_ms.total)),
-        ]);
+    let rows: Vec<[String; 6]> = report
+        .results
+        .iter()
+        .map(|result| {
+            [
+                result.endpoint.clone(),
+                result.context.to_string(),
+                result.route.route.to_string(),
+                result.status.as_str().to_owned(),
+                result.detail.clone(),
+                format!("{} ms", result.timings_ms.total),
+            ]
+        })
+        .collect();
+    let statuses: Vec<Status> = report.results.iter().map(|r| r.status).collect();
+    if style.width < STACK_BELOW && natural_width(&RESULT_HEADER, &rows) > usize::from(style.width)
+    {
+        render_stacked(&rows, &statuses, style, out)?;
+    } else {
+        let mut table = new_table(style);
+        table.set_header(RESULT_HEADER);
+        for (row, status) in rows.into_iter().zip(&statuses) {
+            let [endpoint, context, route, status_text, detail, time] = row;
+            let status_cell = Cell::new(status_text);
+            let status_cell = if style.color {
+                status_cell.fg(match status {
+                    Status::Ok => Color::Green,
+                    Status::NotProbed => Color::DarkGrey,
+                    _ => Color::Red,
+                })
+            } else {
+                status_cell
+            };
+            table.add_row([
+                Cell::new(endpoint),
+                Cell::new(context),
+                Cell::new(route),
+                status_cell,
+                Cell::new(detail),
+                Cell::new(time),
+            ]);
+        }
+        writeln!(out, "{table}")?;
     }
-    writeln!(out, "{table}")?;
-    writeln!(out, "{}", report.summary_line())?;
+    write_lines(out, wrap(&report.summary_line(), style.width, "", "  "))?;
     writeln!(out)?;
-    super::verdict::render_settings(report.settings.as_ref(), out)
+    render_contexts(&report.contexts, style, out)?;
+    super::verdict::render_settings(report.settings.as_ref(), &report.verdict, style, out)
 }
 
-/// Writes each context's sources, what is configured but disabled, and its warnings.
-fn render_contexts(contexts: &[ContextConfig], out: &mut impl Write) -> io::Result<()> {
+const RESULT_HEADER: [&str; 6] = ["Endpoint", "Context", "Route", "Status", "Detail", "Time"];
+
+/// The results for a narrow terminal, the table's columns in the same order: a line with the
+/// status, endpoint, context, route and time, then the detail under it, both wrapped to the width.
+fn render_stacked(
+    rows: &[[String; 6]],
+    statuses: &[Status],
+    style: Style,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let status_width = rows.iter().map(|row| row[3].width()).max().unwrap_or(0);
+    let header = "Results: status, endpoint (context, route, time), then the detail";
+    write_lines(out, wrap(header, style.width, "", "  "))?;
+    for (row, status) in rows.iter().zip(statuses) {
+        let [endpoint, context, route, status_text, detail, time] = row;
+        let padding = " ".repeat(status_width.saturating_sub(status_text.width()));
+        let head = format!("{endpoint} ({context}, {route}, {time})");
+        let mut lines = wrap(
+            &head,
+            style.width,
+            &format!("{status_text}{padding}  "),
+            "    ",
+        );
+        if style.color {
+            let code = match status {
+                Status::Ok => "32",
+                Status::NotProbed => "90",
+                _ => "31",
+            };
+            // Colour the status alone: the wrapping above measured it without the escape codes.
+            lines[0] = format!(
+                "\x1b[{code}m{status_text}\x1b[39m{}",
+                &lines[0][status_text.len()..]
+            );
+        }
+        write_lines(out, lines)?;
+        write_lines(out, wrap(detail, style.width, "    ", "    "))?;
+    }
+    Ok(())
+}
+
+/// The width a table needs to show every row on one line: each column's widest cell, plus the
+/// borders and a space either side of each cell.
+fn natural_width<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> usize {
+    let content: usize = (0..N)
+        .map(|column| {
+            rows.iter()
+                .map(|row| row[column].width())
+                .chain([header[column].width()])
+                .max()
+                .unwrap_or(0)
+        })
+        .sum();
+    content + 3 * N + 1
+}
+
+/// Writes each context's sources, what is configured but disabled, and its warnings: `✓` a source
+/// that is used, `·` one that is not set (or not usable), `–` one that does not apply here.
+fn render_contexts(
+    contexts: &[ContextConfig],
+    style: Style,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let line = |mark: &str, text: &str| wrap(text, style.width, &format!("  {mark} "), "    ");
     for context in contexts {
         writeln!(out, "context {}:", context.name)?;
         for source in &context.sources {
@@ -56,13 +148,16 @@ fn render_contexts(contexts: &[ContextConfig], out: &mut impl Write) -> io::Resu
                 SourceStatus::NotInInput => "?",
                 SourceStatus::Failed => "✗",
             };
-            writeln!(out, "  {mark} {}: {}", source.name, source.detail)?;
+            write_lines(
+                out,
+                line(mark, &format!("{}: {}", source.name, source.detail)),
+            )?;
         }
         for disabled in &context.disabled {
-            writeln!(out, "  ⊘ {disabled}")?;
+            write_lines(out, line("⊘", disabled))?;
         }
         for warning in &context.warnings {
-            writeln!(out, "  ! {warning}")?;
+            write_lines(out, line("!", warning))?;
         }
     }
     Ok(())
@@ -70,7 +165,7 @@ fn render_contexts(contexts: &[ContextConfig], out: &mut impl Write) -> io::Resu
 
 /// Writes what `dapreflight proxy` shows: the contexts, then the route per endpoint and context.
 pub(crate) fn render_proxy(view: &ProxyView, style: Style, out: &mut impl Write) -> io::Result<()> {
-    render_contexts(&view.contexts, out)?;
+    render_contexts(&view.contexts, style, out)?;
     let mut table = new_table(style);
     table.set_header(["Endpoint", "Context", "Route", "Chosen by"]);
     for row in &view.routes {
@@ -120,14 +215,13 @@ pub(crate) fn render_endpoints(
     )
 }
 
-/// A table that fits the terminal, or `style.width` when one is given; unwrapped otherwise.
+/// A table that fits `style.width`. The width is always given: left to itself, comfy-table asks
+/// the terminal, and a terminal that reports 0 columns squeezes every column to one character.
 fn new_table(style: Style) -> Table {
     let mut table = Table::new();
     table
         .load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    if let Some(width) = style.width {
-        table.set_width(width);
-    }
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(style.width);
     table
 }

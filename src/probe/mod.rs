@@ -167,20 +167,50 @@ pub struct Job {
     pub route: Route,
 }
 
-/// Runs every job, at most `settings.concurrency` at once; evidence in the jobs' order.
-pub(crate) async fn run_all(jobs: &[Job], settings: &ProbeSettings) -> Vec<Evidence> {
+/// What [`run_all`] tells a progress display while it runs. The probe layer never prints: the
+/// command layer decides what, if anything, a person sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ProbeEvent {
+    /// The job at this index (in the slice given to `run_all`) started its first stage.
+    Started(usize),
+    /// The job at this index finished, whatever it found.
+    Finished(usize),
+}
+
+/// Where [`run_all`] sends its events; it never waits on the receiver, and a receiver that is
+/// gone is ignored. The channel closes when `run_all` returns.
+pub(crate) type ProgressSink = tokio::sync::mpsc::UnboundedSender<ProbeEvent>;
+
+/// Runs every job, at most `settings.concurrency` at once; evidence in the jobs' order. Each job's
+/// start and end go to `progress`, when given.
+pub(crate) async fn run_all(
+    jobs: &[Job],
+    settings: &ProbeSettings,
+    progress: Option<ProgressSink>,
+) -> Vec<Evidence> {
     let permits = Arc::new(Semaphore::new(settings.concurrency.max(1)));
     let mut tasks = JoinSet::new();
     for (index, planned) in jobs.iter().enumerate() {
         let planned = planned.clone();
         let settings = settings.clone();
         let permits = Arc::clone(&permits);
+        let progress = progress.clone();
         tasks.spawn(async move {
             // The semaphore is never closed, so acquiring only waits.
             let _permit = permits.acquire_owned().await;
-            (index, probe(&planned, &settings).await)
+            let tell = |event| {
+                if let Some(sink) = &progress {
+                    // A display that stopped listening does not stop the probes.
+                    let _ = sink.send(event);
+                }
+            };
+            tell(ProbeEvent::Started(index));
+            let found = probe(&planned, &settings).await;
+            tell(ProbeEvent::Finished(index));
+            (index, found)
         });
     }
+    drop(progress);
     let mut evidence = vec![Evidence::default(); jobs.len()];
     while let Some(joined) = tasks.join_next().await {
         match joined {
@@ -426,5 +456,90 @@ impl From<ConnectError> for ProbeFailure {
                 ProbeFailure::ConnectFailed { to, cause, reason }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::dns::Resolver;
+    use crate::trust::TrustStores;
+
+    fn settings(concurrency: usize) -> ProbeSettings {
+        ProbeSettings {
+            stage_timeout: Duration::from_secs(1),
+            concurrency,
+            resolver: Resolver::new(Vec::new(), None, Duration::from_secs(1)),
+            credentials: None,
+            trust: Arc::new(TrustStores::new(
+                Vec::new(),
+                crate::trust::DeviceStore::Certificates(Vec::new()),
+            )),
+        }
+    }
+
+    /// Jobs that end without touching the network: routes that cannot be probed.
+    fn offline_jobs(count: usize) -> Vec<Job> {
+        let catalog = crate::catalog::load(None).expect("the built-in catalog");
+        let endpoint = catalog
+            .select("all")
+            .expect("the profile")
+            .into_iter()
+            .find(|endpoint| !endpoint.wildcard)
+            .expect("a concrete endpoint");
+        (0..count)
+            .map(|index| Job {
+                target: Some(endpoint.target.clone()),
+                endpoint: endpoint.clone(),
+                route: Route::Unprobeable {
+                    reason: format!("job {index}"),
+                },
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn the_progress_sink_hears_each_job_start_then_finish_once() {
+        for concurrency in [1, 4] {
+            let jobs = offline_jobs(7);
+            let (sink, mut events) = tokio::sync::mpsc::unbounded_channel();
+            let evidence = run_all(&jobs, &settings(concurrency), Some(sink)).await;
+            assert_eq!(evidence.len(), 7);
+            let mut heard = Vec::new();
+            // The channel is closed once run_all returns: this loop ends.
+            while let Some(event) = events.recv().await {
+                heard.push(event);
+            }
+            assert_eq!(heard.len(), 14, "{heard:?}");
+            for index in 0..7 {
+                let started = heard.iter().position(|e| *e == ProbeEvent::Started(index));
+                let finished = heard.iter().position(|e| *e == ProbeEvent::Finished(index));
+                assert!(
+                    matches!((started, finished), (Some(s), Some(f)) if s < f),
+                    "job {index}: {heard:?}"
+                );
+            }
+            if concurrency == 1 {
+                // One at a time: every start is followed by its own finish.
+                for pair in heard.chunks(2) {
+                    assert!(
+                        matches!(pair, [ProbeEvent::Started(a), ProbeEvent::Finished(b)] if a == b),
+                        "{heard:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn probes_run_the_same_without_a_sink_or_with_a_deaf_one() {
+        let jobs = offline_jobs(3);
+        let (sink, events) = tokio::sync::mpsc::unbounded_channel();
+        drop(events);
+        let deaf = run_all(&jobs, &settings(2), Some(sink)).await;
+        let none = run_all(&jobs, &settings(2), None).await;
+        assert_eq!(deaf.len(), 3);
+        assert_eq!(none.len(), 3);
+        assert!(deaf.iter().chain(&none).all(|e| e.not_probed.is_some()));
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::proxy::pac::{self, PacEnvironment, PacLimits, PacScript};
 use crate::proxy::proxylist::ProxyApi;
 use crate::proxy::resolve::SystemResolver;
-use crate::proxy::wpad::{self, WpadOptions, WpadReport};
+use crate::proxy::wpad::{self, StepOutcome, WpadOptions, WpadReport};
 use crate::proxy::{
     AutoConfig, DiscoveryError, LoadedPac, ProxySources, RouteRule, SourceReport, SourceStatus,
 };
@@ -43,8 +43,9 @@ impl<'a> Loader<'a> {
         })
     }
 
-    /// `--wpad`: discover now; the steps become sources of the context.
-    pub(crate) async fn forced_wpad(&mut self) -> (RouteRule, Vec<SourceReport>) {
+    /// `--wpad`: discover now; the steps become sources of the context, and its warnings the
+    /// context's warnings.
+    pub(crate) async fn forced_wpad(&mut self) -> (RouteRule, Vec<SourceReport>, Vec<String>) {
         let report = self.discover_wpad(true).await;
         let steps = wpad_sources(&report);
         let rule = match &report.pac {
@@ -64,21 +65,17 @@ impl<'a> Loader<'a> {
                 source: "WPAD found no PAC: direct".to_owned(),
             },
         };
-        (rule, steps)
+        (rule, steps, report.warnings)
     }
 
-    /// Resolves the automatic configuration in `rule`; what happened is added to `sources`.
-    pub(crate) async fn resolve(
-        &mut self,
-        rule: RouteRule,
-        sources: &mut Vec<SourceReport>,
-    ) -> RouteRule {
+    /// Resolves the automatic configuration in `rule`; what happened is added to `notes`.
+    pub(crate) async fn resolve(&mut self, rule: RouteRule, notes: &mut Notes<'_>) -> RouteRule {
         match rule {
             RouteRule::Auto {
                 config,
                 api,
                 source,
-            } => match self.auto(&config, sources).await {
+            } => match self.auto(&config, notes).await {
                 Ok(Some(pac)) => RouteRule::Pac { pac, api, source },
                 Ok(None) => RouteRule::Unavailable {
                     reason: "auto-detect found no PAC (WinINET then tries the next setting)"
@@ -89,7 +86,7 @@ impl<'a> Loader<'a> {
                     // A script that is configured but cannot be fetched or compiled is a failure
                     // to report as such, never as "not set".
                     if matches!(config, AutoConfig::Url(_)) {
-                        sources.push(SourceReport {
+                        notes.sources.push(SourceReport {
                             name: source.clone(),
                             status: SourceStatus::Failed,
                             detail: format!("cannot be used: {reason}"),
@@ -100,7 +97,8 @@ impl<'a> Loader<'a> {
             },
             RouteRule::FirstOf { rules, source } => {
                 // WinINET uses the first setting that yields a configuration.
-                for rule in rules {
+                let mut rules = rules.into_iter();
+                while let Some(rule) = rules.next() {
                     let reported = matches!(
                         rule,
                         RouteRule::Auto {
@@ -108,15 +106,19 @@ impl<'a> Loader<'a> {
                             ..
                         }
                     );
-                    let resolved = Box::pin(self.resolve(rule, sources)).await;
+                    let resolved = Box::pin(self.resolve(rule, notes)).await;
                     if !matches!(resolved, RouteRule::Unavailable { .. }) {
+                        // The settings after the one that applies are never reached: not used.
+                        for skipped in rules {
+                            not_reached(&skipped, &resolved, notes.sources);
+                        }
                         return resolved;
                     }
                     if reported {
                         continue;
                     }
                     if let RouteRule::Unavailable { source, reason } = &resolved {
-                        sources.push(SourceReport {
+                        notes.sources.push(SourceReport {
                             name: source.clone(),
                             status: SourceStatus::NotSet,
                             detail: format!("skipped: {reason}"),
@@ -135,7 +137,7 @@ impl<'a> Loader<'a> {
     async fn auto(
         &mut self,
         config: &AutoConfig,
-        sources: &mut Vec<SourceReport>,
+        notes: &mut Notes<'_>,
     ) -> Result<Option<Arc<LoadedPac>>, String> {
         match config {
             AutoConfig::Url(url) => self.load(url).await.map(Some),
@@ -147,7 +149,8 @@ impl<'a> Loader<'a> {
                     );
                 }
                 let report = self.discover_wpad(true).await;
-                sources.extend(wpad_sources(&report));
+                notes.sources.extend(wpad_sources(&report));
+                notes.warnings.extend(report.warnings.iter().cloned());
                 match &report.pac {
                     Some(found) => self.compile(&found.url, &found.source).map(Some),
                     None => Ok(None),
@@ -203,23 +206,58 @@ impl<'a> Loader<'a> {
     }
 }
 
-/// The WPAD steps and warnings as sources of the context that used them.
+/// Marks the source recorded for `skipped` (a static proxy, or direct, after automatic
+/// configuration in WinINET's order) as not used, because `applied` comes first.
+fn not_reached(skipped: &RouteRule, applied: &RouteRule, sources: &mut [SourceReport]) {
+    let (RouteRule::List { source: label, .. } | RouteRule::Fixed { source: label, .. }) = skipped
+    else {
+        return;
+    };
+    let winner = match applied {
+        RouteRule::Pac { source, .. }
+        | RouteRule::List { source, .. }
+        | RouteRule::Fixed { source, .. }
+        | RouteRule::Auto { source, .. }
+        | RouteRule::FirstOf { source, .. }
+        | RouteRule::Unavailable { source, .. } => source.as_str(),
+        RouteRule::Env(_) => "the environment",
+    };
+    for report in sources.iter_mut().filter(|report| {
+        report.status == SourceStatus::Used && label.starts_with(report.name.as_str())
+    }) {
+        report.status = SourceStatus::NotSet;
+        report.detail = format!("{} (not used: {winner} applies first)", report.detail);
+    }
+}
+
+/// Where resolving a context's automatic configuration reports what happened.
+pub(crate) struct Notes<'a> {
+    pub(crate) sources: &'a mut Vec<SourceReport>,
+    pub(crate) warnings: &'a mut Vec<String>,
+}
+
+/// The WPAD steps as sources of the context that used them: used only when the step found
+/// something; a step that found nothing or failed is not set, one that cannot run here does not
+/// apply.
 fn wpad_sources(report: &WpadReport) -> Vec<SourceReport> {
-    let mut sources: Vec<SourceReport> = report
+    report
         .steps
         .iter()
         .map(|step| SourceReport {
             name: format!("WPAD: {}", step.what),
-            status: SourceStatus::Used,
+            status: match step.outcome {
+                StepOutcome::Found { .. } => SourceStatus::Used,
+                StepOutcome::NotApplicable { .. } | StepOutcome::Skipped { .. } => {
+                    SourceStatus::NotApplicable
+                }
+                StepOutcome::NotFound { .. }
+                | StepOutcome::Failed { .. }
+                | StepOutcome::TimedOut { .. }
+                | StepOutcome::TooLarge { .. } => SourceStatus::NotSet,
+            },
             detail: step.outcome.to_string(),
         })
-        .collect();
-    sources.extend(report.warnings.iter().map(|warning| SourceReport {
-        name: "WPAD warning".to_owned(),
-        status: SourceStatus::Used,
-        detail: warning.clone(),
-    }));
-    sources
+        .collect()
 }
 
 /// The routes a PAC gives for `target`: WinHTTP's first entry, or WinINET's failover order.
@@ -303,6 +341,66 @@ fn deciding_line(text: &str, result: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proxy::bypass::BypassList;
+    use crate::proxy::proxylist::ProxyList;
+
+    #[tokio::test]
+    async fn a_manual_proxy_after_a_script_that_applies_is_not_marked_used() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pac = dir.path().join("direct.pac");
+        std::fs::write(
+            &pac,
+            "function FindProxyForURL(url, host) { return 'DIRECT'; }\n",
+        )
+        .expect("write the PAC");
+        let pac = pac.display().to_string();
+        let sources = ProxySources {
+            timeout: std::time::Duration::from_secs(2),
+            ..ProxySources::default()
+        };
+        let mut loader = Loader::new(&sources);
+        let mut reports = vec![
+            SourceReport {
+                name: "WinINET: automatic configuration script".to_owned(),
+                status: SourceStatus::Used,
+                detail: pac.clone(),
+            },
+            SourceReport {
+                name: "WinINET: manual proxy".to_owned(),
+                status: SourceStatus::Used,
+                detail: "proxy.corp.example:8080 (device.reg:9)".to_owned(),
+            },
+        ];
+        let mut warnings = Vec::new();
+        let rule = RouteRule::FirstOf {
+            rules: vec![
+                RouteRule::Auto {
+                    config: AutoConfig::Url(pac.clone()),
+                    api: ProxyApi::WinInet,
+                    source: format!("WinINET: PAC {pac}"),
+                },
+                RouteRule::List {
+                    list: ProxyList::parse("proxy.corp.example:8080").expect("a proxy list"),
+                    bypass: BypassList::parse(""),
+                    api: ProxyApi::WinInet,
+                    source: "WinINET: manual proxy".to_owned(),
+                },
+            ],
+            source: "WinINET".to_owned(),
+        };
+        let mut notes = Notes {
+            sources: &mut reports,
+            warnings: &mut warnings,
+        };
+        let resolved = loader.resolve(rule, &mut notes).await;
+        assert!(matches!(resolved, RouteRule::Pac { .. }), "{resolved:?}");
+        assert_eq!(reports[0].status, SourceStatus::Used);
+        assert_eq!(reports[1].status, SourceStatus::NotSet, "{reports:?}");
+        assert!(
+            reports[1].detail.contains("not used: WinINET: PAC"),
+            "{reports:?}"
+        );
+    }
 
     #[test]
     fn the_deciding_line_is_the_only_one_returning_that_string() {

@@ -254,9 +254,10 @@ pub async fn discover(sources: &ProxySources) -> Result<Vec<ContextConfig>, Disc
         return Ok(vec![explicit(rule, "--pac", location.clone())]);
     }
     if sources.wpad {
-        let (rule, steps) = loader.forced_wpad().await;
+        let (rule, steps, warnings) = loader.forced_wpad().await;
         let mut context = explicit(rule, "--wpad", "WPAD discovery".to_owned());
         context.sources.extend(steps);
+        context.warnings.extend(warnings);
         return Ok(vec![context]);
     }
     let Some(windows) = &sources.windows else {
@@ -320,14 +321,22 @@ async fn windows_contexts(
                     ..
                 }
             );
-            let resolved = loader.resolve(rule, &mut config.sources).await;
+            let mut notes = autoconfig::Notes {
+                sources: &mut config.sources,
+                warnings: &mut config.warnings,
+            };
+            let resolved = loader.resolve(rule, &mut notes).await;
             // WinHTTP's own auto-detect finding nothing is no route: the steps are in the sources.
             if system_wpad && matches!(resolved, RouteRule::Unavailable { .. }) {
                 continue;
             }
             config.rules.push(resolved);
         }
-        config.warnings.extend(found.warnings.iter().cloned());
+        // Warnings about the device as a whole are told once, with the first context shown
+        // (before, every context repeated them and the table printed each twice).
+        if contexts.is_empty() {
+            config.warnings.extend(found.warnings.iter().cloned());
+        }
         contexts.push(config);
     }
     contexts
@@ -437,6 +446,36 @@ impl RouteRule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_warning_about_the_whole_device_is_told_once_not_per_context() {
+        let direct = || ContextSources {
+            rules: vec![RouteRule::Fixed {
+                route: Route::Direct,
+                source: "test".to_owned(),
+            }],
+            ..ContextSources::default()
+        };
+        for (choice, contexts) in [
+            (ContextChoice::Both, 2),
+            (ContextChoice::User, 1),
+            (ContextChoice::System, 1),
+        ] {
+            let sources = ProxySources {
+                windows: Some(WindowsContexts {
+                    system: direct(),
+                    user: direct(),
+                    warnings: vec!["works in the browser, not for the service".to_owned()],
+                }),
+                contexts: choice,
+                ..ProxySources::default()
+            };
+            let found = discover(&sources).await.expect("the contexts");
+            assert_eq!(found.len(), contexts, "{choice:?}");
+            let told: usize = found.iter().map(|context| context.warnings.len()).sum();
+            assert_eq!(told, 1, "{choice:?}: {found:?}");
+        }
+    }
 
     #[test]
     fn proxy_urls_parse_like_curl() {

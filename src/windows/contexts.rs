@@ -704,8 +704,9 @@ fn legacy_only(
         return;
     }
     context.warnings.push(format!(
-        "{name}: no DefaultConnectionSettings value; read from the legacy ProxyEnable/ProxyServer \
-         values, which WinINET only mirrors"
+        "{name}: the input has no DefaultConnectionSettings, where WinINET keeps its settings, so \
+         the ProxyEnable/ProxyServer values were read instead; WinINET only copies its settings \
+         there, so they may be out of date"
     ));
     let mut chain = Vec::new();
     if let Some(url) = &legacy.auto_config_url {
@@ -729,7 +730,7 @@ fn legacy_only(
     chain.extend(static_rule(
         context,
         &format!("{name}: manual proxy"),
-        "legacy values",
+        "from ProxyEnable/ProxyServer, not DefaultConnectionSettings",
         manual,
         legacy.proxy_override.as_deref(),
         api,

@@ -160,7 +160,9 @@ async fn every_endpoint_ok_is_exit_0_and_a_finding_is_exit_1() {
     let dir = tempfile::tempdir().expect("tempdir");
     let ca = Ca::generate("Origin Test Root");
     let origin = TlsServer::start(&ca, &["origin.test"]).await;
-    let out = dapreflight_async(origin_args(dir.path(), &ca, &origin), vec![]).await;
+    // Wide enough for the table (piped output is laid out for 80 columns otherwise).
+    let wide = vec![("COLUMNS".to_owned(), "300".to_owned())];
+    let out = dapreflight_async(origin_args(dir.path(), &ca, &origin), wide).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     let table = text(&out.stdout);
     assert!(
@@ -235,6 +237,7 @@ async fn the_environment_proxy_is_used_and_named_and_credentials_stay_secret() {
         let mut args = args.clone();
         args.extend(["--format".into(), format.into()]);
         let env = vec![
+            ("COLUMNS".to_owned(), "300".to_owned()),
             ("HTTPS_PROXY".to_owned(), proxy.url()),
             ("DAPREFLIGHT_PROXY_USER".to_owned(), "alice".to_owned()),
             (
@@ -277,7 +280,7 @@ fn endpoints_lists_the_catalog_and_rejects_unknown_profiles() {
         "{urls:?}"
     );
     assert!(urls.contains(&"http://adl.windows.com"), "{urls:?}");
-    let all = dapreflight(&["endpoints", "--profile", "all"], &[]);
+    let all = dapreflight(&["endpoints", "--profile", "all"], &[("COLUMNS", "300")]);
     assert_eq!(all.status.code(), Some(0));
     assert!(text(&all.stdout).contains("*.manage.microsoft.com"));
     let bad = dapreflight(&["endpoints", "--profile", "nope"], &[]);

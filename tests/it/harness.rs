@@ -165,6 +165,8 @@ impl Check {
             device_store: DeviceStore::Certificates(self.device.clone()),
             style: Style::default(),
             output: None,
+            progress: false,
+            quiet: false,
         }
     }
 

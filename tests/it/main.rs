@@ -13,6 +13,8 @@ mod peers;
 mod proxy;
 mod schema;
 mod snapshots;
+#[cfg(unix)] // /dev/full and a pseudo-terminal (python3's pty)
+mod terminal;
 #[cfg(unix)] // starts Squid and tinyproxy, which CI installs on Linux
 mod third_party;
 mod verdict;

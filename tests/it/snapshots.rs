@@ -48,11 +48,15 @@ fn testdata(name: &str) -> PathBuf {
     PathBuf::from("testdata").join(name)
 }
 
-fn style(format: Format) -> Style {
+/// The width the pinned renderings are laid out for: wide enough that table rows stay one line.
+const PINNED_WIDTH: u16 = 200;
+
+fn style(format: Format, width: u16) -> Style {
     Style {
         format,
         color: false,
-        width: Some(200),
+        width,
+        verbose: false,
     }
 }
 
@@ -309,24 +313,34 @@ fn flag(flag: ProxyOverride) -> ProxySources {
     }
 }
 
-fn rendered(report: &Report, format: Format) -> String {
+/// What `check --format FORMAT` prints for `report` on a terminal `width` columns wide (the first
+/// screen is the first 25 lines of `rendered(report, Format::Table, 80)`).
+pub fn rendered(report: &Report, format: Format, width: u16) -> String {
     let mut out = Vec::new();
-    dapreflight::render(report, style(format), &mut out).expect("rendering to memory");
+    dapreflight::render(report, style(format, width), &mut out).expect("rendering to memory");
     String::from_utf8(out).expect("UTF-8")
 }
 
 fn verdict_text(report: &Report) -> String {
     let mut out = Vec::new();
-    dapreflight::render_verdict(&report.verdict, report.settings.as_ref(), &mut out)
-        .expect("rendering to memory");
+    dapreflight::render_verdict(
+        &report.verdict,
+        report.settings.as_ref(),
+        style(Format::Table, PINNED_WIDTH),
+        &mut out,
+    )
+    .expect("rendering to memory");
     String::from_utf8(out).expect("UTF-8")
 }
 
 /// Snapshots the table, the verdict text and the JSON of one scenario.
 fn pin(name: &str, report: &Report) {
-    insta::assert_snapshot!(format!("{name}.table"), rendered(report, Format::Table));
+    insta::assert_snapshot!(
+        format!("{name}.table"),
+        rendered(report, Format::Table, PINNED_WIDTH)
+    );
     insta::assert_snapshot!(format!("{name}.verdict"), verdict_text(report));
-    let json = rendered(report, Format::Json);
+    let json = rendered(report, Format::Json, PINNED_WIDTH);
     crate::wire::assert_reads_back::<wire::Report>(&json);
     insta::assert_snapshot!(format!("{name}.json"), json);
 }
@@ -430,7 +444,8 @@ async fn proxy_view_of_a_device_export() {
     view.device = fixed_device();
     for format in [Format::Table, Format::Json] {
         let mut out = Vec::new();
-        dapreflight::render_proxy(&view, style(format), &mut out).expect("rendering to memory");
+        dapreflight::render_proxy(&view, style(format, PINNED_WIDTH), &mut out)
+            .expect("rendering to memory");
         let text = String::from_utf8(out).expect("UTF-8");
         if format == Format::Json {
             crate::wire::assert_reads_back::<wire::ProxyView>(&text);

@@ -303,9 +303,18 @@ fn defender(r: &mut RegistrySnapshot) {
     );
 }
 
+/// Everything shown (`--verbose`), wide enough that no reason wraps.
+fn wide() -> dapreflight::Style {
+    dapreflight::Style {
+        width: 1000,
+        verbose: true,
+        ..dapreflight::Style::default()
+    }
+}
+
 fn text(verdict: &Verdict) -> String {
     let mut out = Vec::new();
-    dapreflight::render_verdict(verdict, None, &mut out).expect("rendering to memory");
+    dapreflight::render_verdict(verdict, None, wide(), &mut out).expect("rendering to memory");
     String::from_utf8(out).expect("UTF-8")
 }
 
@@ -1004,7 +1013,8 @@ fn the_settings_block_lists_name_value_source_and_meaning() {
     let settings = device(|_| {});
     let verdict = dapreflight::decide(&all("system", None, &Outcome::Ok), Some(&settings));
     let mut out = Vec::new();
-    dapreflight::render_verdict(&verdict, Some(&settings), &mut out).expect("rendering to memory");
+    dapreflight::render_verdict(&verdict, Some(&settings), wide(), &mut out)
+        .expect("rendering to memory");
     let rendered = String::from_utf8(out).expect("UTF-8");
     assert!(rendered.starts_with("READY: bypass"), "{rendered}");
     assert!(rendered.contains("AllowTelemetry: 1"), "{rendered}");
