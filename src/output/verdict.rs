@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use crate::output::Style;
 use crate::output::wrap::wrap;
-use crate::report::{DeviceSettings, Reason, Ref, Severity, Verdict};
+use crate::report::{DeviceSettings, Fix, Reason, Ref, Severity, Verdict};
 
 /// A fix lists its hosts when there are at most this many; more are counted, and listed with
 /// `--verbose`.
@@ -49,24 +49,32 @@ pub(crate) fn render_verdict(
             }
         }
     }
-    if hidden > 0 {
-        let line = format!(
-            "({hidden} note{} more with --verbose)",
-            if hidden == 1 { "" } else { "s" }
-        );
-        write_lines(out, wrap(&line, style.width, "  ", "  "))?;
-    }
-    if !verdict.fixes.is_empty() {
+
+    // The first screen shows what to do and one other way; further alternatives show with
+    // `--verbose` (and are in the JSON).
+    let first_alternative = verdict.fixes.iter().position(|f| f.alternative);
+    let shown_fix = |index: usize, fix: &Fix| {
+        style.verbose || !fix.alternative || Some(index) == first_alternative
+    };
+    let fixes: Vec<&Fix> = verdict
+        .fixes
+        .iter()
+        .enumerate()
+        .filter(|(index, fix)| shown_fix(*index, fix))
+        .map(|(_, fix)| fix)
+        .collect();
+    let hidden_fixes = verdict.fixes.len() - fixes.len();
+    if !fixes.is_empty() {
         writeln!(out)?;
         writeln!(out, "Fix:")?;
-        for (index, fix) in verdict.fixes.iter().enumerate() {
+        for (index, fix) in fixes.iter().enumerate() {
             let (number, indent) = numbered(index);
             write_lines(out, wrap(&fix.title, style.width, &number, &indent))?;
             // Lines meant to be pasted: whole, whatever the width.
             for command in &fix.commands {
                 writeln!(out, "{indent}  {command}")?;
             }
-            let earlier = verdict.fixes[..index]
+            let earlier = fixes[..index]
                 .iter()
                 .position(|other| !fix.hosts.is_empty() && other.hosts == fix.hosts);
             let hosts = &fix.hosts;
@@ -90,6 +98,27 @@ pub(crate) fn render_verdict(
                 wrap(&line, style.width, &indent, &format!("{indent}  ")),
             )?;
         }
+    }
+    // One line says what `--verbose` adds.
+    let mut more = Vec::new();
+    if hidden > 0 {
+        more.push(format!(
+            "{hidden} note{}",
+            if hidden == 1 { "" } else { "s" }
+        ));
+    }
+    if hidden_fixes > 0 {
+        more.push(format!(
+            "{hidden_fixes} other fix{}",
+            if hidden_fixes == 1 { "" } else { "es" }
+        ));
+    }
+    if !more.is_empty() {
+        if fixes.is_empty() {
+            writeln!(out)?;
+        }
+        let line = format!("(--verbose shows {} more)", more.join(" and "));
+        write_lines(out, wrap(&line, style.width, "", ""))?;
     }
     Ok(())
 }

@@ -18,7 +18,7 @@ use crate::windows::DeviceIdentity;
 pub(crate) use crate::catalog::Endpoint;
 pub(crate) use crate::proxy::{ContextConfig, SourceStatus};
 pub(crate) use crate::settings::DeviceSettings;
-pub(crate) use crate::verdict::{Reason, Ref, Severity, Verdict};
+pub(crate) use crate::verdict::{Fix, Reason, Ref, Severity, Verdict};
 
 /// The JSON contract's version: bumped (with a CHANGELOG line) when a field is renamed or removed.
 pub(crate) const SCHEMA_VERSION: u32 = 2;

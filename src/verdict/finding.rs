@@ -32,6 +32,8 @@ pub enum Code {
     // What stops a connection, in the order a connection meets it (the order reasons are given).
     /// The proxy's own name does not resolve.
     ProxyUnresolved,
+    /// No DNS server answers at all: no network, or DNS blocked.
+    NoDnsServer,
     /// Endpoint names do not resolve where the context looks them up (direct routes).
     NamesUnresolved,
     /// The proxy cannot be reached: refused, unreachable or silent at connect.
@@ -148,8 +150,9 @@ impl Severity {
 
 impl Code {
     /// Every code, in the order the verdict gives them within a severity.
-    pub const ALL: [Code; 42] = [
+    pub const ALL: [Code; 43] = [
         Code::ProxyUnresolved,
+        Code::NoDnsServer,
         Code::NamesUnresolved,
         Code::ProxyUnreachable,
         Code::ConnectFailed,
@@ -198,6 +201,7 @@ impl Code {
     pub fn as_str(self) -> &'static str {
         match self {
             Code::ProxyUnresolved => "proxy.unresolved",
+            Code::NoDnsServer => "dns.no_server",
             Code::NamesUnresolved => "dns.unresolved",
             Code::ProxyUnreachable => "proxy.unreachable",
             Code::ConnectFailed => "network.connect_failed",
@@ -256,6 +260,7 @@ impl Code {
     pub fn severity(self) -> Severity {
         match self {
             Code::ProxyUnresolved
+            | Code::NoDnsServer
             | Code::NamesUnresolved
             | Code::ProxyUnreachable
             | Code::ConnectFailed
@@ -398,6 +403,8 @@ pub enum FixKind {
     ExcludeFromInspection { by: Option<Inspector> },
     /// Make the endpoint names resolve on the device's DNS.
     ResolveNames,
+    /// Find why no DNS server answers: the network connection, the DNS servers.
+    CheckNetwork,
     /// Correct the proxy setting that names a proxy whose name does not resolve.
     FixProxyName { proxy: String, setting: Setting },
     /// Correct (or start) a proxy that cannot be reached.

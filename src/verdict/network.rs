@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use crate::assess::ProbeResult;
 use crate::catalog::TrustRule;
-use crate::probe::{DnsOf, ProbeFailure};
+use crate::probe::{DnsCause, DnsOf, ProbeFailure};
 use crate::route::{Context, Route};
 use crate::settings::{DeviceSettings, Relevance};
 use crate::status::Status;
@@ -428,6 +428,10 @@ fn causes(blockers: &[Blocker<'_, '_>], endpoints: &[EndpointView<'_>]) -> Vec<F
 /// accounts through comes first and dropping authentication is its alternative.
 fn cause_remedies(blockers: &[Blocker<'_, '_>], device: bool) -> Vec<Remedy> {
     let mut remedies = Vec::new();
+    let no_server = of(blockers, |b| *b == Block::Blocked(Code::NoDnsServer));
+    if !no_server.is_empty() {
+        remedies.push(remedy(FixKind::CheckNetwork, hosts(&no_server)));
+    }
     let dns = of(blockers, |b| *b == Block::Blocked(Code::NamesUnresolved));
     if !dns.is_empty() {
         remedies.push(remedy(FixKind::ResolveNames, hosts(&dns)));
@@ -661,6 +665,10 @@ pub(super) fn classify(result: &ProbeResult) -> Block {
             Some(ProbeFailure::DnsFailed {
                 of: DnsOf::Proxy, ..
             }) => Code::ProxyUnresolved,
+            Some(ProbeFailure::DnsFailed {
+                cause: DnsCause::NoServer | DnsCause::NetworkUnreachable,
+                ..
+            }) => Code::NoDnsServer,
             Some(ProbeFailure::DnsFailed { .. }) => Code::NamesUnresolved,
             // Through a proxy, dapreflight looks up only the proxy's name.
             _ if via_proxy => Code::ProxyUnresolved,

@@ -82,7 +82,7 @@ pub(super) fn fix(remedy: &Remedy, ready: bool) -> Fix {
     // A ready device needs no fix: what remains is worth doing, not required.
     let title = match (ready, remedy.alternative) {
         (true, _) => format!("Optional: {title}"),
-        (false, true) => format!("Or: {title}"),
+        (false, true) => format!("Or: {}", uncapitalized(&title)),
         (false, false) => title,
     };
     Fix {
@@ -101,6 +101,7 @@ fn kind_name(kind: &FixKind) -> &'static str {
         FixKind::AllowComputerAccounts { .. } => "allow_computer_accounts",
         FixKind::ExcludeFromInspection { .. } => "exclude_from_inspection",
         FixKind::ResolveNames => "resolve_names",
+        FixKind::CheckNetwork => "check_network",
         FixKind::FixProxyName { .. } => "fix_proxy_name",
         FixKind::FixDeadProxy { .. } => "fix_dead_proxy",
         FixKind::OpenFirewall => "open_firewall",
@@ -137,6 +138,7 @@ fn short(remedy: &Remedy) -> String {
             format!("exclude {} from SSL inspection{on}", count(n, "host"))
         }
         FixKind::ResolveNames => format!("make {} resolve", count(n, "endpoint name")),
+        FixKind::CheckNetwork => "no DNS server answers: check the network".to_owned(),
         FixKind::FixProxyName { proxy, .. } => {
             format!("correct the proxy {proxy}, whose name does not resolve")
         }
@@ -175,18 +177,16 @@ fn title_and_commands(remedy: &Remedy) -> (String, Vec<String>) {
     match &remedy.kind {
         FixKind::DropProxyAuth { proxies } => (
             format!(
-                "On {}, let these hosts through without authentication (bypass, the approach \
-                 Microsoft recommends)",
+                "On {}, let these hosts through without authentication (bypass, as Microsoft \
+                 recommends)",
                 proxy_names(proxies)
             ),
             Vec::new(),
         ),
         FixKind::AllowComputerAccounts { proxies } => (
             format!(
-                "On {}, allow the computer accounts (the \"Domain Computers\" group, \
-                 DOMAIN\\COMPUTER$) to these hosts with Windows Integrated Authentication \
-                 (device proxy authentication); dapreflight cannot sign in as a computer \
-                 account to prove it",
+                "On {}, allow computer accounts (\"Domain Computers\") with Windows \
+                 Integrated Authentication (device approach; not provable from here)",
                 proxy_names(proxies)
             ),
             Vec::new(),
@@ -212,6 +212,12 @@ fn title_and_commands(remedy: &Remedy) -> (String, Vec<String>) {
              a proxy (which resolves them itself); check with"
                 .to_owned(),
             vec![format!("nslookup {first_host}")],
+        ),
+        FixKind::CheckNetwork => (
+            "No DNS server answers: check the network connection and the DNS servers it \
+             uses (a firewall may block DNS); then check a name"
+                .to_owned(),
+            vec!["ipconfig /all".to_owned(), format!("nslookup {first_host}")],
         ),
         FixKind::FixProxyName { proxy, setting } => {
             let host = proxy.rsplit_once(':').map_or(proxy.as_str(), |(h, _)| h);
@@ -321,9 +327,8 @@ fn share_user_route(route: &Route, setting: Setting) -> (String, Vec<String>) {
             }
             (
                 format!(
-                    "The user's proxy {proxy} gets through without credentials: give WinHTTP, \
-                     which the diagnostic-data service uses, the same proxy (elevated; the second \
-                     command copies the signed-in user's settings instead){}",
+                    "Give WinHTTP, which the diagnostic-data service uses, the user's proxy \
+                     {proxy} (elevated, either command){}",
                     if setting == Setting::TelemetryProxy {
                         ", and point TelemetryProxyServer at it"
                     } else {
@@ -371,7 +376,7 @@ fn setting_words(setting: Setting) -> &'static str {
         Setting::TelemetryProxy => "the TelemetryProxyServer policy",
         Setting::AutoConfig => "the automatic configuration (WPAD or PAC script)",
         Setting::WinInet => "Internet Options (WinINET)",
-        Setting::ThisRun => "this run's proxy flag or environment",
+        Setting::ThisRun => "this run's flag or environment",
     }
 }
 
@@ -390,17 +395,23 @@ fn causes(finding: &Finding) -> Option<String> {
     let context = contexts_phrase(&finding.contexts);
     let why = finding.hops.first().map_or("", |h| h.why.as_str());
     let proxy = proxies(&finding.hops);
-    let source = finding.hops.first().map_or("", |h| h.source.as_str());
+    let setting = finding
+        .hops
+        .first()
+        .map_or("this run", |h| setting_words(Setting::of_source(&h.source)));
     let text = match finding.code {
         Code::ProxyUnresolved => format!(
-            "The name of {proxy}, set by {source}, does not resolve ({why}), so nothing goes \
+            "The name of {proxy}, from {setting}, does not resolve ({why}), so nothing goes \
              through it: {hosts} in {context}"
+        ),
+        Code::NoDnsServer => format!(
+            "No DNS server answers ({why}): no network, or DNS is blocked; {hosts} in {context}"
         ),
         Code::NamesUnresolved => {
             format!("Endpoint names do not resolve ({why}): {hosts} in {context}")
         }
         Code::ProxyUnreachable => format!(
-            "{}, set by {source}, cannot be reached ({why}): {hosts} in {context}",
+            "{}, from {setting}, cannot be reached ({why}): {hosts} in {context}",
             capitalized(&proxy)
         ),
         Code::ConnectFailed => format!("Direct connections fail ({why}): {hosts} in {context}"),
@@ -409,9 +420,8 @@ fn causes(finding: &Finding) -> Option<String> {
              in {context}"
         ),
         Code::SystemProxyAuthIntegrated => format!(
-            "{} asks the system context to authenticate with Windows Integrated \
-             Authentication ({}) for {hosts}: Windows answers as the computer account, so this \
-             works once the proxy lets computer accounts through",
+            "{} asks the system context for Windows Integrated Authentication ({}) for \
+             {hosts}",
             capitalized(&proxy),
             schemes(&finding.hops)
         ),
@@ -485,8 +495,8 @@ fn approach(finding: &Finding) -> Option<String> {
                                    DisableEnterpriseAuthProxy is 0. Data flows only while a user \
                                    is signed in"
             .to_owned(),
-        Code::UserRouteWorks => "The signed-in user's context gets through, with a route that \
-                                 needs no credentials"
+        Code::UserRouteWorks => "The signed-in user's context gets through, on a route that needs \
+                                 no credentials"
             .to_owned(),
         Code::UserApproachRuledOut => {
             let why: Vec<&str> = finding
@@ -547,8 +557,8 @@ fn approach(finding: &Finding) -> Option<String> {
         Code::UserAuthProxyNotKnown => "The user approach also needs DisableEnterpriseAuthProxy \
                                         = 0 (or absent), and the input does not say"
             .to_owned(),
-        Code::UserSignedInNotKnown => "The user approach would send data only while a user is \
-                                       signed in, and the input does not say whether one is"
+        Code::UserSignedInNotKnown => "The user approach sends data only while a user is signed \
+                                       in; the input does not say whether one is"
             .to_owned(),
         Code::UserDefenderNotKnown => "Whether Microsoft Defender for Endpoint is on the device \
                                        is not in the input: it needs DisableEnterpriseAuthProxy \
@@ -592,7 +602,7 @@ fn reading(finding: &Finding) -> Option<String> {
             let failing: BTreeSet<String> = finding
                 .hops
                 .iter()
-                .map(|h| format!("{} via {} ({})", h.status, h.route, h.source))
+                .map(|h| format!("{} via {}", h.status, h.route))
                 .collect();
             format!(
                 "{hosts} answer through one system-context route but not through another \
@@ -666,15 +676,17 @@ fn settings(finding: &Finding) -> Option<String> {
                     _ => None,
                 })
                 .unwrap_or_default();
-            let needs = if finding.code == Code::SettingsTelemetryProxyNeedsAuthProxyDisabled {
-                ", and it needs DisableEnterpriseAuthProxy = 1, which is not set"
+            if finding.code == Code::SettingsTelemetryProxyNeedsAuthProxyDisabled {
+                format!(
+                    "TelemetryProxyServer sends diagnostic data to {proxy}, but it needs \
+                     DisableEnterpriseAuthProxy = 1, which is not set"
+                )
             } else {
-                ""
-            };
-            format!(
-                "TelemetryProxyServer sends diagnostic data to {proxy} (falling back to the \
-                 default proxy if it fails); some Windows components ignore it{needs}"
-            )
+                format!(
+                    "TelemetryProxyServer sends diagnostic data to {proxy} (falling back to the \
+                     default proxy if it fails); some Windows components ignore it"
+                )
+            }
         }
         Code::SettingsProxyPerMachine => format!(
             "A per-machine proxy policy is set (ProxySettingsPerUser = 0 in \
@@ -777,6 +789,17 @@ fn product(finding: &Finding) -> Option<&str> {
     })
 }
 
+/// `text` with its first letter in lower case, unless it starts a name ("WinHTTP", "DNS").
+fn uncapitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if second.is_lowercase() => {
+            first.to_lowercase().chain(text.chars().skip(1)).collect()
+        }
+        _ => text.to_owned(),
+    }
+}
+
 fn capitalized(text: &str) -> String {
     let mut chars = text.chars();
     chars
@@ -824,7 +847,7 @@ fn schemes(hops: &[Hop]) -> String {
         "407 naming no scheme".to_owned()
     } else {
         format!(
-            "407 offering {}",
+            "407: {}",
             offered.into_iter().collect::<Vec<_>>().join(", ")
         )
     }
@@ -910,6 +933,7 @@ mod tests {
             },
             FixKind::ExcludeFromInspection { by: None },
             FixKind::ResolveNames,
+            FixKind::CheckNetwork,
             FixKind::FixProxyName {
                 proxy: "p.example:8080".to_owned(),
                 setting: Setting::WinHttp,

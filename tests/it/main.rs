@@ -6,6 +6,7 @@ mod contexts;
 mod direct;
 mod dns;
 mod exports;
+mod first_screen;
 mod harness;
 mod interception;
 mod pac;

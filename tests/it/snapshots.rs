@@ -27,7 +27,7 @@ use dapreflight::{ProxyAddr, Route};
 
 /// How the hand-built evidence for one planned probe goes.
 #[derive(Clone, Copy)]
-enum Outcome {
+pub(crate) enum Outcome {
     /// Answered with this HTTP status; TLS ends in the expected root.
     Answer(u16),
     /// The proxy answered 407 with these schemes.
@@ -37,6 +37,8 @@ enum Outcome {
     /// Signed by a CA nobody trusts.
     Untrusted,
     DnsFailed,
+    /// No DNS server reachable: no network at all.
+    NoNetwork,
     ConnectRefused,
     Timeout(Stage),
     Denied(u16),
@@ -44,14 +46,14 @@ enum Outcome {
 
 /// A fixture by its path relative to the package (the tests' working directory), so the
 /// origins the report prints are the same in every checkout.
-fn testdata(name: &str) -> PathBuf {
+pub(crate) fn testdata(name: &str) -> PathBuf {
     PathBuf::from("testdata").join(name)
 }
 
 /// The width the pinned renderings are laid out for: wide enough that table rows stay one line.
 const PINNED_WIDTH: u16 = 200;
 
-fn style(format: Format, width: u16) -> Style {
+pub(crate) fn style(format: Format, width: u16) -> Style {
     Style {
         format,
         color: false,
@@ -207,6 +209,16 @@ fn evidence(planned: &Job, outcome: Outcome) -> Evidence {
                 reason: "no such name".to_owned(),
             });
         }
+        Outcome::NoNetwork => {
+            evidence.dns = None;
+            evidence.connect = None;
+            evidence.failure = Some(ProbeFailure::DnsFailed {
+                name: host,
+                of: DnsOf::Endpoint,
+                cause: DnsCause::NoServer,
+                reason: "no connections available".to_owned(),
+            });
+        }
         Outcome::ConnectRefused => {
             evidence.connect = None;
             evidence.failure = Some(ProbeFailure::ConnectFailed {
@@ -233,7 +245,7 @@ fn evidence(planned: &Job, outcome: Outcome) -> Evidence {
 }
 
 /// Contexts from `sources`, probes planned as `check` plans them, evidence from `outcome`.
-async fn report(
+pub(crate) async fn report(
     sources: ProxySources,
     files: &DeviceFiles,
     settings: Option<DeviceSettings>,
@@ -290,7 +302,7 @@ fn fixed_device() -> Device {
     }
 }
 
-fn device_export(name: &str) -> (ProxySources, DeviceFiles, Option<DeviceSettings>) {
+pub(crate) fn device_export(name: &str) -> (ProxySources, DeviceFiles, Option<DeviceSettings>) {
     let files = DeviceFiles {
         registry: vec![testdata(name)],
         netsh: Vec::new(),
@@ -304,7 +316,7 @@ fn device_export(name: &str) -> (ProxySources, DeviceFiles, Option<DeviceSetting
     (sources, files, settings)
 }
 
-fn flag(flag: ProxyOverride) -> ProxySources {
+pub(crate) fn flag(flag: ProxyOverride) -> ProxySources {
     ProxySources {
         flag,
         contexts: ContextChoice::Both,
@@ -345,7 +357,7 @@ fn pin(name: &str, report: &Report) {
     insta::assert_snapshot!(format!("{name}.json"), json);
 }
 
-fn host(endpoint: &Endpoint) -> &str {
+pub(crate) fn host(endpoint: &Endpoint) -> &str {
     &endpoint.target.host
 }
 

@@ -404,7 +404,7 @@ fn scenarios() -> Vec<Scenario> {
             says: &[
                 "NOT READY: device proxy authentication: let computer accounts through proxy \
                  proxy.corp.example:8080 for 3 hosts",
-                "407 offering NTLM, Negotiate",
+                "407: NTLM, Negotiate",
                 "status code 407",
             ],
         },
@@ -422,7 +422,7 @@ fn scenarios() -> Vec<Scenario> {
             fixes: &["drop_proxy_auth"],
             says: &[
                 "NOT READY: bypass: exempt 3 hosts from authentication on proxy",
-                "407 offering Basic",
+                "407: Basic",
                 "never sends",
             ],
         },
@@ -601,7 +601,7 @@ fn scenarios() -> Vec<Scenario> {
             reasons: &[("proxy.unreachable", SYS), ("user.blocked", USR)],
             fixes: &["fix_dead_proxy"],
             says: &[
-                "Proxy 127.0.0.1:18439, set by WinHTTP proxy (netsh winhttp), cannot be reached \
+                "Proxy 127.0.0.1:18439, from WinHTTP's proxy (netsh winhttp), cannot be reached \
                  (connection refused): v10c.events.data.microsoft.com,",
                 "netsh winhttp show proxy",
                 "proxy_error via proxy user.corp.example:3128 for 3 hosts",
