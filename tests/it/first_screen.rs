@@ -171,4 +171,15 @@ async fn a_dead_winhttp_proxy_is_one_reason_about_the_proxy() {
         "{block}"
     );
     first_screen("dead_winhttp_proxy", &report);
+    // The whole of what `check` prints for it at 80 columns (the README shows it).
+    insta::assert_snapshot!(
+        "first_screen.dead_winhttp_proxy.whole",
+        crate::snapshots::rendered(&report, Format::Table, WIDTH)
+    );
+    let mut report = report;
+    report.generated_at = "2026-11-30T02:00:00Z".to_owned();
+    insta::assert_snapshot!(
+        "first_screen.dead_winhttp_proxy.json",
+        crate::snapshots::rendered(&report, Format::Json, WIDTH)
+    );
 }
