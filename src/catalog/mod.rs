@@ -6,21 +6,21 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::LazyLock;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
+use crate::input::{self, InputError, InputKind};
 use crate::url::{self, Scheme, Target};
 
 /// Why a catalog could not be loaded or a profile selected.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
-    /// The endpoint file named with `--endpoints` could not be read.
-    #[error("cannot read endpoint file {}", .path.display())]
-    File { path: PathBuf, source: io::Error },
+    /// The endpoint file named with `--endpoints` could not be read, or is past its cap.
+    #[error(transparent)]
+    File(#[from] InputError),
     /// An endpoint list is not valid; `message` names the line, column and what was expected.
     #[error("{origin}: {message}")]
     List { origin: String, message: String },
@@ -253,10 +253,7 @@ pub fn load(path: Option<&Path>) -> Result<Catalog, CatalogError> {
             .cloned()
             .map_or_else(|| parse(BUILTIN_YAML, BUILTIN_ORIGIN), Ok);
     };
-    let text = std::fs::read_to_string(path).map_err(|source| CatalogError::File {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = input::read_text(path, InputKind::EndpointList)?;
     parse(&text, &path.display().to_string())
 }
 
@@ -1260,10 +1257,7 @@ endpoints:
         );
 
         let missing = dir.path().join("missing.yaml");
-        assert!(matches!(
-            load(Some(&missing)),
-            Err(CatalogError::File { .. })
-        ));
+        assert!(matches!(load(Some(&missing)), Err(CatalogError::File(_))));
         assert_eq!(load(None).expect("built-in").origin, BUILTIN_ORIGIN);
     }
 

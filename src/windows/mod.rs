@@ -13,10 +13,9 @@ pub(crate) mod registry;
 pub(crate) mod winhttp;
 pub(crate) mod wininet;
 
-use std::fs;
-use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use crate::input::{self, InputError, InputKind};
 use crate::proxy::WindowsContexts;
 use crate::windows::bytes::BlobError;
 use crate::windows::registry::{Origin, RegistrySnapshot, ValueData};
@@ -39,9 +38,10 @@ pub struct WindowsSource {
 /// Each parser's own error is kept, typed; main prints the chain, so the messages read as one line.
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
-    /// A device export named with `--from-reg` or `--from-netsh` could not be read.
-    #[error("cannot read {}", .path.display())]
-    File { path: PathBuf, source: io::Error },
+    /// A device export named with `--from-reg` or `--from-netsh` could not be read, or is past
+    /// its cap.
+    #[error(transparent)]
+    File(#[from] InputError),
     /// A file named with `--from-reg` holds `netsh` output.
     #[error(
         "{}: this is netsh output, not a registry export: pass it with --from-netsh",
@@ -68,12 +68,6 @@ pub(crate) fn read_files(
     registry: &[PathBuf],
     netsh: &[PathBuf],
 ) -> Result<WindowsSource, DeviceError> {
-    let read = |path: &Path| {
-        fs::read(path).map_err(|source| DeviceError::File {
-            path: path.to_owned(),
-            source,
-        })
-    };
     let mut source = WindowsSource {
         registry_origin: registry
             .iter()
@@ -84,7 +78,7 @@ pub(crate) fn read_files(
     };
     for path in registry {
         let origin = path.display().to_string();
-        let bytes = read(path)?;
+        let bytes = input::read(path, InputKind::RegistryExport)?;
         if netsh::looks_like_netsh(&bytes) {
             return Err(DeviceError::NetshGivenAsRegistry { path: path.clone() });
         }
@@ -93,7 +87,7 @@ pub(crate) fn read_files(
     }
     for path in netsh {
         let origin = path.display().to_string();
-        let bytes = read(path)?;
+        let bytes = input::read(path, InputKind::NetshCapture)?;
         match netsh::parse_show_proxy(&bytes, &origin) {
             Ok(capture) => source.netsh = Some((capture, origin)),
             Err(err) if matches!(err.problem, netsh::NetshProblem::AdvProxyGiven) => {
@@ -160,6 +154,8 @@ impl WindowsSource {
 mod tests {
     use std::error::Error as _;
     use std::fmt::Write as _;
+    use std::fs;
+    use std::path::Path;
 
     use super::*;
 
@@ -228,10 +224,13 @@ mod tests {
         let missing = dir.path().join("missing.reg");
         let err = read_files(std::slice::from_ref(&missing), &[]).expect_err("missing file");
         assert!(
-            chain(&err).starts_with(&format!("cannot read {}: ", name(&missing))),
+            chain(&err).starts_with(&format!(
+                "cannot read the registry export {}: ",
+                name(&missing)
+            )),
             "{}",
             chain(&err)
         );
-        assert!(matches!(err, DeviceError::File { .. }));
+        assert!(matches!(err, DeviceError::File(_)));
     }
 }
