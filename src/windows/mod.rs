@@ -105,7 +105,7 @@ pub(crate) fn read_files(
 /// A named export whose proxy blobs do not decode cannot be analysed: say where.
 fn check_export_blobs(registry: &RegistrySnapshot) -> Result<(), DeviceError> {
     for key in registry.keys() {
-        for value in &key.values {
+        for value in key.values() {
             let ValueData::Binary(bytes) = &value.data else {
                 continue;
             };
