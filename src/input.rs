@@ -254,8 +254,6 @@ impl fmt::Display for Count {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-
     use super::*;
 
     #[test]
@@ -319,6 +317,8 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn a_fifo_is_read_within_the_cap_and_no_further() {
+        use std::io::Write as _;
+
         let dir = tempfile::tempdir().expect("temporary directory");
         let path = dir.path().join("pipe.pac");
         let status = std::process::Command::new("mkfifo")
