@@ -146,12 +146,24 @@ pub(crate) fn read_text(path: &Path, kind: InputKind) -> Result<String, InputErr
     })
 }
 
-/// Reads the file at `path` line by line (UTF-8, without line ends), numbered from 1, within
-/// `kind`'s byte cap and [`InputKind::MAX_LINES`].
+/// Reads the file at `path` line by line (without line ends), numbered from 1, within `kind`'s
+/// byte cap and [`InputKind::MAX_LINES`].
+///
+/// UTF-8 is read a line at a time (a byte-order mark is dropped); UTF-16LE with its byte-order
+/// mark, as Windows PowerShell's `>` writes, is read whole within the cap, then split.
 pub(crate) fn read_lines(path: &Path, kind: InputKind) -> Result<Vec<(usize, String)>, InputError> {
     let (file, _) = open(path, kind)?;
     let cap = kind.max_bytes();
     let mut reader = BufReader::new(file.take(cap + 1));
+    let head = reader
+        .fill_buf()
+        .map_err(|err| unreadable(path, kind, err))?;
+    if head.starts_with(&[0xFF, 0xFE]) {
+        return read_utf16_lines(reader, path, kind);
+    }
+    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        reader.consume(3);
+    }
     let mut lines = Vec::new();
     let mut total: u64 = 0;
     let mut line = Vec::new();
@@ -185,6 +197,41 @@ pub(crate) fn read_lines(path: &Path, kind: InputKind) -> Result<Vec<(usize, Str
         let text = text.strip_suffix('\n').unwrap_or(text);
         let text = text.strip_suffix('\r').unwrap_or(text);
         lines.push((number, text.to_owned()));
+    }
+    Ok(lines)
+}
+
+/// [`read_lines`] for UTF-16LE text whose byte-order mark is next in `reader`.
+fn read_utf16_lines(
+    mut reader: impl Read,
+    path: &Path,
+    kind: InputKind,
+) -> Result<Vec<(usize, String)>, InputError> {
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|err| unreadable(path, kind, err))?;
+    if len_u64(bytes.len()) > kind.max_bytes() {
+        return Err(InputError::TooLarge {
+            kind,
+            path: path.to_owned(),
+        });
+    }
+    let units = bytes[2..]
+        .chunks_exact(2)
+        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]));
+    let text: String = char::decode_utf16(units)
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect();
+    let mut lines = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if index == InputKind::MAX_LINES {
+            return Err(InputError::TooManyLines {
+                kind,
+                path: path.to_owned(),
+            });
+        }
+        lines.push((index + 1, line.to_owned()));
     }
     Ok(lines)
 }
@@ -401,6 +448,22 @@ mod tests {
                 path.display()
             )
         );
+    }
+
+    #[test]
+    fn url_lists_in_utf16_or_with_a_utf8_byte_order_mark_are_read() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("urls.txt");
+        let text = "http://a/\r\nhttp://b/\r\n";
+        let expected = vec![(1, "http://a/".to_owned()), (2, "http://b/".to_owned())];
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let mut utf8 = vec![0xEF, 0xBB, 0xBF];
+        utf8.extend_from_slice(text.as_bytes());
+        for bytes in [utf16, utf8] {
+            fs::write(&path, &bytes).expect("write");
+            assert_eq!(read_lines(&path, InputKind::UrlList), Ok(expected.clone()));
+        }
     }
 
     #[test]
