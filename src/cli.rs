@@ -143,7 +143,7 @@ struct SourceArgs {
     #[arg(long, value_name = "FILE")]
     from_reg: Vec<PathBuf>,
     /// Read a device's `netsh winhttp show proxy` or `show advproxy` output (repeatable, at most
-    /// 16 MiB each; e.g. `--from-netsh winhttp.txt`).
+    /// 1 MiB each; e.g. `--from-netsh winhttp.txt`).
     #[arg(long, value_name = "FILE")]
     from_netsh: Vec<PathBuf>,
     /// Which Windows context to use: the diagnostic-data service's (`system`), the signed-in

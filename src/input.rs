@@ -36,11 +36,10 @@ impl InputKind {
     #[must_use]
     pub const fn max_bytes(self) -> u64 {
         match self {
-            InputKind::RegistryExport
-            | InputKind::NetshCapture
-            | InputKind::EndpointList
-            | InputKind::UrlList => 16 * MIB,
-            InputKind::Pac | InputKind::Certificate => MIB,
+            InputKind::RegistryExport | InputKind::EndpointList | InputKind::UrlList => 16 * MIB,
+            // `netsh winhttp set proxy` takes its lists on one command line (at most 32,767
+            // characters), so its output is kilobytes; a megabyte is generous.
+            InputKind::NetshCapture | InputKind::Pac | InputKind::Certificate => MIB,
         }
     }
 
@@ -60,7 +59,8 @@ impl InputKind {
     /// The files that share the cap, as errors name them: `exports`.
     const fn class(self) -> &'static str {
         match self {
-            InputKind::RegistryExport | InputKind::NetshCapture => "exports",
+            InputKind::RegistryExport => "exports",
+            InputKind::NetshCapture => "netsh captures",
             InputKind::EndpointList => "endpoint lists",
             InputKind::Pac => "PAC files",
             InputKind::Certificate => "certificate files",

@@ -344,7 +344,7 @@ fn every_named_file_stops_at_its_cap_when_it_is_an_endless_device() {
         ),
         (
             &["proxy", "--from-netsh", "/dev/urandom"],
-            "the netsh capture /dev/urandom is larger than 16 MiB, the limit for exports",
+            "the netsh capture /dev/urandom is larger than 1 MiB, the limit for netsh captures",
         ),
         (
             &["endpoints", "--endpoints", "/dev/zero"],
