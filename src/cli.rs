@@ -80,13 +80,15 @@ enum Command {
 
 #[derive(Debug, clap::Args)]
 struct PacArgs {
-    /// The PAC file: a path or an http(s) URL (fetched directly, never through a proxy).
+    /// The PAC file (at most 1 MiB): a path or an http(s) URL (fetched directly, never through a
+    /// proxy).
     #[arg(value_name = "PAC")]
     pac: String,
     /// URLs to evaluate the PAC for.
     #[arg(value_name = "URL")]
     urls: Vec<String>,
-    /// Read more URLs from FILE, one a line (blank lines and `#` comments skipped).
+    /// Read more URLs from FILE, one a line (blank lines and `#` comments skipped; at most
+    /// 100,000 lines and 16 MiB).
     #[arg(short = 'f', long = "url-file", value_name = "FILE")]
     url_file: Option<PathBuf>,
     /// What `myIpAddress()` returns (e.g. `--client-ip 10.1.2.3`); default: this machine's
@@ -111,7 +113,7 @@ struct CatalogArgs {
     #[arg(long, value_name = "PROFILE", default_value = DEFAULT_PROFILE)]
     profile: String,
     /// Replace the built-in catalog with this YAML file (e.g. `--endpoints endpoints.yaml`);
-    /// entries need only `url`.
+    /// entries need only `url` (at most 16 MiB).
     #[arg(long, value_name = "FILE")]
     endpoints: Option<PathBuf>,
 }
@@ -126,7 +128,8 @@ struct SourceArgs {
     /// Use no proxy at all, whatever the device or the environment says.
     #[arg(long, conflicts_with_all = ["pac", "wpad"])]
     direct: bool,
-    /// Route every endpoint by this PAC file or URL (e.g. `--pac http://wpad.corp/proxy.pac`).
+    /// Route every endpoint by this PAC file or URL (at most 1 MiB; e.g.
+    /// `--pac http://wpad.corp/proxy.pac`).
     #[arg(long, value_name = "FILE|URL", conflicts_with = "wpad")]
     pac: Option<String>,
     /// Find a PAC by WPAD discovery (DHCP on Windows, then DNS `wpad.<domain>`) and route by it.
@@ -135,12 +138,12 @@ struct SourceArgs {
     /// The DNS suffix WPAD walks from, instead of this machine's (e.g. `--wpad-domain corp.example`).
     #[arg(long, value_name = "DOMAIN")]
     wpad_domain: Option<String>,
-    /// Read a device's registry export (`reg export`, .reg; repeatable, later files win) instead of
-    /// this machine's configuration (e.g. `--from-reg internet-settings.reg`).
+    /// Read a device's registry export (`reg export`, .reg; repeatable, later files win; at most
+    /// 16 MiB each) instead of this machine's configuration (e.g. `--from-reg internet-settings.reg`).
     #[arg(long, value_name = "FILE")]
     from_reg: Vec<PathBuf>,
-    /// Read a device's `netsh winhttp show proxy` or `show advproxy` output (repeatable; e.g.
-    /// `--from-netsh winhttp.txt`).
+    /// Read a device's `netsh winhttp show proxy` or `show advproxy` output (repeatable, at most
+    /// 1 MiB each; e.g. `--from-netsh winhttp.txt`).
     #[arg(long, value_name = "FILE")]
     from_netsh: Vec<PathBuf>,
     /// Which Windows context to use: the diagnostic-data service's (`system`), the signed-in
@@ -170,8 +173,8 @@ struct CheckArgs {
     /// or `--dns-server 127.0.0.1:5353`).
     #[arg(long, value_name = "ADDR[:PORT]")]
     dns_server: Vec<String>,
-    /// Also accept chains ending in the roots in this PEM file, for every endpoint (repeatable;
-    /// e.g. `--trust-anchor corp-root.pem`).
+    /// Also accept chains ending in the roots in this PEM file, for every endpoint (repeatable, at
+    /// most 1 MiB each; e.g. `--trust-anchor corp-root.pem`).
     #[arg(long, value_name = "FILE")]
     trust_anchor: Vec<PathBuf>,
     /// Deadline for each probe stage (DNS, connect, proxy, TLS, HTTP) in seconds (e.g.

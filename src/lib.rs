@@ -12,6 +12,7 @@ mod cli;
 mod command;
 mod config;
 mod error;
+mod input;
 mod net;
 mod output;
 mod plan;

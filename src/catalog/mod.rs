@@ -6,21 +6,21 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::LazyLock;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
+use crate::input::{self, InputError, InputKind};
 use crate::url::{self, Scheme, Target};
 
 /// Why a catalog could not be loaded or a profile selected.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
-    /// The endpoint file named with `--endpoints` could not be read.
-    #[error("cannot read endpoint file {}", .path.display())]
-    File { path: PathBuf, source: io::Error },
+    /// The endpoint file named with `--endpoints` could not be read, or is past its cap.
+    #[error(transparent)]
+    File(#[from] InputError),
     /// An endpoint list is not valid; `message` names the line, column and what was expected.
     #[error("{origin}: {message}")]
     List { origin: String, message: String },
@@ -253,10 +253,7 @@ pub fn load(path: Option<&Path>) -> Result<Catalog, CatalogError> {
             .cloned()
             .map_or_else(|| parse(BUILTIN_YAML, BUILTIN_ORIGIN), Ok);
     };
-    let text = std::fs::read_to_string(path).map_err(|source| CatalogError::File {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = input::read_text(path, InputKind::EndpointList)?;
     parse(&text, &path.display().to_string())
 }
 
@@ -269,6 +266,12 @@ pub(crate) fn parse(yaml: &str, origin: &str) -> Result<Catalog, CatalogError> {
     let blank = |line: &str| line.trim().is_empty() || line.trim_start().starts_with('#');
     if yaml.lines().all(blank) {
         return Err(list_error(origin, 1, 1, EMPTY_FILE));
+    }
+    // The YAML library's recursion takes seconds to refuse a deeply nested file: refuse it first.
+    if let Some((line, column)) = too_deep(yaml, MAX_NESTING) {
+        let reason =
+            format!("nested more than {MAX_NESTING} levels deep, the limit for endpoint lists");
+        return Err(list_error(origin, line, column, &reason));
     }
     let raw: RawFile = yaml_serde::from_str(yaml).map_err(|err| yaml_error(&err, yaml, origin))?;
     let builtin = if origin == BUILTIN_ORIGIN {
@@ -306,6 +309,91 @@ pub(crate) fn parse(yaml: &str, origin: &str) -> Result<Catalog, CatalogError> {
         origin: origin.to_owned(),
         endpoints,
     })
+}
+
+/// The deepest nesting an endpoint list may have; the catalog's own entries need five levels.
+const MAX_NESTING: usize = 16;
+
+/// Where `yaml` first nests deeper than `limit` (1-based line and column), by a cheap scan of its
+/// indentation, `- ` markers and flow brackets; `None` when it stays within the limit.
+///
+/// An estimate that errs on the deep side (every indentation step counts as a level), made in one
+/// pass before the YAML parser sees the text. Quoted text, comments and block scalars (`|`, `>`)
+/// are skipped.
+fn too_deep(yaml: &str, limit: usize) -> Option<(usize, usize)> {
+    let mut indents: Vec<usize> = Vec::new();
+    let mut flow = 0usize;
+    let mut quote: Option<char> = None;
+    let mut block_scalar: Option<usize> = None;
+    for (index, line) in yaml.lines().enumerate() {
+        let body = line.trim_start_matches(' ');
+        let indent = line.len() - body.len();
+        if quote.is_none() && flow == 0 {
+            if body.trim().is_empty() || body.starts_with('#') {
+                continue;
+            }
+            if let Some(opener) = block_scalar {
+                if indent > opener {
+                    continue;
+                }
+                block_scalar = None;
+            }
+            while indents.last().is_some_and(|&open| open >= indent) {
+                indents.pop();
+            }
+            indents.push(indent);
+        }
+        let mut block = indents.len();
+        let mut leading = true;
+        let mut previous = ' ';
+        let mut chars = body.chars().enumerate().peekable();
+        let mut code_end = body.len();
+        while let Some((offset, c)) = chars.next() {
+            let column = indent + offset + 1;
+            match quote {
+                Some('"') if c == '\\' => {
+                    chars.next();
+                }
+                Some(open) if c == open => quote = None,
+                Some(_) => {}
+                None => match c {
+                    '#' if previous.is_whitespace() => {
+                        code_end = body
+                            .char_indices()
+                            .nth(offset)
+                            .map_or(body.len(), |(at, _)| at);
+                        break;
+                    }
+                    '"' | '\'' if matches!(previous, ' ' | '[' | '{' | ',' | ':') => {
+                        quote = Some(c);
+                    }
+                    '[' | '{' => flow += 1,
+                    ']' | '}' => flow = flow.saturating_sub(1),
+                    '-' if leading
+                        && flow == 0
+                        && chars.peek().is_none_or(|(_, next)| *next == ' ') =>
+                    {
+                        block += 1;
+                    }
+                    _ => {}
+                },
+            }
+            if block + flow > limit {
+                return Some((index + 1, column));
+            }
+            if !c.is_whitespace() {
+                leading &= c == '-';
+            }
+            previous = c;
+        }
+        // `key: |`, `- >-`: the lines indented below are text, whatever they hold.
+        let code = body[..code_end].trim_end();
+        let indicator = code.trim_end_matches(|c: char| c == '-' || c == '+' || c.is_ascii_digit());
+        if quote.is_none() && flow == 0 && (indicator.ends_with('|') || indicator.ends_with('>')) {
+            block_scalar = Some(indent);
+        }
+    }
+    None
 }
 
 const EMPTY_FILE: &str = "the file is empty: expected a mapping with an `endpoints` list";
@@ -1260,11 +1348,50 @@ endpoints:
         );
 
         let missing = dir.path().join("missing.yaml");
-        assert!(matches!(
-            load(Some(&missing)),
-            Err(CatalogError::File { .. })
-        ));
+        assert!(matches!(load(Some(&missing)), Err(CatalogError::File(_))));
         assert_eq!(load(None).expect("built-in").origin, BUILTIN_ORIGIN);
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_refused_before_parsing_naming_the_line_and_column() {
+        let limit =
+            format!("nested more than {MAX_NESTING} levels deep, the limit for endpoint lists");
+        let flow = format!(
+            "endpoints: {}{}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let dashes = format!(
+            "endpoints:\n  - url: https://a.example\n  {}x\n",
+            "- ".repeat(40)
+        );
+        let indented: String = std::iter::once("endpoints:\n".to_owned())
+            .chain((1..40).map(|depth| format!("{}-\n", " ".repeat(depth))))
+            .collect();
+        let cases = [
+            (flow.as_str(), "line 1, column 27"),
+            (dashes.as_str(), "line 3, column 31"),
+            (indented.as_str(), "line 16, column 16"),
+        ];
+        for (yaml, at) in cases {
+            let text = message(&parse(yaml, "deep.yaml").expect_err("too deep"));
+            assert_eq!(text, format!("deep.yaml: {at}: {limit}"));
+        }
+    }
+
+    #[test]
+    fn nesting_within_the_limit_quoted_brackets_and_block_text_are_not_counted() {
+        assert_eq!(too_deep(BUILTIN_YAML, MAX_NESTING), None);
+        let shallow = [
+            "endpoints: [{url: https://a.example, profiles: [a, b]}]\n",
+            "endpoints:\n  - url: 'https://a.example/[[[[[[[[[[[[[[[[[[[[[[['\n",
+            "endpoints:\n  - url: \"https://a.example/{{{{{{{{{{{{{{{{{{{{{{{{\\\"\"\n",
+            "endpoints: # [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n  - url: https://a.example\n",
+            "note: |\n  [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n    - - - - - - - - - - - - - - - - - -\nendpoints: []\n",
+        ];
+        for yaml in shallow {
+            assert_eq!(too_deep(yaml, MAX_NESTING), None, "{yaml}");
+        }
     }
 
     #[test]

@@ -1,13 +1,17 @@
 //! `dapreflight pac`: load a PAC, evaluate it for each URL, render the answers.
 
 use std::io::Write;
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::command::write_stdout;
 use crate::config::PacConfig;
 use crate::error::Error;
+use crate::input::{self, InputKind};
 use crate::output;
-use crate::proxy::pac::{PacEnvironment, PacError, PacLimits, PacScript, decide_url, source};
+use crate::proxy::pac::{
+    PacEnvironment, PacError, PacLimits, PacScript, check_url, decide_url, source,
+};
 use crate::proxy::resolve::{NameResolver, SystemResolver, TableResolver};
 use crate::report::Outcome;
 use crate::report::pac::{PacReport, PacUrlOutcome};
@@ -17,16 +21,7 @@ use crate::report::pac::{PacReport, PacUrlOutcome};
 pub(crate) async fn run(config: &PacConfig, out: &mut impl Write) -> Result<(), Error> {
     let mut urls = config.urls.clone();
     if let Some(path) = &config.url_file {
-        let text = std::fs::read_to_string(path).map_err(|err| PacError::Load {
-            origin: path.display().to_string(),
-            message: format!("cannot read the URL list: {err}"),
-        })?;
-        urls.extend(
-            text.lines()
-                .map(str::trim)
-                .filter(|line| !line.is_empty() && !line.starts_with('#'))
-                .map(str::to_owned),
-        );
+        urls.extend(read_url_list(path)?);
     }
     let pac = source::load(&config.source, config.timeout).await?;
     let limits = PacLimits {
@@ -91,4 +86,24 @@ pub(crate) async fn run(config: &PacConfig, out: &mut impl Write) -> Result<(), 
         Some(err) => Err(err.into()),
         None => Ok(()),
     }
+}
+
+/// Reads `pac --url-file`: one URL a line, `#` comments and blank lines skipped. A line that is
+/// not a URL is the list's error, named by file and line, not the PAC's.
+fn read_url_list(path: &Path) -> Result<Vec<String>, PacError> {
+    let lines = input::read_lines(path, InputKind::UrlList)?;
+    let mut urls = Vec::with_capacity(lines.len());
+    for (number, line) in lines {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        check_url(line).map_err(|message| PacError::UrlList {
+            origin: path.display().to_string(),
+            line: number,
+            message,
+        })?;
+        urls.push(line.to_owned());
+    }
+    Ok(urls)
 }

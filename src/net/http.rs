@@ -231,4 +231,44 @@ mod tests {
         let (_, response) = fetch(unsized_answer, Some(4)).await;
         assert!(matches!(response.body, Body::TooLarge { read: 4 }));
     }
+
+    #[tokio::test]
+    async fn an_endless_chunked_body_stops_at_the_cap_while_reading() {
+        let (client, mut server) = tokio::io::duplex(64 * 1024);
+        // Offers up to 64 MiB in 64 KiB chunks; stops as soon as the client has gone.
+        let server = tokio::spawn(async move {
+            let mut head = [0u8; 1024];
+            let _ = server.read(&mut head).await;
+            let start = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+            if server.write_all(start).await.is_err() {
+                return 0u64;
+            }
+            let mut chunk = b"10000\r\n".to_vec();
+            chunk.extend(std::iter::repeat_n(b'x', 0x10000));
+            chunk.extend_from_slice(b"\r\n");
+            let mut sent = 0u64;
+            for _ in 0..1024 {
+                if server.write_all(&chunk).await.is_err() {
+                    break;
+                }
+                sent += 0x10000;
+            }
+            sent
+        });
+        let request = Request {
+            authority: "pac.corp.example",
+            path: "/proxy.pac",
+            max_body: Some(1024 * 1024),
+        };
+        let response = get(client, &request, Duration::from_secs(10))
+            .await
+            .expect("an answer");
+        assert!(
+            matches!(response.body, Body::TooLarge { read } if read == 1024 * 1024),
+            "{:?}",
+            response.body
+        );
+        let sent = server.await.expect("server");
+        assert!(sent < 4 * 1024 * 1024, "the server sent {sent} bytes");
+    }
 }

@@ -6,7 +6,6 @@
 mod vendors;
 
 use std::fmt::Write as _;
-use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -23,6 +22,7 @@ use x509_parser::prelude::FromDer;
 use x509_parser::x509::X509Name;
 
 use crate::catalog::TrustRule;
+use crate::input::{self, InputError, InputKind};
 
 pub(crate) use vendors::identify_product;
 
@@ -245,9 +245,9 @@ pub(crate) fn pinned_roots() -> Vec<(TrustRule, Vec<CertificateInfo>)> {
 /// Why a `--trust-anchor` file gave no anchors.
 #[derive(Debug, thiserror::Error)]
 pub enum AnchorError {
-    /// The file could not be read.
-    #[error("cannot read trust anchor file {}", .path.display())]
-    File { path: PathBuf, source: io::Error },
+    /// The file could not be read, or is past its cap.
+    #[error(transparent)]
+    File(#[from] InputError),
     /// The file holds no usable certificate.
     #[error("trust anchor file {}: {message}", .path.display())]
     Invalid { path: PathBuf, message: String },
@@ -255,10 +255,7 @@ pub enum AnchorError {
 
 /// Reads a PEM file of trust anchors named with `--trust-anchor`.
 pub(crate) fn load_anchor_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, AnchorError> {
-    let bytes = std::fs::read(path).map_err(|source| AnchorError::File {
-        path: path.to_owned(),
-        source,
-    })?;
+    let bytes = input::read(path, InputKind::Certificate)?;
     let invalid = |message: String| AnchorError::Invalid {
         path: path.to_owned(),
         message,
@@ -1348,10 +1345,7 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let missing = load_anchor_file(&dir.path().join("missing.pem"));
-        assert!(
-            matches!(missing, Err(AnchorError::File { .. })),
-            "{missing:?}"
-        );
+        assert!(matches!(missing, Err(AnchorError::File(_))), "{missing:?}");
     }
 
     #[test]

@@ -14,10 +14,9 @@ pub(crate) mod registry;
 pub(crate) mod winhttp;
 pub(crate) mod wininet;
 
-use std::fs;
-use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use crate::input::{self, InputError, InputKind};
 use crate::proxy::WindowsContexts;
 use crate::windows::bytes::BlobError;
 pub use crate::windows::identity::DeviceIdentity;
@@ -41,9 +40,10 @@ pub struct WindowsSource {
 /// Each parser's own error is kept, typed; main prints the chain, so the messages read as one line.
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
-    /// A device export named with `--from-reg` or `--from-netsh` could not be read.
-    #[error("cannot read {}", .path.display())]
-    File { path: PathBuf, source: io::Error },
+    /// A device export named with `--from-reg` or `--from-netsh` could not be read, or is past
+    /// its cap.
+    #[error(transparent)]
+    File(#[from] InputError),
     /// A file named with `--from-reg` holds `netsh` output.
     #[error(
         "{}: this is netsh output, not a registry export: pass it with --from-netsh",
@@ -70,12 +70,6 @@ pub(crate) fn read_files(
     registry: &[PathBuf],
     netsh: &[PathBuf],
 ) -> Result<WindowsSource, DeviceError> {
-    let read = |path: &Path| {
-        fs::read(path).map_err(|source| DeviceError::File {
-            path: path.to_owned(),
-            source,
-        })
-    };
     let mut source = WindowsSource {
         registry_origin: registry
             .iter()
@@ -86,7 +80,7 @@ pub(crate) fn read_files(
     };
     for path in registry {
         let origin = path.display().to_string();
-        let bytes = read(path)?;
+        let bytes = input::read(path, InputKind::RegistryExport)?;
         if netsh::looks_like_netsh(&bytes) {
             return Err(DeviceError::NetshGivenAsRegistry { path: path.clone() });
         }
@@ -95,7 +89,7 @@ pub(crate) fn read_files(
     }
     for path in netsh {
         let origin = path.display().to_string();
-        let bytes = read(path)?;
+        let bytes = input::read(path, InputKind::NetshCapture)?;
         match netsh::parse_show_proxy(&bytes, &origin) {
             Ok(capture) => source.netsh = Some((capture, origin)),
             Err(err) if matches!(err.problem, netsh::NetshProblem::AdvProxyGiven) => {
@@ -113,7 +107,7 @@ pub(crate) fn read_files(
 /// A named export whose proxy blobs do not decode cannot be analysed: say where.
 fn check_export_blobs(registry: &RegistrySnapshot) -> Result<(), DeviceError> {
     for key in registry.keys() {
-        for value in &key.values {
+        for value in key.values() {
             let ValueData::Binary(bytes) = &value.data else {
                 continue;
             };
@@ -168,6 +162,8 @@ impl WindowsSource {
 mod tests {
     use std::error::Error as _;
     use std::fmt::Write as _;
+    use std::fs;
+    use std::path::Path;
 
     use super::*;
 
@@ -236,10 +232,13 @@ mod tests {
         let missing = dir.path().join("missing.reg");
         let err = read_files(std::slice::from_ref(&missing), &[]).expect_err("missing file");
         assert!(
-            chain(&err).starts_with(&format!("cannot read {}: ", name(&missing))),
+            chain(&err).starts_with(&format!(
+                "cannot read the registry export {}: ",
+                name(&missing)
+            )),
             "{}",
             chain(&err)
         );
-        assert!(matches!(err, DeviceError::File { .. }));
+        assert!(matches!(err, DeviceError::File(_)));
     }
 }

@@ -83,9 +83,9 @@ pub enum NetshProblem {
          found {found}"
     )]
     MissingTitle { found: String },
-    /// A title with nothing after it.
-    #[error("expected the settings after the title, found the end of the text")]
-    MissingSettings,
+    /// A title with nothing after it (but a prompt or the end of a code block, perhaps).
+    #[error("expected the settings after the title, found {found}")]
+    MissingSettings { found: String },
     /// A settings line without the `label : value` shape.
     #[error("expected 'label : value' for the {what}, found {found}")]
     ExpectedLabelValue { what: &'static str, found: String },
@@ -124,15 +124,30 @@ pub(crate) fn parse_show_proxy(bytes: &[u8], origin: &str) -> Result<NetshProxy,
         .map(|(index, line)| (index + 1, line.trim()))
         .collect();
     let mut warnings = capture.warnings;
-    let mut non_blank = lines.iter().filter(|(_, line)| !line.is_empty());
-    let Some(&(first_number, first)) = non_blank.clone().next() else {
+    // Prompts, code fences and transcript rules frame a pasted capture: they are not part of it.
+    let content = |line: &str| !line.is_empty() && !is_frame(line);
+    let Some(&(first_number, first)) = lines
+        .iter()
+        .find(|(_, line)| content(line))
+        .or_else(|| lines.iter().find(|(_, line)| !line.is_empty()))
+    else {
         return Err(NetshError {
             origin: origin.to_owned(),
             line: None,
             problem: NetshProblem::Empty,
         });
     };
-    let Some(&(title_number, _)) = non_blank.find(|(_, line)| is_title(line)) else {
+    // The title names WinHTTP in every language seen; a line such as "Here is the output:" does
+    // not. Without such a line, the first line shaped like a title is the title.
+    let titles = || {
+        lines
+            .iter()
+            .filter(|(_, line)| content(line) && is_title(line))
+    };
+    let Some(&(title_number, _)) = titles()
+        .find(|(_, line)| line.to_ascii_lowercase().contains("winhttp"))
+        .or_else(|| titles().next())
+    else {
         return Err(fail(
             first_number,
             NetshProblem::MissingTitle {
@@ -146,24 +161,29 @@ pub(crate) fn parse_show_proxy(bytes: &[u8], origin: &str) -> Result<NetshProxy,
             title_number - 1
         ));
     }
-    // The settings are the block of non-blank lines after the title's blank line.
+    // The settings are the block of lines after the title, up to a blank line, a prompt or the
+    // end of a code block.
     let after_title = &lines[title_number..];
     let Some(start) = after_title.iter().position(|(_, line)| !line.is_empty()) else {
-        return Err(fail(title_number + 1, NetshProblem::MissingSettings));
+        let found = "the end of the text".to_owned();
+        return Err(fail(
+            title_number + 1,
+            NetshProblem::MissingSettings { found },
+        ));
     };
-    let block = &after_title[start..];
-    let end = block
-        .iter()
-        .position(|(_, line)| line.is_empty())
-        .unwrap_or(block.len());
-    let (settings, rest) = block.split_at(end);
-    if let Some(&(number, _)) = rest.iter().find(|(_, line)| !line.is_empty()) {
+    let (first_setting, first_line) = after_title[start];
+    if is_frame(first_line) {
+        let found = quote(first_line);
+        return Err(fail(first_setting, NetshProblem::MissingSettings { found }));
+    }
+    let (settings, rest) = settings_block(&after_title[start..]);
+    if let Some(&(number, _)) = rest.iter().find(|(_, line)| content(line)) {
         warnings.push(format!(
             "ignored the lines after the settings, from line {number}"
         ));
     }
     let mut proxy =
-        read_settings(settings, &mut warnings).map_err(|(line, problem)| fail(line, problem))?;
+        read_settings(&settings, &mut warnings).map_err(|(line, problem)| fail(line, problem))?;
     proxy.encoding = capture.encoding;
     proxy.warnings = warnings;
     Ok(proxy)
@@ -253,7 +273,10 @@ fn read_settings(
             settings_read.proxy = Some(proxy_value.to_owned());
             settings_read.bypass = (!empty).then(|| bypass_value.to_owned());
         }
-        [] => return Err((1, NetshProblem::MissingSettings)),
+        [] => {
+            let found = "the end of the text".to_owned();
+            return Err((1, NetshProblem::MissingSettings { found }));
+        }
     }
     Ok(settings_read)
 }
@@ -334,16 +357,20 @@ pub(crate) fn parse_show_advproxy(text: &str, origin: &str) -> Result<AdvProxy, 
 }
 
 /// Whether `bytes` look like a `netsh winhttp show proxy` or `show advproxy` capture (and not,
-/// say, a `.reg` export): the first non-blank line is a title that names `WinHTTP`.
+/// say, a `.reg` export): one of the first lines (prompts and code fences aside) is a title that
+/// names `WinHTTP`.
 #[must_use]
 pub(crate) fn looks_like_netsh(bytes: &[u8]) -> bool {
+    /// How far into a paste the title may be (after a sentence or two of prose).
+    const LINES: usize = 20;
     decode_capture(bytes, "").is_ok_and(|capture| {
         capture
             .text
             .lines()
             .map(str::trim)
-            .find(|line| !line.is_empty())
-            .is_some_and(|line| is_title(line) && line.to_ascii_lowercase().contains("winhttp"))
+            .filter(|line| !line.is_empty() && !is_frame(line))
+            .take(LINES)
+            .any(|line| is_title(line) && line.to_ascii_lowercase().contains("winhttp"))
     })
 }
 
@@ -392,11 +419,11 @@ pub(crate) fn decode_capture(bytes: &[u8], origin: &str) -> Result<Capture, Nets
     if let Some((number, line)) = text
         .lines()
         .enumerate()
-        .find(|(_, line)| line.chars().any(|c| c.is_control() && c != '\t'))
+        .find(|(_, line)| line.chars().any(unexpected_control))
     {
         let c = line
             .chars()
-            .find(|c| c.is_control() && *c != '\t')
+            .find(|&c| unexpected_control(c))
             .map_or(0, u32::from);
         return Err(fail(
             Some(number + 1),
@@ -410,6 +437,12 @@ pub(crate) fn decode_capture(bytes: &[u8], origin: &str) -> Result<Capture, Nets
         encoding: encoding.to_owned(),
         warnings,
     })
+}
+
+/// A control character no capture holds: tabs do, and so do stray carriage returns (CR CR LF line
+/// ends, as output re-saved through PowerShell often has).
+fn unexpected_control(c: char) -> bool {
+    c.is_control() && c != '\t' && c != '\r'
 }
 
 impl AdvProxy {
@@ -460,6 +493,68 @@ impl AdvProxy {
 enum Slot<'a> {
     Text(&'a mut Option<String>),
     Flag(&'a mut Option<bool>),
+}
+
+/// A line of a capture: its 1-based number and its trimmed text.
+type Line<'a> = (usize, &'a str);
+
+/// Splits the lines from the first setting on into the settings and what follows them.
+///
+/// The settings end at a blank line, a prompt or a code fence. A capture printed double-spaced (a
+/// blank line after every line, as some PowerShell wrappers print it) keeps its second
+/// `label : value` line.
+fn settings_block<'a, 'b>(lines: &'b [Line<'a>]) -> (Vec<Line<'a>>, &'b [Line<'a>]) {
+    let mut settings: Vec<Line<'_>> = Vec::new();
+    let mut index = 0;
+    while let Some(&(number, line)) = lines.get(index) {
+        if is_frame(line) {
+            break;
+        }
+        if line.is_empty() {
+            let next = lines[index..]
+                .iter()
+                .position(|(_, line)| !line.is_empty())
+                .map(|offset| index + offset);
+            let double_spaced = matches!(settings.as_slice(), [(_, only)] if label_value(only).is_some())
+                && next.is_some_and(|next| {
+                    let line = lines[next].1;
+                    !is_frame(line) && label_value(line).is_some()
+                });
+            match next {
+                Some(next) if double_spaced => {
+                    index = next;
+                    continue;
+                }
+                _ => break,
+            }
+        }
+        settings.push((number, line));
+        index += 1;
+    }
+    (settings, &lines[index..])
+}
+
+/// Whether a (trimmed) line frames a pasted capture rather than belonging to it: a `cmd` or
+/// PowerShell prompt (`C:\>`, `PS C:\Users\me> netsh winhttp show proxy`), a Markdown code fence
+/// (```` ``` ````, ```` ```text ````, `~~~`) or a PowerShell transcript's rule of asterisks.
+fn is_frame(line: &str) -> bool {
+    let line = line.trim();
+    if line.starts_with("```") || line.starts_with("~~~") {
+        return true;
+    }
+    if line.len() >= 10 && line.bytes().all(|b| b == b'*') {
+        return true;
+    }
+    let bytes = line.as_bytes();
+    let cmd_prompt = bytes.len() >= 3
+        && bytes[0].is_ascii_alphabetic()
+        && bytes[1] == b':'
+        && bytes[2] == b'\\'
+        && line.contains('>');
+    let powershell_prompt = line
+        .strip_prefix("PS")
+        .is_some_and(|rest| rest.starts_with('>') || (rest.starts_with(' ') && rest.contains('>')));
+    cmd_prompt || powershell_prompt
 }
 
 /// Whether a line is a title: text ending in a colon (ASCII or full-width), nothing after it.
@@ -597,6 +692,88 @@ mod tests {
         fixture!("show-proxy-broken-bypass.synthetic.txt"),
         fixture!("show-advproxy-all-keys.synthetic.txt"),
     ];
+
+    /// Captures as users paste them: after a prompt, inside a Markdown fence, from PowerShell.
+    const PASTES: [&[u8]; 5] = [
+        fixture!("show-proxy-cmd-transcript.synthetic.txt"),
+        fixture!("show-proxy-ps-transcript.synthetic.txt"),
+        fixture!("show-proxy-markdown-fence.synthetic.md"),
+        fixture!("show-proxy-markdown-fence-no-blank.synthetic.md"),
+        fixture!("show-proxy-powershell-wrapped.synthetic.txt"),
+    ];
+
+    #[test]
+    fn pasted_captures_are_read_through_prompts_fences_and_powershell_spacing() {
+        let corp = Some("proxy.corp.example:8080");
+        let cases = [
+            (PASTES[0], true, None, None, vec![]),
+            (
+                PASTES[1],
+                false,
+                corp,
+                Some("<local>;*.corp.example"),
+                vec![],
+            ),
+            (
+                PASTES[2],
+                true,
+                None,
+                None,
+                vec![
+                    "ignored the lines before the title (lines 1 to 3)",
+                    "ignored the lines after the settings, from line 9",
+                ],
+            ),
+            (
+                PASTES[3],
+                false,
+                Some("http=proxy.corp.example:8080;https=proxy.corp.example:8443"),
+                None,
+                vec![],
+            ),
+            (PASTES[4], false, corp, Some("<local>"), vec![]),
+        ];
+        for (index, (bytes, direct, proxy, bypass, warnings)) in cases.into_iter().enumerate() {
+            let parsed = parse_show_proxy(bytes, "paste.txt").expect("fixture parses");
+            assert_eq!(parsed.direct, direct, "case {index}");
+            assert_eq!(parsed.proxy.as_deref(), proxy, "case {index}");
+            assert_eq!(parsed.bypass.as_deref(), bypass, "case {index}");
+            assert_eq!(parsed.warnings, warnings, "case {index}");
+        }
+        // CR CR LF line ends, as text re-saved through PowerShell often has.
+        let doubled = b"Current WinHTTP proxy settings:\r\r\n\r\r\n    Direct access (no proxy server).\r\r\n";
+        let parsed = parse_show_proxy(doubled, "paste.txt").expect("parses");
+        assert!(parsed.direct && parsed.warnings.is_empty(), "{parsed:?}");
+    }
+
+    #[test]
+    fn broken_pastes_blame_the_line_that_is_wrong() {
+        let cases: [(&[u8], &str); 4] = [
+            (
+                b"```\nCurrent WinHTTP proxy settings:\n```\n",
+                "paste.txt: line 3: expected the settings after the title, found '```'",
+            ),
+            (
+                b"```text\nCurrent WinHTTP proxy settings:\n\n    Proxy Server(s) :  p:1\n    Bypass List     (none)\n```\n",
+                "paste.txt: line 5: expected 'label : value' for the bypass list, found 'Bypass \
+                 List     (none)'",
+            ),
+            (
+                b"C:\\>netsh winhttp show proxy\r\n\r\nCurrent WinHTTP proxy settings:\r\n\r\n    Proxy Server(s)  proxy\r\n    Bypass List     :  (none)\r\nC:\\>\r\n",
+                "paste.txt: line 5: expected 'label : value' for the proxy server(s), found \
+                 'Proxy Server(s)  proxy'",
+            ),
+            (
+                b"PS C:\\> netsh winhttp show proxy\r\nPS C:\\>\r\n",
+                "paste.txt: line 1: expected a title line ending in ':' (e.g. 'Current WinHTTP \
+                 proxy settings:'), found 'PS C:\\> netsh winhttp show proxy'",
+            ),
+        ];
+        for (bytes, message) in cases {
+            let err = parse_show_proxy(bytes, "paste.txt").expect_err(message);
+            assert_eq!(err.to_string(), message);
+        }
+    }
 
     #[test]
     fn show_proxy_captures_are_read_by_shape_in_any_encoding() {
@@ -798,7 +975,7 @@ mod tests {
 
     #[test]
     fn netsh_captures_are_told_from_reg_files() {
-        for bytes in SHOW_PROXY {
+        for bytes in SHOW_PROXY.into_iter().chain(PASTES) {
             assert!(looks_like_netsh(bytes));
         }
         let reg = include_bytes!("../../testdata/registry/internet-settings.synthetic.reg");
@@ -811,7 +988,7 @@ mod tests {
 
     #[test]
     fn no_prefix_of_any_capture_and_no_random_input_panics() {
-        for fixture in SHOW_PROXY {
+        for fixture in SHOW_PROXY.into_iter().chain(PASTES) {
             for end in 0..=fixture.len() {
                 let _ = parse_show_proxy(&fixture[..end], "f.txt");
                 let _ = looks_like_netsh(&fixture[..end]);

@@ -185,20 +185,26 @@ fn parse_key_line(
 
 /// Joins a value's continuation lines: regedit wraps hex data after `,\` and indents the next
 /// line. Errors carry the line they are about.
+///
+/// Each line is appended once, so a value wrapped over many lines joins in linear time.
 fn join_continuations<'a>(
     first: &str,
     number: usize,
     lines: &mut impl Iterator<Item = (usize, &'a str)>,
 ) -> Result<String, (usize, RegFileProblem)> {
     let mut joined = first.to_owned();
+    // Only hex data is wrapped, and the value's first line says whether it is hex.
+    if !is_hex_data(first) {
+        return Ok(joined);
+    }
     let mut last_line = number;
     while let Some(stripped) = joined.trim_end().strip_suffix('\\') {
-        if !is_hex_data(stripped) {
-            break;
-        }
-        let name = value_name_for_error(&joined);
+        let kept = stripped.trim_end().len();
+        joined.truncate(kept);
+        let name = || value_name_for_error(first);
         let Some((next_number, next)) = lines.next() else {
             let after = "the file ends".to_owned();
+            let name = name();
             return Err((
                 last_line,
                 RegFileProblem::BrokenContinuation { name, after },
@@ -211,12 +217,13 @@ fn join_continuations<'a>(
             } else {
                 format!("the next line is {}", quote(next))
             };
+            let name = name();
             return Err((
                 next_number,
                 RegFileProblem::BrokenContinuation { name, after },
             ));
         }
-        joined = format!("{}{next}", stripped.trim_end());
+        joined.push_str(next);
         last_line = next_number;
     }
     Ok(joined)
@@ -292,8 +299,11 @@ fn is_hex_data(line: &str) -> bool {
         return false;
     };
     let rest = rest.trim_start();
-    rest.strip_prefix('=')
-        .is_some_and(|data| data.trim_start().to_ascii_lowercase().starts_with("hex"))
+    rest.strip_prefix('=').is_some_and(|data| {
+        data.trim_start()
+            .get(..3)
+            .is_some_and(|kind| kind.eq_ignore_ascii_case("hex"))
+    })
 }
 
 /// The quoted name of a value line, for messages.
@@ -502,6 +512,8 @@ fn at_line(line: Option<usize>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::*;
 
     const DEVICE: &[u8] = include_bytes!("../../testdata/registry/device-export.synthetic.reg");
@@ -818,6 +830,49 @@ mod tests {
                 "{line}: {message}"
             );
         }
+    }
+
+    #[test]
+    fn a_value_wrapped_over_40000_lines_parses_whole() {
+        let lines = 40_000;
+        let mut text = String::from("Windows Registry Editor Version 5.00\r\n\r\n[HKLM\\X]\r\n");
+        text.push_str("\"Blob\"=hex:00,\\\r\n");
+        for _ in 1..lines {
+            text.push_str(
+                "  01,02,03,04,05,06,07,08,09,0a,0b,0c,0d,0e,0f,10,11,12,13,14,15,16,\\\r\n",
+            );
+        }
+        text.push_str("  ff\r\n\"After\"=dword:00000002\r\n");
+        let snapshot = parse(text.as_bytes(), "f.reg").expect("parses");
+        let blob = snapshot.binary("HKLM\\X", "Blob").expect("Blob");
+        assert_eq!(blob.len(), 1 + 22 * (lines - 1) + 1);
+        assert_eq!(blob.last(), Some(&0xff));
+        let after = snapshot.value("HKLM\\X", "After").expect("After");
+        assert_eq!(after.origin, at(4 + lines + 1));
+    }
+
+    #[test]
+    fn an_export_of_40000_keys_parses_with_every_key_and_deletes_subtrees() {
+        let keys = 40_000;
+        let mut text = String::from("Windows Registry Editor Version 5.00\r\n\r\n");
+        for index in 0..keys {
+            write!(
+                text,
+                "[HKEY_CURRENT_USER\\Software\\K{}\\S{index}]\r\n\"v\"=dword:{index:08x}\r\n\r\n",
+                index % 100
+            )
+            .expect("writing to a String cannot fail");
+        }
+        text.push_str("[-HKEY_CURRENT_USER\\Software\\K7]\r\n");
+        let snapshot = parse(text.as_bytes(), "f.reg").expect("parses");
+        assert_eq!(snapshot.keys().count(), keys - keys / 100);
+        assert_eq!(
+            snapshot.dword("HKCU\\Software\\K99\\S39999", "V"),
+            Some(39_999)
+        );
+        assert!(snapshot.key("HKCU\\Software\\K7\\S7").is_none());
+        assert_eq!(snapshot.subkeys("HKCU\\Software").len(), 99);
+        assert_eq!(snapshot.subkeys("HKCU\\Software\\K1").len(), keys / 100);
     }
 
     #[test]

@@ -2,26 +2,34 @@
 //! read live, with where each value came from. Parsers of proxy and policy settings read this;
 //! they never touch the registry themselves.
 
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 /// Registry keys and their values. Paths compare case-insensitively, with any root alias.
 ///
-/// It also knows which keys the input covers ([`RegistrySnapshot::holds`]), so that a value
-/// missing from a key that was read ("not set") is told apart from a key that was never read
-/// ("not in the input").
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Keys are found through an index of their canonical paths, so building a snapshot of many keys
+/// (a large export) takes linear time, not a scan of every key per line. It also knows which keys
+/// the input covers ([`RegistrySnapshot::holds`]), so that a value missing from a key that was
+/// read ("not set") is told apart from a key that was never read ("not in the input").
+#[derive(Clone, Debug, Default)]
 pub struct RegistrySnapshot {
-    keys: Vec<RegistryKey>,
+    /// Every key in the order first seen; `None` where a key was deleted.
+    keys: Vec<Option<RegistryKey>>,
+    /// Canonical path → position in `keys`; ordered, so a key's subtree is one range.
+    index: BTreeMap<String, usize>,
     /// Canonical paths a live reader looked up, whether or not they exist.
-    looked_up: Vec<String>,
+    looked_up: std::collections::BTreeSet<String>,
 }
 
 /// One key: its canonical path and its values.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct RegistryKey {
     /// Canonical path, e.g. `HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\DataCollection`.
     pub path: String,
-    pub values: Vec<RegistryValue>,
+    /// The values in the order first seen; `None` where a value was deleted.
+    values: Vec<Option<RegistryValue>>,
+    /// Lower-case value name → position in `values`.
+    names: HashMap<String, usize>,
     pub origin: Origin,
 }
 
@@ -76,13 +84,15 @@ impl RegistrySnapshot {
             data,
             origin,
         };
-        match key
-            .values
-            .iter_mut()
-            .find(|v| v.name.eq_ignore_ascii_case(name))
-        {
-            Some(existing) => *existing = value,
-            None => key.values.push(value),
+        let slot = key.values.len();
+        match key.names.entry(name.to_ascii_lowercase()) {
+            std::collections::hash_map::Entry::Occupied(entry) => {
+                key.values[*entry.get()] = Some(value);
+            }
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                entry.insert(slot);
+                key.values.push(Some(value));
+            }
         }
     }
 
@@ -93,10 +103,7 @@ impl RegistrySnapshot {
 
     /// Records that `path` was looked up (by a live reader): its absence means it does not exist.
     pub fn mark_looked_up(&mut self, path: &str) {
-        let path = canonical_path(path);
-        if !self.looked_up.contains(&path) {
-            self.looked_up.push(path);
-        }
+        self.looked_up.insert(canonical_path(path));
     }
 
     /// Whether the input covers the key at `path`: the key is in it, or a live reader looked it
@@ -107,20 +114,34 @@ impl RegistrySnapshot {
     #[must_use]
     pub fn holds(&self, path: &str) -> bool {
         let path = canonical_path(path);
-        self.looked_up.contains(&path)
-            || self.keys.iter().any(|key| {
-                key.path == path
-                    || path
-                        .strip_prefix(key.path.as_str())
-                        .is_some_and(|rest| rest.starts_with('\\'))
-            })
+        if self.looked_up.contains(&path) {
+            return true;
+        }
+        // The key itself, or any key above it: one index lookup per level.
+        let mut prefix = path.as_str();
+        loop {
+            if self.index.contains_key(prefix) {
+                return true;
+            }
+            match prefix.rfind('\\') {
+                Some(at) => prefix = &prefix[..at],
+                None => return false,
+            }
+        }
     }
 
     /// Removes a value (`"name"=-` in a `.reg` file).
     pub fn delete_value(&mut self, path: &str, name: &str) {
         let path = canonical_path(path);
-        if let Some(key) = self.keys.iter_mut().find(|k| k.path == path) {
-            key.values.retain(|v| !v.name.eq_ignore_ascii_case(name));
+        let Some(key) = self
+            .index
+            .get(&path)
+            .and_then(|&slot| self.keys[slot].as_mut())
+        else {
+            return;
+        };
+        if let Some(slot) = key.names.remove(&name.to_ascii_lowercase()) {
+            key.values[slot] = None;
         }
     }
 
@@ -128,18 +149,29 @@ impl RegistrySnapshot {
     pub fn delete_key(&mut self, path: &str) {
         let path = canonical_path(path);
         let below = format!("{path}\\");
-        self.keys
-            .retain(|k| k.path != path && !k.path.starts_with(&below));
+        let doomed: Vec<String> = std::iter::once(path.clone())
+            .filter(|path| self.index.contains_key(path))
+            .chain(
+                self.index
+                    .range(below.clone()..)
+                    .map(|(path, _)| path)
+                    .take_while(|path| path.starts_with(&below))
+                    .cloned(),
+            )
+            .collect();
+        for path in doomed {
+            if let Some(slot) = self.index.remove(&path) {
+                self.keys[slot] = None;
+            }
+        }
     }
 
     /// Adds everything in `other`; its values win over this snapshot's.
     pub fn merge(&mut self, other: RegistrySnapshot) {
-        for path in other.looked_up {
-            self.mark_looked_up(&path);
-        }
-        for key in other.keys {
+        self.looked_up.extend(other.looked_up);
+        for key in other.keys.into_iter().flatten() {
             self.ensure_key(&key.path, &key.origin);
-            for value in key.values {
+            for value in key.values.into_iter().flatten() {
                 self.set(&key.path, &value.name, value.data, value.origin);
             }
         }
@@ -148,10 +180,7 @@ impl RegistrySnapshot {
     /// The value `name` under `path`, if present.
     #[must_use]
     pub fn value(&self, path: &str, name: &str) -> Option<&RegistryValue> {
-        self.key(path)?
-            .values
-            .iter()
-            .find(|v| v.name.eq_ignore_ascii_case(name))
+        self.key(path)?.value(name)
     }
 
     /// A `REG_DWORD` (or a `REG_QWORD` that fits) value.
@@ -185,8 +214,8 @@ impl RegistrySnapshot {
     /// The key at `path`, if the snapshot has it.
     #[must_use]
     pub fn key(&self, path: &str) -> Option<&RegistryKey> {
-        let path = canonical_path(path);
-        self.keys.iter().find(|k| k.path == path)
+        let slot = *self.index.get(&canonical_path(path))?;
+        self.keys[slot].as_ref()
     }
 
     /// The names of the direct subkeys of `path` (e.g. the SIDs under `HKEY_USERS`).
@@ -194,9 +223,11 @@ impl RegistrySnapshot {
     pub fn subkeys(&self, path: &str) -> Vec<String> {
         let below = format!("{}\\", canonical_path(path));
         let mut names: Vec<String> = self
-            .keys
-            .iter()
-            .filter_map(|k| k.path.strip_prefix(&below))
+            .index
+            .range(below.clone()..)
+            .map(|(path, _)| path)
+            .take_while(|path| path.starts_with(&below))
+            .filter_map(|path| path.strip_prefix(&below))
             .map(|rest| rest.split('\\').next().unwrap_or(rest).to_owned())
             .collect();
         names.sort();
@@ -205,32 +236,65 @@ impl RegistrySnapshot {
     }
 
     /// Every key, in the order first seen.
-    #[must_use]
-    pub fn keys(&self) -> &[RegistryKey] {
-        &self.keys
+    pub fn keys(&self) -> impl Iterator<Item = &RegistryKey> {
+        self.keys.iter().flatten()
     }
 
     /// Whether the snapshot holds nothing.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty() && self.looked_up.is_empty()
+        self.index.is_empty() && self.looked_up.is_empty()
     }
 
     fn key_mut(&mut self, path: &str, origin: &Origin) -> &mut RegistryKey {
         let path = canonical_path(path);
-        let index = if let Some(index) = self.keys.iter().position(|k| k.path == path) {
-            index
-        } else {
-            self.keys.push(RegistryKey {
+        let next = self.keys.len();
+        let slot = *self.index.entry(path.clone()).or_insert(next);
+        if slot == next {
+            self.keys.push(Some(RegistryKey {
                 path,
                 values: Vec::new(),
+                names: HashMap::new(),
                 origin: origin.clone(),
-            });
-            self.keys.len() - 1
-        };
-        &mut self.keys[index]
+            }));
+        }
+        self.keys[slot]
+            .as_mut()
+            .expect("the index points only at keys that are there")
     }
 }
+
+// Two snapshots are equal when they hold the same keys and values in the same order, whatever
+// was deleted on the way.
+impl PartialEq for RegistrySnapshot {
+    fn eq(&self, other: &Self) -> bool {
+        self.keys().eq(other.keys())
+    }
+}
+
+impl Eq for RegistrySnapshot {}
+
+impl RegistryKey {
+    /// The key's values, in the order first seen.
+    pub fn values(&self) -> impl Iterator<Item = &RegistryValue> {
+        self.values.iter().flatten()
+    }
+
+    /// The value `name` (compared case-insensitively), if the key has it.
+    #[must_use]
+    pub fn value(&self, name: &str) -> Option<&RegistryValue> {
+        let slot = *self.names.get(&name.to_ascii_lowercase())?;
+        self.values[slot].as_ref()
+    }
+}
+
+impl PartialEq for RegistryKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path && self.origin == other.origin && self.values().eq(other.values())
+    }
+}
+
+impl Eq for RegistryKey {}
 
 /// A path with its root spelled out (`HKLM` → `HKEY_LOCAL_MACHINE`), upper case, no trailing `\`.
 ///

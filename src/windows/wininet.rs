@@ -223,15 +223,28 @@ pub(crate) fn compare(values: &InternetSettingsValues, blob: &ConnectionSettings
     ];
     for (name, legacy, stored, what) in mirrors {
         let legacy = legacy.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        // A bypass list can hold hundreds of entries: name the difference, not both lists.
+        let list = |text: &str| {
+            if name == "ProxyOverride" {
+                shorten_list(text)
+            } else {
+                text.to_owned()
+            }
+        };
         match (legacy, stored.as_deref()) {
+            (Some(legacy), Some(stored)) if legacy != stored && name == "ProxyOverride" => {
+                disagreements.push(bypass_difference(legacy, stored));
+            }
             (Some(legacy), Some(stored)) if legacy != stored => disagreements.push(format!(
                 "{name}='{legacy}' but the connection settings store the {what} '{stored}'"
             )),
             (Some(legacy), None) => disagreements.push(format!(
-                "{name}='{legacy}' but the connection settings store no {what}"
+                "{name}='{}' but the connection settings store no {what}",
+                list(legacy)
             )),
             (None, Some(stored)) => disagreements.push(format!(
-                "{name} is not set but the connection settings store the {what} '{stored}'"
+                "{name} is not set but the connection settings store the {what} '{}'",
+                list(stored)
             )),
             _ => {}
         }
@@ -259,6 +272,85 @@ pub(crate) fn compare(values: &InternetSettingsValues, blob: &ConnectionSettings
         _ => {}
     }
     disagreements
+}
+
+/// The most entries a message names from one list before it says "and N more".
+const SHOWN_ENTRIES: usize = 5;
+
+/// How `ProxyOverride` and the stored bypass list differ: the entries only one of them has (as
+/// WinINET compares them, case-insensitively), at most [`SHOWN_ENTRIES`] of each.
+fn bypass_difference(legacy: &str, stored: &str) -> String {
+    let legacy_entries = bypass_entries(legacy);
+    let stored_entries = bypass_entries(stored);
+    let only = |these: &[&str], others: &[&str]| -> Vec<String> {
+        let others: std::collections::HashSet<String> =
+            others.iter().map(|e| e.to_ascii_lowercase()).collect();
+        let mut seen = std::collections::HashSet::new();
+        these
+            .iter()
+            .filter(|e| !others.contains(&e.to_ascii_lowercase()))
+            .filter(|e| seen.insert(e.to_ascii_lowercase()))
+            .map(|e| (*e).to_owned())
+            .collect()
+    };
+    let only_legacy = only(&legacy_entries, &stored_entries);
+    let only_stored = only(&stored_entries, &legacy_entries);
+    if only_legacy.is_empty() && only_stored.is_empty() {
+        return "ProxyOverride holds the entries of the connection settings' bypass list in \
+                another order or spelling; WinINET follows the connection settings"
+            .to_owned();
+    }
+    let mut sides = Vec::new();
+    if !only_legacy.is_empty() {
+        sides.push(format!("only ProxyOverride has {}", some_of(&only_legacy)));
+    }
+    if !only_stored.is_empty() {
+        sides.push(format!(
+            "only the connection settings have {}",
+            some_of(&only_stored)
+        ));
+    }
+    format!(
+        "ProxyOverride and the connection settings' bypass list differ ({} and {} entries): {}; \
+         WinINET follows the connection settings",
+        legacy_entries.len(),
+        stored_entries.len(),
+        sides.join("; ")
+    )
+}
+
+/// A bypass list's entries, as WinINET splits them.
+fn bypass_entries(text: &str) -> Vec<&str> {
+    text.split(|c: char| c == ';' || c == ',' || c.is_whitespace())
+        .filter(|entry| !entry.is_empty())
+        .collect()
+}
+
+/// A bypass list for a message: whole when short, else its first entries and how many more.
+fn shorten_list(text: &str) -> String {
+    let entries = bypass_entries(text);
+    if entries.len() <= SHOWN_ENTRIES {
+        return text.to_owned();
+    }
+    format!(
+        "{};… ({} entries)",
+        entries[..SHOWN_ENTRIES].join(";"),
+        entries.len()
+    )
+}
+
+/// `a, b, c, d, e and 3 more`.
+fn some_of(entries: &[String]) -> String {
+    let shown = entries
+        .iter()
+        .take(SHOWN_ENTRIES)
+        .map(|entry| format!("'{entry}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match entries.len().saturating_sub(SHOWN_ENTRIES) {
+        0 => shown,
+        more => format!("{shown} and {more} more"),
+    }
 }
 
 impl StoredString {
@@ -758,6 +850,59 @@ mod tests {
                  'Lol;<local>'",
                 "AutoConfigURL='http://pac/' but the connection settings use the auto-config \
                  URL 'http://google.fr/'",
+            ]
+        );
+    }
+
+    #[test]
+    fn long_bypass_lists_that_differ_are_reported_by_their_difference() {
+        let mut settings = decode(ALL_FLAGS).expect("decodes");
+        let shared: Vec<String> = (0..200)
+            .map(|n| format!("host{n:03}.corp.example"))
+            .collect();
+        let mut legacy = shared.clone();
+        legacy.extend((0..8).map(|n| format!("old{n}.example")));
+        let mut stored = shared.clone();
+        stored.push("new.example".to_owned());
+        settings.bypass.text = Some(stored.join(";"));
+        let values = InternetSettingsValues {
+            proxy_enable: Some(1),
+            proxy_server: Some("google.com:42".to_owned()),
+            proxy_override: Some(legacy.join(";")),
+            auto_config_url: Some("http://google.fr/".to_owned()),
+        };
+        let messages = compare(&values, &settings);
+        assert_eq!(
+            messages,
+            [
+                "ProxyOverride and the connection settings' bypass list differ (208 and 201 \
+              entries): only ProxyOverride has 'old0.example', 'old1.example', 'old2.example', \
+              'old3.example', 'old4.example' and 3 more; only the connection settings have \
+              'new.example'; WinINET follows the connection settings"
+            ]
+        );
+        assert!(messages[0].len() < 400, "{}", messages[0]);
+        let reordered = InternetSettingsValues {
+            proxy_override: Some(stored.iter().rev().cloned().collect::<Vec<_>>().join(";")),
+            ..values.clone()
+        };
+        assert_eq!(
+            compare(&reordered, &settings),
+            [
+                "ProxyOverride holds the entries of the connection settings' bypass list in another \
+              order or spelling; WinINET follows the connection settings"
+            ]
+        );
+        let unset = InternetSettingsValues {
+            proxy_override: None,
+            ..values
+        };
+        assert_eq!(
+            compare(&unset, &settings),
+            [
+                "ProxyOverride is not set but the connection settings store the bypass list \
+              'host000.corp.example;host001.corp.example;host002.corp.example;\
+              host003.corp.example;host004.corp.example;… (201 entries)'"
             ]
         );
     }

@@ -336,3 +336,93 @@ async fn the_device_store_from_ssl_cert_file_decides_interception_versus_untrust
         }
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn every_named_file_stops_at_its_cap_when_it_is_an_endless_device() {
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["proxy", "--from-reg", "/dev/zero"],
+            "the registry export /dev/zero is larger than 16 MiB, the limit for exports",
+        ),
+        (
+            &["proxy", "--from-netsh", "/dev/urandom"],
+            "the netsh capture /dev/urandom is larger than 1 MiB, the limit for netsh captures",
+        ),
+        (
+            &["endpoints", "--endpoints", "/dev/zero"],
+            "the endpoint file /dev/zero is larger than 16 MiB, the limit for endpoint lists",
+        ),
+        (
+            &["pac", "/dev/zero", "http://a.example/"],
+            "the PAC file /dev/zero is larger than 1 MiB, the limit for PAC files",
+        ),
+        (
+            &["proxy", "--pac", "/dev/zero"],
+            "the PAC file /dev/zero is larger than 1 MiB, the limit for PAC files",
+        ),
+        (
+            &["pac", "/dev/null", "--url-file", "/dev/zero"],
+            "the URL list /dev/zero is larger than 16 MiB, the limit for URL lists",
+        ),
+        (
+            &["check", "--trust-anchor", "/dev/zero"],
+            "the trust anchor file /dev/zero is larger than 1 MiB, the limit for certificate files",
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = dapreflight(args, &[]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_directory_named_as_an_input_is_refused() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().display().to_string();
+    let out = dapreflight(&["proxy", "--from-reg", &path], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains(&format!("the registry export {path} is a directory")),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_bad_line_in_the_url_file_is_blamed_on_the_url_file_and_its_line() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let pac = dir.path().join("direct.pac");
+    std::fs::write(
+        &pac,
+        "function FindProxyForURL(url, host) { return \"DIRECT\"; }\n",
+    )
+    .expect("write PAC");
+    let urls = dir.path().join("urls.txt");
+    std::fs::write(
+        &urls,
+        "# mixed\nhttp://a.example/\nnot a url\nhttp://b.example/\n",
+    )
+    .expect("write URL list");
+    let out = dapreflight(
+        &[
+            "pac",
+            &pac.display().to_string(),
+            "--url-file",
+            &urls.display().to_string(),
+        ],
+        &[],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{}:3: 'not a url' is not a URL (expected scheme://host/...)",
+            urls.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("the PAC"), "{stderr}");
+}

@@ -185,9 +185,19 @@ impl fmt::Display for PacFailure {
 /// Why a PAC could not be loaded, compiled or evaluated.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PacError {
-    /// The PAC file could not be read or fetched.
+    /// The PAC could not be fetched.
     #[error("cannot load the PAC from {origin}: {message}")]
     Load { origin: String, message: String },
+    /// A PAC file (or `pac --url-file`'s list) could not be read, or is past its cap.
+    #[error(transparent)]
+    File(#[from] crate::input::InputError),
+    /// A line of `pac --url-file`'s list is not a URL.
+    #[error("{origin}:{line}: {message}")]
+    UrlList {
+        origin: String,
+        line: usize,
+        message: String,
+    },
     /// The script does not compile, or its top level failed.
     #[error("the PAC {origin} {failure}{}", at_line(*.line))]
     Compile {
@@ -328,6 +338,11 @@ pub fn decide(
     env: &PacEnvironment,
 ) -> Result<PacDecision, PacError> {
     decide_url(script, &target.to_string(), env)
+}
+
+/// Whether `url` is a URL a PAC can be called with (`scheme://host/...`); the error says why not.
+pub(crate) fn check_url(url: &str) -> Result<(), String> {
+    url::split_url(url).map(|_| ())
 }
 
 /// [`decide`] for any URL string (`scheme://host/...`), as `dapreflight pac` takes them.

@@ -1,5 +1,6 @@
 //! Loading a PAC script from a file or an `http://`/`https://` URL, with a deadline and a size cap.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -7,11 +8,13 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use super::PacError;
+use crate::input::{self, InputKind};
 use crate::net::http::{self, Body, HttpError, Request};
 use crate::url::{Scheme, Target};
 
-/// The largest PAC accepted, as Windows' and Chromium's 1 MB limit.
-pub(crate) const MAX_PAC_BYTES: usize = 1024 * 1024;
+/// The largest PAC accepted, as Windows' and Chromium's 1 MB limit: the same cap as a PAC file.
+#[allow(clippy::cast_possible_truncation)] // 1 MiB fits every usize
+pub(crate) const MAX_PAC_BYTES: usize = InputKind::Pac.max_bytes() as usize;
 
 /// A PAC script's text and where it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,13 +43,8 @@ pub(crate) async fn load(location: &str, timeout: Duration) -> Result<PacSource,
             })?
             .map_err(fail)?
     } else {
-        // A local file the user named: a short blocking read.
-        let bytes =
-            std::fs::read(location).map_err(|err| fail(format!("cannot read the file: {err}")))?;
-        if bytes.len() > MAX_PAC_BYTES {
-            return Err(fail(format!("larger than {MAX_PAC_BYTES} bytes")));
-        }
-        bytes
+        // A local file the user named: a short blocking read, within the PAC cap.
+        input::read(Path::new(location), InputKind::Pac)?
     };
     Ok(PacSource {
         origin: location.to_owned(),
