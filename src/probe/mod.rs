@@ -6,6 +6,7 @@
 
 pub(crate) mod dns;
 pub(crate) mod http;
+pub(crate) mod scrub;
 pub(crate) mod tls;
 pub(crate) mod tunnel;
 
@@ -21,9 +22,10 @@ use crate::catalog::Endpoint;
 
 use crate::net::millis;
 use crate::net::tcp::{self, ConnectError};
+use crate::probe::scrub::Scrubber;
 use crate::route::{ProxyAddr, Route};
 use crate::status::Stage;
-use crate::trust::TrustStores;
+use crate::trust::{CertificateInfo, Interception, TrustStores};
 use crate::url::{Scheme, Target};
 
 pub use dns::Pin;
@@ -202,15 +204,24 @@ pub(crate) async fn probe(planned: &Job, settings: &ProbeSettings) -> Evidence {
         };
     }
     let started = Instant::now();
+    let scrubber = settings
+        .credentials
+        .as_ref()
+        .map(Credentials::scrubber)
+        .unwrap_or_default();
     let mut run = ProbeRun {
         settings,
         evidence: Evidence::default(),
+        scrubber,
     };
     let outcome = run.stages(target, &planned.route, &planned.endpoint).await;
     let mut evidence = run.evidence;
     if let Err(failure) = outcome {
         evidence.failure = Some(failure);
     }
+    // The proxy and HTTP stages scrub what they read before shortening it; this pass covers the
+    // rest a peer chose (certificate names, failure reasons that quote the peer).
+    evidence.scrub(&run.scrubber);
     evidence.timings_ms.total = millis(started.elapsed());
     evidence
 }
@@ -219,6 +230,8 @@ pub(crate) async fn probe(planned: &Job, settings: &ProbeSettings) -> Evidence {
 struct ProbeRun<'a> {
     settings: &'a ProbeSettings,
     evidence: Evidence,
+    /// Removes the held credentials from what peers send.
+    scrubber: Scrubber,
 }
 
 impl ProbeRun<'_> {
@@ -340,7 +353,7 @@ impl ProbeRun<'_> {
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
         let started = Instant::now();
-        let result = http::get(stream, target, self.settings.stage_timeout).await;
+        let result = http::get(stream, target, self.settings.stage_timeout, &self.scrubber).await;
         self.evidence.timings_ms.http = Some(millis(started.elapsed()));
         self.evidence.http = Some(result?);
         Ok(())
@@ -368,6 +381,92 @@ impl ProbeRun<'_> {
         self.evidence.proxy = Some(outcome.evidence);
         self.evidence.http = outcome.http;
         outcome.result
+    }
+}
+
+impl Evidence {
+    /// Replaces the held credentials in every text a peer could have chosen.
+    fn scrub(&mut self, scrubber: &Scrubber) {
+        if scrubber.is_empty() {
+            return;
+        }
+        if let Some(proxy) = &mut self.proxy {
+            scrubber.all(&mut proxy.status_line);
+            scrub_headers(&mut proxy.headers, scrubber);
+            for challenge in &mut proxy.challenges {
+                scrubber.in_place(&mut challenge.scheme);
+                for (name, value) in &mut challenge.params {
+                    scrubber.in_place(name);
+                    scrubber.in_place(value);
+                }
+            }
+        }
+        if let Some(tls) = &mut self.tls {
+            tls.chain
+                .iter_mut()
+                .for_each(|info| scrub_certificate(info, scrubber));
+            scrub_interception(&mut tls.trust.verdict, scrubber);
+        }
+        if let Some(http) = &mut self.http {
+            scrubber.in_place(&mut http.reason);
+            scrub_headers(&mut http.headers, scrubber);
+        }
+        if let Some(failure) = &mut self.failure {
+            match failure {
+                ProbeFailure::ProxyAuthRequired { schemes } => {
+                    scrubber.all(schemes);
+                }
+                ProbeFailure::ProxyAuthRejected { scheme: text, .. }
+                | ProbeFailure::ProxyDenied { reason: text, .. }
+                | ProbeFailure::ProxyError { reason: text, .. }
+                | ProbeFailure::TlsFailed { reason: text }
+                | ProbeFailure::HttpFailed { reason: text }
+                | ProbeFailure::ConnectFailed { reason: text, .. }
+                | ProbeFailure::DnsFailed { reason: text, .. } => scrubber.in_place(text),
+                ProbeFailure::Timeout { .. } => {}
+            }
+        }
+    }
+}
+
+fn scrub_headers(headers: &mut [Header], scrubber: &Scrubber) {
+    for header in headers {
+        scrubber.in_place(&mut header.value);
+    }
+}
+
+fn scrub_certificate(info: &mut CertificateInfo, scrubber: &Scrubber) {
+    scrubber.in_place(&mut info.subject);
+    scrubber.in_place(&mut info.issuer);
+    scrubber.all(&mut info.dns_names);
+}
+
+fn scrub_interception(interception: &mut Interception, scrubber: &Scrubber) {
+    match interception {
+        Interception::NotDetected { anchor } => scrubber.in_place(anchor),
+        Interception::Detected {
+            issuer,
+            anchor,
+            product,
+        } => {
+            scrubber.in_place(issuer);
+            scrubber.in_place(anchor);
+            scrubber.all(product);
+        }
+        Interception::Untrusted {
+            issuer,
+            product,
+            reason,
+        } => {
+            scrubber.in_place(issuer);
+            scrubber.in_place(reason);
+            scrubber.all(product);
+        }
+        Interception::WrongName { host, names } => {
+            scrubber.in_place(host);
+            scrubber.all(names);
+        }
+        Interception::Inconclusive { reason } => scrubber.in_place(reason),
     }
 }
 
