@@ -42,6 +42,25 @@ pub(crate) struct ProbeSettings {
     pub resolver: Resolver,
     pub credentials: Option<Credentials>,
     pub trust: Arc<TrustStores>,
+    /// When the whole run ends; a probe still running then stops where it is.
+    pub run_deadline: Option<RunDeadline>,
+}
+
+/// The whole run's deadline: the instant it ends, and how long the run was given.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RunDeadline {
+    pub at: tokio::time::Instant,
+    pub length: Duration,
+}
+
+impl RunDeadline {
+    /// A deadline `length` from now.
+    pub(crate) fn from_now(length: Duration) -> Self {
+        Self {
+            at: tokio::time::Instant::now() + length,
+            length,
+        }
+    }
 }
 
 /// What a probe saw, stage by stage. Stages it never reached are `None`.
@@ -134,6 +153,8 @@ pub enum ProbeFailure {
     ConnectFailed { to: String, reason: String },
     /// No answer within the stage's deadline.
     Timeout { stage: Stage, after_ms: u64 },
+    /// The whole run's deadline (`--deadline`) ended the probe during `stage`.
+    DeadlineReached { stage: Stage, deadline_ms: u64 },
     /// The proxy answered 407; `schemes` lists its Proxy-Authenticate offers.
     ProxyAuthRequired { schemes: Vec<String> },
     /// The proxy refused the credentials from the environment.
@@ -213,8 +234,22 @@ pub(crate) async fn probe(planned: &Job, settings: &ProbeSettings) -> Evidence {
         settings,
         evidence: Evidence::default(),
         scrubber,
+        stage: Stage::Dns,
     };
-    let outcome = run.stages(target, &planned.route, &planned.endpoint).await;
+    let stages = run.stages(target, &planned.route, &planned.endpoint);
+    let outcome = match settings.run_deadline {
+        // Bound as a statement, so the stages' borrow of `run` ends before it is read.
+        Some(deadline) => {
+            let bounded = tokio::time::timeout_at(deadline.at, stages).await;
+            bounded.unwrap_or_else(|_| {
+                Err(ProbeFailure::DeadlineReached {
+                    stage: run.stage,
+                    deadline_ms: millis(deadline.length),
+                })
+            })
+        }
+        None => stages.await,
+    };
     let mut evidence = run.evidence;
     if let Err(failure) = outcome {
         evidence.failure = Some(failure);
@@ -232,6 +267,8 @@ struct ProbeRun<'a> {
     evidence: Evidence,
     /// Removes the held credentials from what peers send.
     scrubber: Scrubber,
+    /// The stage running now, for a probe the run's deadline ends.
+    stage: Stage,
 }
 
 impl ProbeRun<'_> {
@@ -273,6 +310,7 @@ impl ProbeRun<'_> {
     }
 
     async fn resolve(&mut self, host: &str, port: u16) -> Result<Vec<SocketAddr>, ProbeFailure> {
+        self.stage = Stage::Dns;
         let deadline = self.settings.stage_timeout;
         let started = Instant::now();
         let lookup = self.settings.resolver.lookup(host, port);
@@ -294,6 +332,7 @@ impl ProbeRun<'_> {
         &mut self,
         addresses: &[SocketAddr],
     ) -> Result<tokio::net::TcpStream, ProbeFailure> {
+        self.stage = Stage::Connect;
         let started = Instant::now();
         let connected = tcp::connect(addresses, self.settings.stage_timeout).await;
         self.evidence.timings_ms.connect = Some(millis(started.elapsed()));
@@ -309,6 +348,7 @@ impl ProbeRun<'_> {
         target: &Target,
         addresses: &[SocketAddr],
     ) -> Result<tokio::net::TcpStream, ProbeFailure> {
+        self.stage = Stage::Proxy;
         let started = Instant::now();
         let outcome = tunnel::connect(
             stream,
@@ -333,6 +373,7 @@ impl ProbeRun<'_> {
     where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
     {
+        self.stage = Stage::Tls;
         let started = Instant::now();
         let result = tls::handshake(
             stream,
@@ -352,6 +393,7 @@ impl ProbeRun<'_> {
     where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
+        self.stage = Stage::Http;
         let started = Instant::now();
         let result = http::get(stream, target, self.settings.stage_timeout, &self.scrubber).await;
         self.evidence.timings_ms.http = Some(millis(started.elapsed()));
@@ -367,6 +409,7 @@ impl ProbeRun<'_> {
         target: &Target,
         addresses: &[SocketAddr],
     ) -> Result<(), ProbeFailure> {
+        self.stage = Stage::Proxy;
         let started = Instant::now();
         let outcome = tunnel::forward(
             stream,
@@ -423,7 +466,7 @@ impl Evidence {
                 | ProbeFailure::HttpFailed { reason: text }
                 | ProbeFailure::ConnectFailed { reason: text, .. }
                 | ProbeFailure::DnsFailed { reason: text, .. } => scrubber.in_place(text),
-                ProbeFailure::Timeout { .. } => {}
+                ProbeFailure::Timeout { .. } | ProbeFailure::DeadlineReached { .. } => {}
             }
         }
     }

@@ -315,15 +315,43 @@ pub struct HttpEvidence {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ProbeFailure {
-    DnsFailed { name: String, reason: String },
-    ConnectFailed { to: String, reason: String },
-    Timeout { stage: Word<Stage>, after_ms: u64 },
-    ProxyAuthRequired { schemes: Vec<String> },
-    ProxyAuthRejected { scheme: String, status: u16 },
-    ProxyDenied { status: u16, reason: String },
-    ProxyError { status: Option<u16>, reason: String },
-    TlsFailed { reason: String },
-    HttpFailed { reason: String },
+    DnsFailed {
+        name: String,
+        reason: String,
+    },
+    ConnectFailed {
+        to: String,
+        reason: String,
+    },
+    Timeout {
+        stage: Word<Stage>,
+        after_ms: u64,
+    },
+    DeadlineReached {
+        stage: Word<Stage>,
+        deadline_ms: u64,
+    },
+    ProxyAuthRequired {
+        schemes: Vec<String>,
+    },
+    ProxyAuthRejected {
+        scheme: String,
+        status: u16,
+    },
+    ProxyDenied {
+        status: u16,
+        reason: String,
+    },
+    ProxyError {
+        status: Option<u16>,
+        reason: String,
+    },
+    TlsFailed {
+        reason: String,
+    },
+    HttpFailed {
+        reason: String,
+    },
 }
 
 /// Counts over all results.
@@ -990,6 +1018,10 @@ impl From<&probe::ProbeFailure> for ProbeFailure {
             F::Timeout { stage, after_ms } => ProbeFailure::Timeout {
                 stage: Word(stage),
                 after_ms,
+            },
+            F::DeadlineReached { stage, deadline_ms } => ProbeFailure::DeadlineReached {
+                stage: Word(stage),
+                deadline_ms,
             },
             F::ProxyAuthRequired { schemes } => ProbeFailure::ProxyAuthRequired { schemes },
             F::ProxyAuthRejected { scheme, status } => {
