@@ -237,7 +237,7 @@ struct Answer {
 }
 
 /// A parsed response head.
-struct ResponseHead {
+pub(crate) struct ResponseHead {
     status: u16,
     reason: String,
     status_line: String,
@@ -431,29 +431,34 @@ async fn read_head(
             });
         }
         buf.extend_from_slice(&chunk[..n]);
-        let mut headers = [httparse::EMPTY_HEADER; 64];
-        let mut response = httparse::Response::new(&mut headers);
-        match response.parse(&buf) {
-            Ok(httparse::Status::Complete(len)) => {
-                return Ok(head_from(&response, &buf, len, scrubber));
-            }
-            Ok(httparse::Status::Partial) if buf.len() < MAX_HEAD => {}
-            Ok(httparse::Status::Partial) => {
-                return Err(ProbeFailure::ProxyError {
-                    status: None,
-                    reason: format!("the proxy's answer head is larger than {MAX_HEAD} bytes"),
-                });
-            }
-            Err(err) => {
-                return Err(ProbeFailure::ProxyError {
-                    status: None,
-                    reason: format!(
-                        "the proxy's answer is not HTTP ({err}): {}",
-                        excerpt(&scrubber.bytes(&buf))
-                    ),
-                });
-            }
+        if let Some(head) = parse_head(&buf, scrubber)? {
+            return Ok(head);
         }
+    }
+}
+
+/// Parses the response head at the start of `buf`: `None` while it is incomplete and shorter
+/// than [`MAX_HEAD`], a failure when it is not HTTP or too long.
+pub(crate) fn parse_head(
+    buf: &[u8],
+    scrubber: &Scrubber,
+) -> Result<Option<ResponseHead>, ProbeFailure> {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut response = httparse::Response::new(&mut headers);
+    match response.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => Ok(Some(head_from(&response, buf, len, scrubber))),
+        Ok(httparse::Status::Partial) if buf.len() < MAX_HEAD => Ok(None),
+        Ok(httparse::Status::Partial) => Err(ProbeFailure::ProxyError {
+            status: None,
+            reason: format!("the proxy's answer head is larger than {MAX_HEAD} bytes"),
+        }),
+        Err(err) => Err(ProbeFailure::ProxyError {
+            status: None,
+            reason: format!(
+                "the proxy's answer is not HTTP ({err}): {}",
+                excerpt(&scrubber.bytes(buf))
+            ),
+        }),
     }
 }
 
