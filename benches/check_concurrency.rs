@@ -64,6 +64,7 @@ async fn bench() {
             limits: Limits {
                 stage_timeout: Duration::from_secs(10),
                 concurrency,
+                deadline: None,
             },
             pins: Vec::new(),
             dns_servers: None,

@@ -1,5 +1,7 @@
 //! Assessment: a probe's evidence → one status, the stage it belongs to, and a line for a person.
 
+use std::time::Duration;
+
 use crate::catalog::{Endpoint, TrustRule};
 use crate::plan::Plan;
 use crate::probe::tls::TlsEvidence;
@@ -169,6 +171,22 @@ pub(crate) fn assess(
     )
 }
 
+/// What a probe waits for in `stage`.
+fn awaited(stage: Stage, proxy: &str) -> String {
+    match stage {
+        Stage::Dns => "DNS lookup".to_owned(),
+        Stage::Connect => "TCP connect".to_owned(),
+        Stage::Proxy => format!("answer from {proxy} to the CONNECT"),
+        Stage::Tls => "TLS handshake".to_owned(),
+        Stage::Http => "HTTP answer".to_owned(),
+    }
+}
+
+/// Milliseconds as seconds, without a fraction when there is none (`115`, `2.5`).
+fn seconds(ms: u64) -> String {
+    Duration::from_millis(ms).as_secs_f64().to_string()
+}
+
 fn assess_failure(
     failure: &ProbeFailure,
     route: &Route,
@@ -209,20 +227,20 @@ fn assess_failure(
                 format!("cannot connect to {whom}: {reason}"),
             )
         }
-        ProbeFailure::Timeout { stage, after_ms } => {
-            let what = match stage {
-                Stage::Dns => "DNS lookup".to_owned(),
-                Stage::Connect => "TCP connect".to_owned(),
-                Stage::Proxy => format!("answer from {proxy} to the CONNECT"),
-                Stage::Tls => "TLS handshake".to_owned(),
-                Stage::Http => "HTTP answer".to_owned(),
-            };
-            (
-                Status::Timeout,
-                Some(*stage),
-                format!("no {what} within {after_ms} ms"),
-            )
-        }
+        ProbeFailure::Timeout { stage, after_ms } => (
+            Status::Timeout,
+            Some(*stage),
+            format!("no {} within {after_ms} ms", awaited(*stage, proxy)),
+        ),
+        ProbeFailure::DeadlineReached { stage, deadline_ms } => (
+            Status::Timeout,
+            Some(*stage),
+            format!(
+                "the run's deadline ({} s, --deadline) ended the probe while it waited for the {}",
+                seconds(*deadline_ms),
+                awaited(*stage, proxy)
+            ),
+        ),
         ProbeFailure::ProxyAuthRequired { schemes } => {
             let offered = if schemes.is_empty() {
                 "no scheme named".to_owned()

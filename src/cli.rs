@@ -184,6 +184,10 @@ struct CheckArgs {
     /// How many probes run at once (e.g. `--concurrency 8`).
     #[arg(long, value_name = "N", default_value = "32")]
     concurrency: usize,
+    /// Deadline in seconds for the whole run (e.g. `--deadline 60`); probes still running then
+    /// are reported as timed out. Default: `--timeout` × 11 + 5 (115 s).
+    #[arg(long, value_name = "SECS")]
+    deadline: Option<f64>,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -198,6 +202,10 @@ struct ProxyArgs {
     /// `--timeout 3`).
     #[arg(long, value_name = "SECS", default_value = "10")]
     timeout: f64,
+    /// Deadline in seconds for the whole discovery (e.g. `--deadline 20`). Default:
+    /// `--timeout` × 3 + 5 (35 s).
+    #[arg(long, value_name = "SECS")]
+    deadline: Option<f64>,
     /// Output format (e.g. `--format json`).
     #[arg(long, value_enum, default_value = "table")]
     format: FormatArg,
@@ -329,6 +337,7 @@ impl CheckArgs {
             limits: Limits {
                 stage_timeout: timeout,
                 concurrency: self.concurrency,
+                deadline: self.deadline.map(parse_deadline).transpose()?,
             },
             pins,
             dns_servers: (!dns_servers.is_empty()).then_some(dns_servers),
@@ -430,10 +439,15 @@ impl ProxyArgs {
     fn into_config(self, vars: &[(String, String)], style: Style) -> Result<ProxyConfig, Error> {
         let timeout = parse_timeout(self.timeout)?;
         let (proxy_sources, device_files) = self.sources.into_sources(vars, timeout)?;
+        let deadline = match self.deadline {
+            Some(seconds) => parse_deadline(seconds)?,
+            None => Limits::default_discovery_deadline(timeout),
+        };
         Ok(ProxyConfig {
             catalog: self.catalog.into_choice(),
             proxy_sources,
             device_files,
+            deadline,
             style: Style {
                 format: self.format.into(),
                 ..style
@@ -451,6 +465,22 @@ fn parse_timeout(seconds: f64) -> Result<Duration, Error> {
             "--timeout",
             &format!(
                 "{seconds} is out of range: expected seconds from 0.001 to 600 (e.g. 0.5 or 10)"
+            ),
+        ))
+    }
+}
+
+/// The longest `--deadline`: a day.
+const MAX_DEADLINE_SECS: f64 = 86_400.0;
+
+fn parse_deadline(seconds: f64) -> Result<Duration, Error> {
+    if seconds.is_finite() && seconds > 0.0 && seconds <= MAX_DEADLINE_SECS {
+        Ok(Duration::from_secs_f64(seconds))
+    } else {
+        Err(argument(
+            "--deadline",
+            &format!(
+                "{seconds} is out of range: expected seconds greater than 0 and at most 86400"
             ),
         ))
     }

@@ -29,6 +29,8 @@ pub struct ProxyConfig {
     pub proxy_sources: ProxySources,
     pub device_files: DeviceFiles,
     pub style: Style,
+    /// `--deadline`, or [`Limits::default_discovery_deadline`]: bounds discovery.
+    pub deadline: Duration,
 }
 
 /// A device's exported configuration, named on the command line.
@@ -108,6 +110,41 @@ pub struct Limits {
     pub stage_timeout: Duration,
     /// How many probes run at once.
     pub concurrency: usize,
+    /// `--deadline`: the whole run's; `None` takes [`Limits::default_deadline`].
+    pub deadline: Option<Duration>,
+}
+
+/// Stage deadlines discovery may spend before the first probe: fetching a PAC, and WPAD's DHCP
+/// step and first candidate.
+const DISCOVERY_STAGES: u32 = 3;
+/// Stage deadlines one probe may spend: DNS, connect, CONNECT, draining a 407, a fresh connect and
+/// the CONNECT retry with credentials, TLS, HTTP.
+const PROBE_STAGES: u32 = 8;
+/// Room for what no stage deadline covers: reading files, planning, PAC evaluation, rendering.
+const DEADLINE_MARGIN: Duration = Duration::from_secs(5);
+
+impl Limits {
+    /// The whole run's deadline: `--deadline`, or [`Limits::default_deadline`].
+    #[must_use]
+    pub fn run_deadline(&self) -> Duration {
+        self.deadline
+            .unwrap_or_else(|| Self::default_deadline(self.stage_timeout))
+    }
+
+    /// `stage × (3 discovery stages + 8 probe stages) + 5 s`: one PAC fetch and two WPAD steps,
+    /// then one probe that uses every stage, the Basic retry included (115 s for the default
+    /// 10 s stages). Probes run concurrently, so a check costs about one slow probe; probes
+    /// still queued behind `--concurrency` when it ends are reported as ended by it.
+    #[must_use]
+    pub fn default_deadline(stage_timeout: Duration) -> Duration {
+        stage_timeout * (DISCOVERY_STAGES + PROBE_STAGES) + DEADLINE_MARGIN
+    }
+
+    /// The deadline `proxy` keeps when none is given: discovery's stages plus the margin.
+    #[must_use]
+    pub fn default_discovery_deadline(stage_timeout: Duration) -> Duration {
+        stage_timeout * DISCOVERY_STAGES + DEADLINE_MARGIN
+    }
 }
 
 impl Default for Limits {
@@ -115,6 +152,7 @@ impl Default for Limits {
         Self {
             stage_timeout: Duration::from_secs(10),
             concurrency: 32,
+            deadline: None,
         }
     }
 }

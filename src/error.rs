@@ -36,6 +36,15 @@ pub enum Error {
         outcome: Option<Outcome>,
         source: io::Error,
     },
+    /// The run's `--deadline` ended before there was anything to report.
+    #[error(
+        "the run's deadline ({} s, --deadline) ended during {during}, before anything could be reported",
+        .deadline.as_secs_f64()
+    )]
+    Deadline {
+        deadline: std::time::Duration,
+        during: &'static str,
+    },
     /// A PAC file could not be loaded, compiled or evaluated (`dapreflight pac`).
     #[error(transparent)]
     Pac(#[from] crate::proxy::pac::PacError),

@@ -28,6 +28,11 @@ mod url;
 mod verdict;
 mod windows;
 
+/// Entry points for the fuzz targets (`fuzz/`); not an API, only built with `--features fuzzing`.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
+
 // The program: arguments, configuration, the commands and their errors.
 pub use cli::{Args, Terminal};
 pub use command::check::build_report;

@@ -13,7 +13,7 @@ use crate::config::CheckConfig;
 use crate::error::Error;
 use crate::output;
 use crate::plan;
-use crate::probe::{self, ProbeSettings, Resolver};
+use crate::probe::{self, ProbeSettings, Resolver, RunDeadline};
 use crate::proxy;
 use crate::report::{CatalogInfo, Outcome, Report};
 use crate::trust::{self, TrustStores};
@@ -44,7 +44,11 @@ pub(crate) async fn run(config: &CheckConfig, out: &mut impl Write) -> Result<Ou
 }
 
 /// Runs the probes and assesses them, without rendering.
+///
+/// The whole run keeps to `config.limits.run_deadline()`: probes still running when it ends are
+/// reported as ended by it, and a discovery that outlasts it is an error.
 pub async fn build_report(config: &CheckConfig) -> Result<Report, Error> {
+    let deadline = RunDeadline::from_now(config.limits.run_deadline());
     let catalog = catalog::load(config.catalog.file.as_deref())?;
     let endpoints = catalog.select(&config.catalog.profile)?;
     let mut anchors = Vec::new();
@@ -53,7 +57,11 @@ pub async fn build_report(config: &CheckConfig) -> Result<Report, Error> {
     }
     let device = read_device(&config.proxy_sources, &config.device_files)?;
     let settings = device.settings();
-    let contexts = proxy::discover(&device.sources).await?;
+    let discovered = tokio::time::timeout_at(deadline.at, proxy::discover(&device.sources)).await;
+    let contexts = discovered.map_err(|_| Error::Deadline {
+        deadline: deadline.length,
+        during: "proxy discovery",
+    })??;
     let plan = plan::plan(&endpoints, &contexts); // one probe per distinct (target, route)
     let probe_settings = ProbeSettings {
         stage_timeout: config.limits.stage_timeout,
@@ -65,6 +73,7 @@ pub async fn build_report(config: &CheckConfig) -> Result<Report, Error> {
         ),
         credentials: config.credentials.clone(),
         trust: Arc::new(TrustStores::new(anchors, config.device_store.clone())),
+        run_deadline: Some(deadline),
     };
     let started = SystemTime::now();
     let clock = Instant::now();

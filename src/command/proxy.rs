@@ -17,7 +17,11 @@ pub(crate) async fn run(config: &ProxyConfig, out: &mut impl Write) -> Result<()
     let catalog = catalog::load(config.catalog.file.as_deref())?;
     let endpoints = catalog.select(&config.catalog.profile)?;
     let device = read_device(&config.proxy_sources, &config.device_files)?;
-    let contexts = proxy::discover(&device.sources).await?;
+    let discovered = tokio::time::timeout(config.deadline, proxy::discover(&device.sources)).await;
+    let contexts = discovered.map_err(|_| Error::Deadline {
+        deadline: config.deadline,
+        during: "proxy discovery",
+    })??;
     let view = ProxyView::new(&endpoints, contexts).about(device.report_device());
     write_stdout(out, Some(Outcome::Clear), |out| {
         output::render_proxy(&view, config.style, out)

@@ -6,6 +6,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::net::http::{self, HttpError, Request};
+use crate::probe::scrub::Scrubber;
 use crate::probe::tunnel::clean;
 use crate::probe::{Header, HttpEvidence, ProbeFailure};
 use crate::status::Stage;
@@ -15,10 +16,13 @@ use crate::url::Target;
 const HEADERS_OF_INTEREST: &[&str] = &["server", "location", "via", "content-type"];
 
 /// Sends `GET <path>` to `target` and returns the status it answered with.
+///
+/// What is kept of the answer passes through `scrubber` before it is shortened.
 pub(crate) async fn get<S>(
     stream: S,
     target: &Target,
     deadline: Duration,
+    scrubber: &Scrubber,
 ) -> Result<HttpEvidence, ProbeFailure>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -49,13 +53,14 @@ where
         .reason
         .or_else(|| response.status.canonical_reason().map(str::to_owned))
         .unwrap_or_default();
+    let reason = scrubber.text(&reason);
     let headers = response
         .headers
         .iter()
         .filter(|(name, _)| HEADERS_OF_INTEREST.contains(&name.as_str()))
         .map(|(name, value)| Header {
             name: name.as_str().to_owned(),
-            value: clean(value.as_bytes()),
+            value: clean(&scrubber.bytes(value.as_bytes())),
         })
         .collect();
     Ok(HttpEvidence {

@@ -6,6 +6,7 @@
 
 pub(crate) mod dns;
 pub(crate) mod http;
+pub(crate) mod scrub;
 pub(crate) mod tls;
 pub(crate) mod tunnel;
 
@@ -22,9 +23,10 @@ use crate::catalog::Endpoint;
 use crate::net::millis;
 pub use crate::net::tcp::ConnectCause;
 use crate::net::tcp::{self, ConnectError};
+use crate::probe::scrub::Scrubber;
 use crate::route::{ProxyAddr, Route};
 use crate::status::Stage;
-use crate::trust::TrustStores;
+use crate::trust::{CertificateInfo, Interception, TrustStores};
 use crate::url::{Scheme, Target};
 
 pub(crate) use dns::Resolver;
@@ -41,6 +43,25 @@ pub(crate) struct ProbeSettings {
     pub resolver: Resolver,
     pub credentials: Option<Credentials>,
     pub trust: Arc<TrustStores>,
+    /// When the whole run ends; a probe still running then stops where it is.
+    pub run_deadline: Option<RunDeadline>,
+}
+
+/// The whole run's deadline: the instant it ends, and how long the run was given.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RunDeadline {
+    pub at: tokio::time::Instant,
+    pub length: Duration,
+}
+
+impl RunDeadline {
+    /// A deadline `length` from now.
+    pub(crate) fn from_now(length: Duration) -> Self {
+        Self {
+            at: tokio::time::Instant::now() + length,
+            length,
+        }
+    }
 }
 
 /// What a probe saw, stage by stage. Stages it never reached are `None`.
@@ -144,6 +165,8 @@ pub enum ProbeFailure {
     },
     /// No answer within the stage's deadline.
     Timeout { stage: Stage, after_ms: u64 },
+    /// The whole run's deadline (`--deadline`) ended the probe during `stage`.
+    DeadlineReached { stage: Stage, deadline_ms: u64 },
     /// The proxy answered 407; `schemes` lists its Proxy-Authenticate offers.
     ProxyAuthRequired { schemes: Vec<String> },
     /// The proxy refused the credentials from the environment.
@@ -244,15 +267,38 @@ pub(crate) async fn probe(planned: &Job, settings: &ProbeSettings) -> Evidence {
         };
     }
     let started = Instant::now();
+    let scrubber = settings
+        .credentials
+        .as_ref()
+        .map(Credentials::scrubber)
+        .unwrap_or_default();
     let mut run = ProbeRun {
         settings,
         evidence: Evidence::default(),
+        scrubber,
+        stage: Stage::Dns,
     };
-    let outcome = run.stages(target, &planned.route, &planned.endpoint).await;
+    let stages = run.stages(target, &planned.route, &planned.endpoint);
+    let outcome = match settings.run_deadline {
+        // Bound as a statement, so the stages' borrow of `run` ends before it is read.
+        Some(deadline) => {
+            let bounded = tokio::time::timeout_at(deadline.at, stages).await;
+            bounded.unwrap_or_else(|_| {
+                Err(ProbeFailure::DeadlineReached {
+                    stage: run.stage,
+                    deadline_ms: millis(deadline.length),
+                })
+            })
+        }
+        None => stages.await,
+    };
     let mut evidence = run.evidence;
     if let Err(failure) = outcome {
         evidence.failure = Some(failure);
     }
+    // The proxy and HTTP stages scrub what they read before shortening it; this pass covers the
+    // rest a peer chose (certificate names, failure reasons that quote the peer).
+    evidence.scrub(&run.scrubber);
     evidence.timings_ms.total = millis(started.elapsed());
     evidence
 }
@@ -261,6 +307,10 @@ pub(crate) async fn probe(planned: &Job, settings: &ProbeSettings) -> Evidence {
 struct ProbeRun<'a> {
     settings: &'a ProbeSettings,
     evidence: Evidence,
+    /// Removes the held credentials from what peers send.
+    scrubber: Scrubber,
+    /// The stage running now, for a probe the run's deadline ends.
+    stage: Stage,
 }
 
 impl ProbeRun<'_> {
@@ -307,6 +357,7 @@ impl ProbeRun<'_> {
         port: u16,
         of: DnsOf,
     ) -> Result<Vec<SocketAddr>, ProbeFailure> {
+        self.stage = Stage::Dns;
         let deadline = self.settings.stage_timeout;
         let started = Instant::now();
         let lookup = self.settings.resolver.lookup(host, port);
@@ -341,6 +392,7 @@ impl ProbeRun<'_> {
         &mut self,
         addresses: &[SocketAddr],
     ) -> Result<tokio::net::TcpStream, ProbeFailure> {
+        self.stage = Stage::Connect;
         let started = Instant::now();
         let connected = tcp::connect(addresses, self.settings.stage_timeout).await;
         self.evidence.timings_ms.connect = Some(millis(started.elapsed()));
@@ -356,6 +408,7 @@ impl ProbeRun<'_> {
         target: &Target,
         addresses: &[SocketAddr],
     ) -> Result<tokio::net::TcpStream, ProbeFailure> {
+        self.stage = Stage::Proxy;
         let started = Instant::now();
         let outcome = tunnel::connect(
             stream,
@@ -380,6 +433,7 @@ impl ProbeRun<'_> {
     where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
     {
+        self.stage = Stage::Tls;
         let started = Instant::now();
         let result = tls::handshake(
             stream,
@@ -399,8 +453,9 @@ impl ProbeRun<'_> {
     where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
+        self.stage = Stage::Http;
         let started = Instant::now();
-        let result = http::get(stream, target, self.settings.stage_timeout).await;
+        let result = http::get(stream, target, self.settings.stage_timeout, &self.scrubber).await;
         self.evidence.timings_ms.http = Some(millis(started.elapsed()));
         self.evidence.http = Some(result?);
         Ok(())
@@ -414,6 +469,7 @@ impl ProbeRun<'_> {
         target: &Target,
         addresses: &[SocketAddr],
     ) -> Result<(), ProbeFailure> {
+        self.stage = Stage::Proxy;
         let started = Instant::now();
         let outcome = tunnel::forward(
             stream,
@@ -428,6 +484,92 @@ impl ProbeRun<'_> {
         self.evidence.proxy = Some(outcome.evidence);
         self.evidence.http = outcome.http;
         outcome.result
+    }
+}
+
+impl Evidence {
+    /// Replaces the held credentials in every text a peer could have chosen.
+    fn scrub(&mut self, scrubber: &Scrubber) {
+        if scrubber.is_empty() {
+            return;
+        }
+        if let Some(proxy) = &mut self.proxy {
+            scrubber.all(&mut proxy.status_line);
+            scrub_headers(&mut proxy.headers, scrubber);
+            for challenge in &mut proxy.challenges {
+                scrubber.in_place(&mut challenge.scheme);
+                for (name, value) in &mut challenge.params {
+                    scrubber.in_place(name);
+                    scrubber.in_place(value);
+                }
+            }
+        }
+        if let Some(tls) = &mut self.tls {
+            tls.chain
+                .iter_mut()
+                .for_each(|info| scrub_certificate(info, scrubber));
+            scrub_interception(&mut tls.trust.verdict, scrubber);
+        }
+        if let Some(http) = &mut self.http {
+            scrubber.in_place(&mut http.reason);
+            scrub_headers(&mut http.headers, scrubber);
+        }
+        if let Some(failure) = &mut self.failure {
+            match failure {
+                ProbeFailure::ProxyAuthRequired { schemes } => {
+                    scrubber.all(schemes);
+                }
+                ProbeFailure::ProxyAuthRejected { scheme: text, .. }
+                | ProbeFailure::ProxyDenied { reason: text, .. }
+                | ProbeFailure::ProxyError { reason: text, .. }
+                | ProbeFailure::TlsFailed { reason: text }
+                | ProbeFailure::HttpFailed { reason: text }
+                | ProbeFailure::ConnectFailed { reason: text, .. }
+                | ProbeFailure::DnsFailed { reason: text, .. } => scrubber.in_place(text),
+                ProbeFailure::Timeout { .. } | ProbeFailure::DeadlineReached { .. } => {}
+            }
+        }
+    }
+}
+
+fn scrub_headers(headers: &mut [Header], scrubber: &Scrubber) {
+    for header in headers {
+        scrubber.in_place(&mut header.value);
+    }
+}
+
+fn scrub_certificate(info: &mut CertificateInfo, scrubber: &Scrubber) {
+    scrubber.in_place(&mut info.subject);
+    scrubber.in_place(&mut info.issuer);
+    scrubber.all(&mut info.dns_names);
+}
+
+fn scrub_interception(interception: &mut Interception, scrubber: &Scrubber) {
+    match interception {
+        Interception::NotDetected { anchor } => scrubber.in_place(anchor),
+        Interception::Detected {
+            issuer,
+            anchor,
+            product,
+        } => {
+            scrubber.in_place(issuer);
+            scrubber.in_place(anchor);
+            scrubber.all(product);
+        }
+        Interception::Untrusted {
+            issuer,
+            product,
+            reason,
+        } => {
+            scrubber.in_place(issuer);
+            scrubber.in_place(reason);
+            scrubber.all(product);
+        }
+        Interception::WrongName { host, names } => {
+            scrubber.in_place(host);
+            scrubber.all(names);
+        }
+        Interception::Inconclusive { reason } => scrubber.in_place(reason),
     }
 }
 
@@ -475,6 +617,7 @@ mod tests {
                 Vec::new(),
                 crate::trust::DeviceStore::Certificates(Vec::new()),
             )),
+            run_deadline: None,
         }
     }
 

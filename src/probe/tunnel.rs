@@ -14,6 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::net::tcp;
+use crate::probe::scrub::Scrubber;
 use crate::probe::{AuthAttempt, Header, HttpEvidence, ProbeFailure, ProxyEvidence, within};
 use crate::route::ProxyAddr;
 use crate::status::Stage;
@@ -91,6 +92,11 @@ impl Credentials {
     #[must_use]
     pub fn new(user: String, password: String) -> Self {
         Self { user, password }
+    }
+
+    /// What scrubs these credentials, in every encoding, from what a peer sends back.
+    pub(crate) fn scrubber(&self) -> Scrubber {
+        Scrubber::new(&self.user, &self.password)
     }
 
     fn basic(&self) -> String {
@@ -217,6 +223,8 @@ struct Exchange<'a> {
     evidence: ProxyEvidence,
     addresses: &'a [SocketAddr],
     deadline: Duration,
+    /// Removes the held credentials from whatever the proxy answers, before it is recorded.
+    scrubber: Scrubber,
 }
 
 /// The proxy's final answer, with the connection it came on.
@@ -229,7 +237,7 @@ struct Answer {
 }
 
 /// A parsed response head.
-struct ResponseHead {
+pub(crate) struct ResponseHead {
     status: u16,
     reason: String,
     status_line: String,
@@ -258,6 +266,7 @@ impl<'a> Exchange<'a> {
             },
             addresses,
             deadline,
+            scrubber: Scrubber::default(),
         }
     }
 
@@ -267,6 +276,7 @@ impl<'a> Exchange<'a> {
         head: impl Fn(Option<&str>) -> String,
         credentials: Option<&Credentials>,
     ) -> Result<Answer, ProbeFailure> {
+        self.scrubber = credentials.map(Credentials::scrubber).unwrap_or_default();
         let first = self.send(&mut stream, &head(None)).await?;
         self.record(&first);
         let basic_offered = self
@@ -309,7 +319,7 @@ impl<'a> Exchange<'a> {
                 .write_all(request.as_bytes())
                 .await
                 .map_err(|err| closed(&err))?;
-            read_head(stream).await
+            read_head(stream, &self.scrubber).await
         })
         .await?
     }
@@ -397,7 +407,12 @@ fn closed(err: &std::io::Error) -> ProbeFailure {
 }
 
 /// Reads one HTTP/1.x response head, at most [`MAX_HEAD`] bytes.
-async fn read_head(stream: &mut TcpStream) -> Result<ResponseHead, ProbeFailure> {
+///
+/// Everything kept from it passes through `scrubber` first, whole, before it is shortened.
+async fn read_head(
+    stream: &mut TcpStream,
+    scrubber: &Scrubber,
+) -> Result<ResponseHead, ProbeFailure> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 4096];
     loop {
@@ -410,36 +425,51 @@ async fn read_head(stream: &mut TcpStream) -> Result<ResponseHead, ProbeFailure>
                 } else {
                     format!(
                         "the proxy closed the connection in the middle of its answer: {}",
-                        excerpt(&buf)
+                        excerpt(&scrubber.bytes(&buf))
                     )
                 },
             });
         }
         buf.extend_from_slice(&chunk[..n]);
-        let mut headers = [httparse::EMPTY_HEADER; 64];
-        let mut response = httparse::Response::new(&mut headers);
-        match response.parse(&buf) {
-            Ok(httparse::Status::Complete(len)) => return Ok(head_from(&response, &buf, len)),
-            Ok(httparse::Status::Partial) if buf.len() < MAX_HEAD => {}
-            Ok(httparse::Status::Partial) => {
-                return Err(ProbeFailure::ProxyError {
-                    status: None,
-                    reason: format!("the proxy's answer head is larger than {MAX_HEAD} bytes"),
-                });
-            }
-            Err(err) => {
-                return Err(ProbeFailure::ProxyError {
-                    status: None,
-                    reason: format!("the proxy's answer is not HTTP ({err}): {}", excerpt(&buf)),
-                });
-            }
+        if let Some(head) = parse_head(&buf, scrubber)? {
+            return Ok(head);
         }
     }
 }
 
-fn head_from(response: &httparse::Response<'_, '_>, buf: &[u8], len: usize) -> ResponseHead {
+/// Parses the response head at the start of `buf`: `None` while it is incomplete and shorter
+/// than [`MAX_HEAD`], a failure when it is not HTTP or too long.
+pub(crate) fn parse_head(
+    buf: &[u8],
+    scrubber: &Scrubber,
+) -> Result<Option<ResponseHead>, ProbeFailure> {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut response = httparse::Response::new(&mut headers);
+    match response.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => Ok(Some(head_from(&response, buf, len, scrubber))),
+        Ok(httparse::Status::Partial) if buf.len() < MAX_HEAD => Ok(None),
+        Ok(httparse::Status::Partial) => Err(ProbeFailure::ProxyError {
+            status: None,
+            reason: format!("the proxy's answer head is larger than {MAX_HEAD} bytes"),
+        }),
+        Err(err) => Err(ProbeFailure::ProxyError {
+            status: None,
+            reason: format!(
+                "the proxy's answer is not HTTP ({err}): {}",
+                excerpt(&scrubber.bytes(buf))
+            ),
+        }),
+    }
+}
+
+fn head_from(
+    response: &httparse::Response<'_, '_>,
+    buf: &[u8],
+    len: usize,
+    scrubber: &Scrubber,
+) -> ResponseHead {
     let status = response.code.unwrap_or_default();
-    let reason = response.reason.unwrap_or_default().to_owned();
+    let reason = scrubber.text(response.reason.unwrap_or_default());
     let version = if response.version == Some(0) {
         "1.0"
     } else {
@@ -449,7 +479,7 @@ fn head_from(response: &httparse::Response<'_, '_>, buf: &[u8], len: usize) -> R
     let mut content_length = None;
     let mut close = response.version == Some(0);
     for header in response.headers.iter() {
-        let value = clean(header.value);
+        let value = clean(&scrubber.bytes(header.value));
         let name = header.name.to_ascii_lowercase();
         if name == "content-length" {
             content_length = value.trim().parse().ok();
@@ -686,6 +716,27 @@ mod tests {
             Credentials::from_vars([("DAPREFLIGHT_PROXY_USER".to_owned(), "a".to_owned())])
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_secret_at_the_cut_of_a_long_header_is_scrubbed_before_the_cut() {
+        let credentials = Credentials::new("alice".to_owned(), "s3cret-pw".to_owned());
+        let basic = credentials.basic();
+        let token = basic.trim_start_matches("Basic ");
+        let raw = format!(
+            "HTTP/1.1 407 {basic}\r\nVia: {}{basic}\r\nServer: x\r\n\r\n",
+            "v".repeat(190)
+        );
+        let mut headers = [httparse::EMPTY_HEADER; 8];
+        let mut response = httparse::Response::new(&mut headers);
+        let Ok(httparse::Status::Complete(len)) = response.parse(raw.as_bytes()) else {
+            panic!("the head parses");
+        };
+        let head = head_from(&response, raw.as_bytes(), len, &credentials.scrubber());
+        assert_eq!(head.status_line, "HTTP/1.1 407 [redacted]");
+        let via = &head.headers[0].value;
+        assert!(via.ends_with("[redacted]"), "{via}");
+        assert!(!via.contains(&token[..4]), "{via}");
     }
 
     #[test]

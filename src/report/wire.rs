@@ -354,6 +354,10 @@ pub enum ProbeFailure {
         stage: Word<Stage>,
         after_ms: u64,
     },
+    DeadlineReached {
+        stage: Word<Stage>,
+        deadline_ms: u64,
+    },
     ProxyAuthRequired {
         schemes: Vec<String>,
     },
@@ -1092,6 +1096,10 @@ impl From<&probe::ProbeFailure> for ProbeFailure {
             F::Timeout { stage, after_ms } => ProbeFailure::Timeout {
                 stage: Word(stage),
                 after_ms,
+            },
+            F::DeadlineReached { stage, deadline_ms } => ProbeFailure::DeadlineReached {
+                stage: Word(stage),
+                deadline_ms,
             },
             F::ProxyAuthRequired { schemes } => ProbeFailure::ProxyAuthRequired { schemes },
             F::ProxyAuthRejected { scheme, status } => {

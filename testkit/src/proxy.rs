@@ -52,6 +52,11 @@ pub enum ProxyBehavior {
     CloseAfterConnect,
     /// Like `Tunnel`, but waits this long before answering CONNECT or forwarding a request.
     Delay(Duration),
+    /// Hostile: `407` offering Basic until a request carries `Proxy-Authorization`, then answers
+    /// that request with this status and copies the credentials, in every encoding (the whole
+    /// value, its token, the decoded `user:password`, the password, upper-cased and
+    /// percent-encoded), into its status line, its headers and its body.
+    ReflectAuth(u16),
 }
 
 /// One request head the proxy received from a client.
@@ -260,6 +265,19 @@ async fn handle(tcp: TcpStream, shared: Arc<Shared>) {
                             return;
                         }
                     }
+                    ProxyBehavior::ReflectAuth(status) => {
+                        let keep_alive = !request.wants_close();
+                        let Some(value) = request.header("proxy-authorization") else {
+                            let challenge = [("Proxy-Authenticate", "Basic realm=\"corp\"")];
+                            let body = "<html><body>407</body></html>\n";
+                            respond(&mut conn, 407, &challenge, body, keep_alive).await;
+                            if keep_alive {
+                                continue;
+                            }
+                            return;
+                        };
+                        return reflect(&mut conn, *status, value).await;
+                    }
                     ProxyBehavior::Refuse(status) => {
                         let body =
                             format!("<html><body>{status}: refused by fakeproxy</body></html>\n");
@@ -280,6 +298,66 @@ async fn handle(tcp: TcpStream, shared: Arc<Shared>) {
             }
         }
     }
+}
+
+/// Answers `status` with `authorization` (a `Proxy-Authorization` value) copied everywhere.
+async fn reflect(conn: &mut Conn, status: u16, authorization: &str) {
+    let token = authorization
+        .trim()
+        .split_once(' ')
+        .map_or(authorization, |(_, token)| token.trim());
+    let pair = BASE64
+        .decode(token)
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default();
+    let password = pair.split_once(':').map_or("", |(_, password)| password);
+    let percent: String = pair
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let everything = format!(
+        "{authorization} | {token} | {pair} | {password} | {} | {percent}",
+        pair.to_uppercase()
+    );
+    let mut out = format!("HTTP/1.1 {status} Denied for {pair} ({authorization})\r\n");
+    for (name, value) in [
+        (
+            "Proxy-Authenticate",
+            format!("Basic realm=\"{authorization}\""),
+        ),
+        (
+            "Proxy-Authenticate",
+            format!("Basic realm=\"{token}\", charset=\"{pair}\""),
+        ),
+        ("Via", format!("1.1 {token}")),
+        ("Server", pair.clone()),
+        ("X-Squid-Error", format!("ERR_ACCESS_DENIED {password}")),
+        ("Proxy-Status", format!("fakeproxy; details=\"{percent}\"")),
+        (
+            "Location",
+            format!("http://proxy.test/denied?who={percent}"),
+        ),
+        // Long enough that a cut at 200 characters would fall inside the token if it came
+        // before the scrubbing.
+        ("X-Cache", format!("{}{authorization}", "x".repeat(190))),
+    ] {
+        write!(out, "{name}: {value}\r\n").expect("writing to a String never fails");
+    }
+    let body = format!("<html><body>{everything}</body></html>\n");
+    write!(
+        out,
+        "Content-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("writing to a String never fails");
+    let _ = conn.write_all(out.as_bytes()).await;
+    let _ = conn.shutdown().await;
 }
 
 const CONNECTED: &[u8] = b"HTTP/1.1 200 Connection established\r\nProxy-Agent: fakeproxy\r\n\r\n";

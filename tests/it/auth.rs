@@ -185,3 +185,101 @@ fn base64_of(text: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(text)
 }
+
+/// A password whose pair needs base64 padding and percent-encoding, so every form differs.
+const REFLECTED_PASSWORD: &str = "S3cret/Pass";
+
+/// Every form in which a proxy could send the held credentials back.
+pub fn reflected_secrets(user: &str, password: &str) -> Vec<String> {
+    let pair = format!("{user}:{password}");
+    let token = base64_of(&pair);
+    let percent = |text: &str| -> String {
+        text.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    };
+    vec![
+        format!("Basic {token}"),
+        token.clone(),
+        token.trim_end_matches('=').to_owned(),
+        pair.clone(),
+        pair.to_uppercase(),
+        password.to_owned(),
+        password.to_lowercase(),
+        percent(&pair),
+        percent(password),
+    ]
+}
+
+#[tokio::test]
+async fn credentials_a_hostile_proxy_reflects_are_scrubbed_from_every_rendering() {
+    let (ca, origin) = origin().await;
+    let secrets = reflected_secrets("alice", REFLECTED_PASSWORD);
+    assert!(
+        secrets[1].ends_with('='),
+        "the token is padded: {}",
+        secrets[1]
+    );
+    // 407: the challenges and headers; 403: the failure's reason; 200 over plain http: the HTTP
+    // evidence the proxy answered itself.
+    let cases = [
+        (407, format!("https://origin.test:{}/", origin.port())),
+        (403, format!("https://origin.test:{}/", origin.port())),
+        (502, "http://origin.test:9/".to_owned()),
+        (200, "http://origin.test:9/".to_owned()),
+    ];
+    for (status, url) in cases {
+        let proxy = FakeProxy::start(ProxyBehavior::ReflectAuth(status)).await;
+        let report = Check::new()
+            .endpoint(&format!("url: \"{url}\""))
+            .trust(&ca)
+            .via(proxy.addr())
+            .credentials("alice", REFLECTED_PASSWORD)
+            .run()
+            .await;
+        let seen = proxy.requests();
+        assert_eq!(seen.len(), 2, "{status}: the retry carried credentials");
+        assert_eq!(
+            seen[1].proxy_authorization.as_deref(),
+            Some(secrets[0].as_str()),
+            "{status}: the proxy got the credentials it reflects"
+        );
+        // The JSON carries every recorded header, status line, challenge and detail; the table
+        // the verdict's sentences; Debug everything the report holds.
+        let mut renderings = vec![("Debug", format!("{report:?}"))];
+        for format in [Format::Table, Format::Json] {
+            let mut out = Vec::new();
+            let style = Style {
+                format,
+                ..Style::default()
+            };
+            dapreflight::render(&report, style, &mut out).expect("render");
+            let name = if format == Format::Json {
+                "json"
+            } else {
+                "table"
+            };
+            renderings.push((name, String::from_utf8(out).expect("utf-8")));
+        }
+        for (name, text) in &renderings {
+            if *name != "table" {
+                assert!(
+                    text.contains("[redacted]"),
+                    "{status} {name}: nothing redacted:\n{text}"
+                );
+            }
+            for secret in &secrets {
+                assert!(
+                    !text.contains(secret.as_str()),
+                    "{status} {name}: {secret} leaked:\n{text}"
+                );
+            }
+        }
+    }
+}

@@ -264,6 +264,62 @@ async fn the_environment_proxy_is_used_and_named_and_credentials_stay_secret() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_a_proxy_reflects_reach_no_stream_and_no_report_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca = Ca::generate("Origin Test Root");
+    let origin = TlsServer::start(&ca, &["origin.test"]).await;
+    let proxy = FakeProxy::start(ProxyBehavior::ReflectAuth(403)).await;
+    let (user, password) = ("alice", "Reflected/Pw-7");
+    let secrets = crate::auth::reflected_secrets(user, password);
+    let report = dir.path().join("report.json");
+    let env = vec![
+        ("HTTPS_PROXY".to_owned(), proxy.url()),
+        ("DAPREFLIGHT_PROXY_USER".to_owned(), user.to_owned()),
+        ("DAPREFLIGHT_PROXY_PASSWORD".to_owned(), password.to_owned()),
+    ];
+    let base = origin_args(dir.path(), &ca, &origin);
+    let runs = [
+        vec!["--format".to_owned(), "table".to_owned()],
+        vec!["--format".to_owned(), "json".to_owned()],
+        vec![
+            "--format".to_owned(),
+            "json".to_owned(),
+            "--output".to_owned(),
+            report.display().to_string(),
+        ],
+    ];
+    for extra in runs {
+        let mut args = base.clone();
+        args.extend(extra.iter().cloned());
+        let out = dapreflight_async(args, env.clone()).await;
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        let mut streams = vec![("stdout", text(&out.stdout)), ("stderr", text(&out.stderr))];
+        if extra.len() == 4 {
+            streams.push((
+                "report file",
+                std::fs::read_to_string(&report).expect("report"),
+            ));
+        }
+        if extra[1] == "json" {
+            let json = if extra.len() == 4 {
+                &streams[2].1
+            } else {
+                &streams[0].1
+            };
+            assert!(json.contains("[redacted]"), "{json}");
+        }
+        for (name, stream) in &streams {
+            for secret in &secrets {
+                assert!(
+                    !stream.contains(secret.as_str()),
+                    "{extra:?} {name}: {secret} leaked:\n{stream}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn endpoints_lists_the_catalog_and_rejects_unknown_profiles() {
     let out = dapreflight(&["endpoints", "--format", "json"], &[]);

@@ -27,6 +27,7 @@ pub struct Check {
     dns_servers: Option<Vec<SocketAddr>>,
     credentials: Option<Credentials>,
     timeout: Duration,
+    deadline: Option<Duration>,
     device_files: DeviceFiles,
     contexts: ContextChoice,
 }
@@ -44,6 +45,7 @@ impl Check {
             dns_servers: None,
             credentials: None,
             timeout: Duration::from_secs(2),
+            deadline: None,
             device_files: DeviceFiles::default(),
             contexts: ContextChoice::Both,
         }
@@ -130,6 +132,12 @@ impl Check {
         self
     }
 
+    /// Sets the whole run's deadline (`--deadline`).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
     /// Sets each stage's deadline.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -155,6 +163,7 @@ impl Check {
             },
             device_files: self.device_files.clone(),
             limits: Limits {
+                deadline: self.deadline,
                 stage_timeout: self.timeout,
                 concurrency: 8,
             },

@@ -3,6 +3,7 @@
 mod auth;
 mod binary;
 mod contexts;
+mod deadline;
 mod direct;
 mod dns;
 mod exports;

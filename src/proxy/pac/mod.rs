@@ -6,7 +6,7 @@
 
 mod engine;
 mod helpers;
-mod result;
+pub(crate) mod result;
 pub(crate) mod source;
 mod url;
 

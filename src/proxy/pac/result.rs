@@ -22,8 +22,8 @@ pub enum PacEntry {
 
 /// Parses a PAC result string; an empty string gives an empty list (the caller decides what
 /// "nothing" means), and any element that is not understood is an error.
-#[cfg(test)]
-pub(super) fn parse_result(raw: &str) -> Result<Vec<PacEntry>, String> {
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn parse_result(raw: &str) -> Result<Vec<PacEntry>, String> {
     let (entries, invalid) = parse_lenient(raw);
     match invalid.first() {
         Some(message) => Err(message.clone()),
@@ -32,7 +32,7 @@ pub(super) fn parse_result(raw: &str) -> Result<Vec<PacEntry>, String> {
 }
 
 /// Parses what can be parsed, and describes each element that cannot.
-pub(super) fn parse_lenient(raw: &str) -> (Vec<PacEntry>, Vec<String>) {
+pub(crate) fn parse_lenient(raw: &str) -> (Vec<PacEntry>, Vec<String>) {
     let mut entries = Vec::new();
     let mut invalid = Vec::new();
     for element in raw.split(';').map(str::trim).filter(|e| !e.is_empty()) {
