@@ -1,16 +1,16 @@
 //! `dapreflight pac`: load a PAC, evaluate it for each URL, render the answers.
 
-use std::io::Write;
+use std::io::{self, Write};
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::command::write_stdout;
 use crate::config::PacConfig;
 use crate::error::Error;
 use crate::input::{self, InputKind};
-use crate::output;
+use crate::output::{self, Format};
 use crate::proxy::pac::{
-    PacEnvironment, PacError, PacLimits, PacScript, check_url, decide_url, source,
+    Decided, PacEnvironment, PacError, PacLimits, PacScript, check_url, decide_urls, source,
 };
 use crate::proxy::resolve::{NameResolver, SystemResolver, TableResolver};
 use crate::report::Outcome;
@@ -43,45 +43,58 @@ pub(crate) async fn run(config: &PacConfig, out: &mut impl Write) -> Result<(), 
     };
     let single = urls.len() == 1 && config.url_file.is_none();
     let origin = pac.origin.clone();
-    // The engine blocks: keep it off the async runtime's thread.
-    let (function, decisions) = tokio::task::spawn_blocking(move || {
+    // The engine blocks: keep it off the async runtime's thread. Decisions come back a chunk of
+    // URLs at a time and are written as they come (one wake-up of this thread per chunk).
+    let (chunks, mut decided) = tokio::sync::mpsc::unbounded_channel::<Vec<Decided>>();
+    let evaluation = tokio::task::spawn_blocking(move || {
         let script = PacScript::compile(&pac.text, &pac.origin, &limits)?;
-        let decisions: Vec<(String, Result<crate::proxy::pac::PacDecision, PacError>)> = urls
-            .into_iter()
-            .map(|url| {
-                let decision = decide_url(&script, &url, &env);
-                (url, decision)
-            })
-            .collect();
-        Ok::<_, PacError>((script.entry_point(), decisions))
-    })
-    .await
-    .map_err(|err| PacError::Engine {
+        // Stop evaluating once nobody reads the answers (a write failed, `| head` went away).
+        decide_urls(&script, urls, &env, |chunk| match chunks.send(chunk) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(_) => ControlFlow::Break(()),
+        });
+        Ok::<_, PacError>(script.entry_point())
+    });
+    let streaming = config.style.format == Format::Table;
+    let mut out = io::BufWriter::new(out);
+    // A reader that went away keeps exit 0 only while every URL so far was evaluated.
+    let failed = |first_error: &Option<PacError>| {
+        let outcome = first_error.is_none().then_some(Outcome::Clear);
+        move |source| Error::Output { outcome, source }
+    };
+    let mut first_error = None;
+    let mut results = Vec::new();
+    while let Some(chunk) = decided.recv().await {
+        for (url, decision) in chunk {
+            let outcome = match decision {
+                Ok(decision) => PacUrlOutcome::Decided(Box::new(decision)),
+                Err(err) => {
+                    let error = err.to_string();
+                    first_error.get_or_insert(err);
+                    PacUrlOutcome::Failed { url, error }
+                }
+            };
+            if streaming {
+                output::pac::render_line(&outcome, single, config.style, &mut out)
+                    .map_err(failed(&first_error))?;
+            } else {
+                results.push(outcome);
+            }
+        }
+    }
+    let function = evaluation.await.map_err(|err| PacError::Engine {
         message: format!("the PAC thread failed: {err}"),
     })??;
-    let mut first_error = None;
-    let results = decisions
-        .into_iter()
-        .map(|(url, decision)| match decision {
-            Ok(decision) => PacUrlOutcome::Decided(Box::new(decision)),
-            Err(err) => {
-                let error = err.to_string();
-                first_error.get_or_insert(err);
-                PacUrlOutcome::Failed { url, error }
-            }
-        })
-        .collect();
-    let report = PacReport {
-        pac: origin,
-        function,
-        results,
-        single,
-    };
-    // A reader that went away keeps exit 0 only when every URL was evaluated.
-    let outcome = first_error.is_none().then_some(Outcome::Clear);
-    write_stdout(out, outcome, |out| {
-        output::pac::render(&report, config.style, out)
-    })?;
+    if !streaming {
+        let report = PacReport {
+            pac: origin,
+            function,
+            results,
+            single,
+        };
+        output::pac::render(&report, config.style, &mut out).map_err(failed(&first_error))?;
+    }
+    out.flush().map_err(failed(&first_error))?;
     match first_error {
         Some(err) => Err(err.into()),
         None => Ok(()),

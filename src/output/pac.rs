@@ -20,20 +20,32 @@ pub(crate) fn render(report: &PacReport, style: Style, out: &mut impl Write) -> 
 /// them); notes indented below, wrapped to the width.
 fn render_lines(report: &PacReport, style: Style, out: &mut impl Write) -> io::Result<()> {
     for outcome in &report.results {
-        match outcome {
-            PacUrlOutcome::Decided(decision) => {
-                if report.single {
-                    writeln!(out, "{}", decision.raw)?;
-                } else {
-                    writeln!(out, "{} : {}", decision.url, decision.raw)?;
-                }
-                for note in &decision.notes {
-                    write_lines(out, wrap(note, style.width, "  note: ", "        "))?;
-                }
+        render_line(outcome, report.single, style, out)?;
+    }
+    Ok(())
+}
+
+/// One URL's lines of [`render`]'s table format, for rendering answers as they come; `single`:
+/// the result alone, as for one URL on the command line.
+pub(crate) fn render_line(
+    outcome: &PacUrlOutcome,
+    single: bool,
+    style: Style,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    match outcome {
+        PacUrlOutcome::Decided(decision) => {
+            if single {
+                writeln!(out, "{}", decision.raw)?;
+            } else {
+                writeln!(out, "{} : {}", decision.url, decision.raw)?;
             }
-            PacUrlOutcome::Failed { url, error } => {
-                writeln!(out, "{url} : ERROR: {error}")?;
+            for note in &decision.notes {
+                write_lines(out, wrap(note, style.width, "  note: ", "        "))?;
             }
+        }
+        PacUrlOutcome::Failed { url, error } => {
+            writeln!(out, "{url} : ERROR: {error}")?;
         }
     }
     Ok(())

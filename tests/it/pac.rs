@@ -48,7 +48,7 @@ fn short_limits() -> PacLimits {
 #[test]
 fn pathological_pacs_fail_within_the_deadline_naming_the_url_and_line() {
     // (body of FindProxyForURL, expected failure kind, whether QuickJS reports a line)
-    let cases: [(&str, &str, bool); 9] = [
+    let cases: [(&str, &str, bool); 6] = [
         ("while (true) {}", "timeout", true),
         (
             "function spin() { for (;;) {} }\n  return spin();",
@@ -71,9 +71,6 @@ fn pathological_pacs_fail_within_the_deadline_naming_the_url_and_line() {
             true,
         ),
         ("throw new Error('no proxy for you');", "threw", true),
-        ("return 42;", "not_string", false),
-        ("return undefined;", "not_string", false),
-        ("return null;", "not_string", false),
     ];
     for (body, kind, has_line) in cases {
         let source = format!("function FindProxyForURL(url, host) {{\n  {body}\n}}\n");
@@ -108,8 +105,177 @@ fn failure_kind(failure: &PacFailure) -> &'static str {
         PacFailure::OutOfMemory => "out_of_memory",
         PacFailure::StackOverflow => "stack_overflow",
         PacFailure::Threw { .. } => "threw",
-        PacFailure::NotString { .. } => "not_string",
     }
+}
+
+#[test]
+fn pacs_returning_undefined_null_or_a_number_are_read_as_direct_with_an_unconfirmed_note() {
+    // Windows documents nothing for a non-string answer; browsers go DIRECT (docs/formats.md §8.2).
+    let cases = [
+        ("return undefined;", "undefined", "undefined"),
+        (
+            "if (host == 'x') return 'PROXY p:1';",
+            "undefined",
+            "undefined",
+        ),
+        ("return null;", "null", "null"),
+        ("return 42;", "42", "number 42"),
+        ("return true;", "true", "boolean true"),
+    ];
+    let target = Target {
+        scheme: Scheme::Https,
+        host: "victim.example".to_owned(),
+        port: 443,
+        path: "/a/path".to_owned(),
+    };
+    for (body, raw, described) in cases {
+        let source = format!("function FindProxyForURL(url, host) {{\n  {body}\n}}\n");
+        let script = PacScript::compile(&source, "odd.pac", &short_limits()).expect(body);
+        let decision = decide_pac(&script, &target, &env_with(&[])).expect(body);
+        assert_eq!(decision.raw, raw, "{body}");
+        assert_eq!(decision.entries, [PacEntry::Direct], "{body}");
+        assert_eq!(decision.winhttp_route(), Ok(Route::Direct), "{body}");
+        assert_eq!(decision.wininet_order, [PacEntry::Direct], "{body}");
+        let note = format!(
+            "the PAC returned {described}; read as DIRECT, as browsers do; Windows' behaviour is \
+             not documented: unconfirmed"
+        );
+        assert_eq!(decision.notes, [note], "{body}");
+    }
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pac = dir.path().join("undefined.pac");
+    std::fs::write(&pac, "function FindProxyForURL(url, host) {}\n").expect("write");
+    // Wide enough that the note is one line (notes wrap to the width, 80 by default).
+    let out = dapreflight(
+        &["pac", &pac.display().to_string(), "http://a.example/"],
+        &[("COLUMNS", "300")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "undefined\n  note: the PAC returned undefined; read as DIRECT, as browsers do; Windows' \
+         behaviour is not documented: unconfirmed\n"
+    );
+}
+
+#[test]
+fn a_url_list_evaluates_each_distinct_url_and_host_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let list = dir.path().join("urls.txt");
+    std::fs::write(
+        &list,
+        "http://a.example/x\nhttp://a.example/x\nhttps://b.example/one\nhttps://b.example/two\n",
+    )
+    .expect("write");
+    // Each answer names the evaluation that produced it, so a second evaluation shows.
+    let counted = |rule: &str| {
+        let pac = dir.path().join("counted.pac");
+        std::fs::write(
+            &pac,
+            format!(
+                "var calls = 0;\nfunction FindProxyForURL(url, host) {{\n  calls++;\n  \
+                 {rule}\n  return 'PROXY c' + calls + '.example:1';\n}}\n"
+            ),
+        )
+        .expect("write");
+        let out = dapreflight(
+            &[
+                "pac",
+                &pac.display().to_string(),
+                "-f",
+                &list.display().to_string(),
+                "--format",
+                "json",
+            ],
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let raws: Vec<String> = (0..4)
+            .map(|i| json["results"][i]["raw"].as_str().expect("raw").to_owned())
+            .collect();
+        (raws, json)
+    };
+    // Only the host decides: the stripped https form would get the same answer, so it is not
+    // asked for; the repeated URL reuses its answer.
+    let (raws, _) = counted("");
+    assert_eq!(
+        raws,
+        [
+            "PROXY c1.example:1",
+            "PROXY c1.example:1",
+            "PROXY c2.example:1",
+            "PROXY c3.example:1"
+        ]
+    );
+    // The script reads the URL: both https URLs of b.example share one stripped-form evaluation.
+    let (raws, json) = counted("if (url == 'never') return 'DIRECT';");
+    assert_eq!(
+        raws,
+        [
+            "PROXY c1.example:1",
+            "PROXY c1.example:1",
+            "PROXY c2.example:1",
+            "PROXY c4.example:1"
+        ]
+    );
+    for i in [2, 3] {
+        assert_eq!(
+            json["results"][i]["stripped_form"]["raw"], "PROXY c3.example:1",
+            "{json}"
+        );
+    }
+}
+
+#[test]
+fn a_url_that_runs_past_its_deadline_in_a_long_list_fails_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pac = dir.path().join("slow.pac");
+    std::fs::write(
+        &pac,
+        "function FindProxyForURL(url, host) {\n  if (host == 'slow.example') while (true) {}\n  \
+         return 'PROXY ' + host + ':1';\n}\n",
+    )
+    .expect("write");
+    let list = dir.path().join("urls.txt");
+    let mut urls: Vec<String> = (0..600).map(|i| format!("http://h{i}.example/")).collect();
+    urls.insert(300, "http://slow.example/".to_owned());
+    std::fs::write(&list, urls.join("\n")).expect("write");
+    let started = Instant::now();
+    let out = dapreflight(
+        &[
+            "pac",
+            &pac.display().to_string(),
+            "--timeout",
+            "0.5",
+            "-f",
+            &list.display().to_string(),
+        ],
+        &[],
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 601, "{stdout}");
+    assert_eq!(lines[299], "http://h299.example/ : PROXY h299.example:1");
+    assert!(
+        lines[300].starts_with("http://slow.example/ : ERROR: ") && lines[300].contains("deadline"),
+        "{}",
+        lines[300]
+    );
+    // A fresh runtime answers the rest.
+    assert_eq!(lines[600], "http://h599.example/ : PROXY h599.example:1");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("dapreflight: evaluating http://slow.example/: "),
+        "{stderr}"
+    );
 }
 
 #[test]

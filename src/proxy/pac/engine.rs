@@ -14,8 +14,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rquickjs::context::EvalOptions;
 use rquickjs::function::Rest;
+use rquickjs::function::{Opt, This};
 use rquickjs::{
-    CatchResultExt, CaughtError, Coerced, Context, Ctx, Function, IntoJs, Runtime, Value,
+    CString, CatchResultExt, CaughtError, Coerced, Context, Ctx, FromJs, Function, IntoJs, Runtime,
+    Value,
 };
 
 use super::helpers::{self, Calendar};
@@ -38,9 +40,18 @@ const EX_HELPERS: [&str; 6] = [
     "getClientVersion",
 ];
 
+/// Answers the engine thread collects before it hands them over, at most: one round trip
+/// between threads per batch instead of per URL.
+const BATCH: usize = 256;
+/// How long the engine thread holds finished answers before handing them over anyway, so a
+/// slow PAC still streams its answers.
+const HOLD: Duration = Duration::from_millis(20);
+
 /// What one evaluation produced.
 pub(super) struct Evaluated {
     pub raw: String,
+    /// What the entry point returned instead of a string (`undefined`, `null`, `number 42`).
+    pub non_string: Option<String>,
     pub lookups: Vec<PacLookup>,
     pub alerts: Vec<String>,
 }
@@ -49,13 +60,15 @@ pub(super) struct Evaluated {
 pub(super) struct Engine {
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
     pub entry: EntryPoint,
+    /// Whether the entry point may read its `url` argument (false: only `host` decides).
+    pub reads_url: bool,
 }
 
+/// Calls of the entry point, each a (url, host) pair, answered in order and in batches.
 struct Job {
-    url: String,
-    host: String,
+    calls: Vec<(String, String)>,
     env: PacEnvironment,
-    reply: mpsc::Sender<Result<Evaluated, PacError>>,
+    reply: mpsc::Sender<Vec<Result<Evaluated, PacError>>>,
 }
 
 /// Compiles `source` on a new engine thread: runs its top level and finds its entry point.
@@ -75,30 +88,46 @@ pub(super) fn start(source: &str, origin: &str, limits: &PacLimits) -> Result<En
                     return;
                 }
             };
-            let _ = ready_tx.send(Ok(instance.entry));
+            let _ = ready_tx.send(Ok((instance.entry, instance.reads_url)));
             while let Ok(job) = jobs_rx.recv() {
-                let result = instance.evaluate(&job.url, &job.host, &job.env);
-                if let Err(PacError::Evaluate { failure, .. }) = &result
-                    && failure.spoils_runtime()
-                {
-                    // A runtime interrupted or out of memory mid-call may hold half-built state.
-                    if let Ok(fresh) = Instance::new(&source, &owned_origin, &limits_copy) {
-                        instance = fresh;
-                    } else {
-                        let _ = job.reply.send(result);
-                        return;
+                let mut batch = Vec::new();
+                let mut held_since = Instant::now();
+                for (url, host) in &job.calls {
+                    let result = instance.evaluate(url, host, &job.env);
+                    let spoiled = matches!(&result, Err(PacError::Evaluate { failure, .. })
+                        if failure.spoils_runtime());
+                    batch.push(result);
+                    if spoiled {
+                        // A runtime interrupted or out of memory mid-call may hold half-built
+                        // state.
+                        if let Ok(fresh) = Instance::new(&source, &owned_origin, &limits_copy) {
+                            instance = fresh;
+                        } else {
+                            let _ = job.reply.send(batch);
+                            return;
+                        }
+                    }
+                    if batch.len() >= BATCH || held_since.elapsed() >= HOLD {
+                        if job.reply.send(std::mem::take(&mut batch)).is_err() {
+                            break; // the caller gave up on this job
+                        }
+                        held_since = Instant::now();
                     }
                 }
-                let _ = job.reply.send(result);
+                if !batch.is_empty() {
+                    let _ = job.reply.send(batch);
+                }
+                instance.collect_garbage();
             }
         })
         .map_err(|err| PacError::Engine {
             message: format!("cannot start the PAC thread: {err}"),
         })?;
     match ready_rx.recv_timeout(limits.timeout + GRACE) {
-        Ok(Ok(entry)) => Ok(Engine {
+        Ok(Ok((entry, reads_url))) => Ok(Engine {
             jobs: Mutex::new(Some(jobs_tx)),
             entry,
+            reads_url,
         }),
         Ok(Err(err)) => Err(err),
         Err(_) => Err(PacError::Compile {
@@ -119,32 +148,77 @@ impl Engine {
         host: &str,
         env: &PacEnvironment,
     ) -> Result<Evaluated, PacError> {
-        let stopped = || PacError::Engine {
-            message: "the PAC engine stopped after an earlier failure".to_owned(),
+        let mut answer = None;
+        self.call_many(
+            vec![(url.to_owned(), host.to_owned())],
+            env,
+            &mut |result| {
+                answer = Some(result);
+            },
+        );
+        answer.unwrap_or_else(|| Err(stopped()))
+    }
+
+    /// Calls the entry point for each (url, host) in `calls`, in order, handing each answer to
+    /// `each` as the engine thread delivers it (in batches: one round trip between threads per
+    /// batch, not per call). Every call gets exactly one answer.
+    pub(super) fn call_many(
+        &self,
+        calls: Vec<(String, String)>,
+        env: &PacEnvironment,
+        each: &mut dyn FnMut(Result<Evaluated, PacError>),
+    ) {
+        let mut remaining = calls.iter().map(|(url, _)| url.clone()).collect::<Vec<_>>();
+        remaining.reverse(); // popped from the end, in call order
+        let Ok(mut jobs) = self.jobs.lock() else {
+            for _ in remaining {
+                each(Err(stopped()));
+            }
+            return;
         };
-        let mut jobs = self.jobs.lock().map_err(|_| stopped())?;
-        let sender = jobs.as_ref().ok_or_else(stopped)?;
-        let (reply, answer) = mpsc::channel();
+        let (reply, answers) = mpsc::channel();
         let job = Job {
-            url: url.to_owned(),
-            host: host.to_owned(),
+            calls,
             env: env.clone(),
             reply,
         };
-        sender.send(job).map_err(|_| stopped())?;
-        if let Ok(result) = answer.recv_timeout(env.eval_timeout + GRACE) {
-            result
-        } else {
-            // The interrupt handler should have stopped it; never wait on it again.
-            *jobs = None;
-            Err(PacError::Evaluate {
-                url: url.to_owned(),
-                failure: PacFailure::Timeout {
-                    after_ms: millis(env.eval_timeout),
-                },
-                line: None,
-            })
+        let sent = jobs.as_ref().is_some_and(|sender| sender.send(job).is_ok());
+        while sent && !remaining.is_empty() {
+            // Each batch is handed over within HOLD of its first answer, and each answer comes
+            // within the evaluation deadline (the interrupt handler ends a run at it).
+            match answers.recv_timeout(env.eval_timeout + HOLD + GRACE) {
+                Ok(batch) => {
+                    for result in batch {
+                        remaining.pop();
+                        each(result);
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    // The interrupt handler should have stopped it; never wait on it again.
+                    *jobs = None;
+                    if let Some(url) = remaining.pop() {
+                        each(Err(PacError::Evaluate {
+                            url,
+                            failure: PacFailure::Timeout {
+                                after_ms: millis(env.eval_timeout),
+                            },
+                            line: None,
+                        }));
+                    }
+                    break;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
         }
+        for _ in remaining {
+            each(Err(stopped()));
+        }
+    }
+}
+
+fn stopped() -> PacError {
+    PacError::Engine {
+        message: "the PAC engine stopped after an earlier failure".to_owned(),
     }
 }
 
@@ -172,8 +246,17 @@ struct Instance {
     deadline: Rc<Cell<Instant>>,
     session: Shared,
     entry: EntryPoint,
+    reads_url: bool,
     local_offset_minutes: i32,
+    /// Evaluations since the last full garbage collection.
+    since_gc: u32,
 }
+
+/// Evaluations between two full garbage collections. `QuickJS` frees most garbage at once by
+/// reference counting and collects cycles itself past a threshold; this keeps cyclic garbage
+/// from one URL from piling up over a long URL list without paying a full collection per URL
+/// (which walks the whole heap: a large PAC's tables every time).
+const GC_EVERY: u32 = 64;
 
 impl Instance {
     fn new(source: &str, origin: &str, limits: &PacLimits) -> Result<Self, PacError> {
@@ -193,7 +276,9 @@ impl Instance {
             failure,
             line,
         };
-        let (entry, local_offset_minutes) = context.with(|ctx| {
+        let (entry, reads_url, local_offset_minutes) = context.with(|ctx| {
+            // Kept before the script runs: the script may replace the one it can reach.
+            let to_source: Option<Function<'_>> = ctx.eval("Function.prototype.toString").ok();
             install(&ctx, &session).map_err(|err| {
                 compile_error(
                     PacFailure::Threw {
@@ -230,12 +315,20 @@ impl Instance {
                     origin: origin.to_owned(),
                 });
             };
+            let reads_url = globals
+                .get::<_, Function<'_>>(entry.name())
+                .ok()
+                .zip(to_source)
+                .and_then(|(function, to_source)| {
+                    to_source.call::<_, String>((This(function),)).ok()
+                })
+                .is_none_or(|text| may_read_first_argument(&text));
             let offset: i32 = ctx
                 .eval::<f64, _>("-(new Date()).getTimezoneOffset()")
                 .ok()
                 .and_then(|minutes| format!("{minutes:.0}").parse().ok())
                 .unwrap_or(0);
-            Ok((entry, offset))
+            Ok((entry, reads_url, offset))
         })?;
         Ok(Self {
             context,
@@ -243,8 +336,16 @@ impl Instance {
             deadline,
             session,
             entry,
+            reads_url,
             local_offset_minutes,
+            since_gc: 0,
         })
+    }
+
+    /// A full garbage collection, and the count since the last one reset.
+    fn collect_garbage(&mut self) {
+        self.runtime.run_gc();
+        self.since_gc = 0;
     }
 
     fn evaluate(
@@ -283,7 +384,7 @@ impl Instance {
             };
             match function.call::<_, Value<'_>>((url, host)).catch(&ctx) {
                 Ok(value) => match value.as_string() {
-                    Some(text) => text.to_string().map_err(|err| {
+                    Some(text) => text.to_string().map(|raw| (raw, None)).map_err(|err| {
                         (
                             PacFailure::Threw {
                                 message: err.to_string(),
@@ -291,23 +392,22 @@ impl Instance {
                             None,
                         )
                     }),
-                    None => Err((
-                        PacFailure::NotString {
-                            found: describe(&value),
-                        },
-                        None,
-                    )),
+                    // Read as DIRECT by the caller, with a note (docs/formats.md §8.2).
+                    None => Ok((as_text(&value), Some(describe(&value)))),
                 },
                 Err(caught) => Err(classify(&caught, deadline, env.eval_timeout)),
             }
         });
         let session = self.session.borrow_mut().take();
         let (lookups, alerts) = session.map(|s| (s.lookups, s.alerts)).unwrap_or_default();
-        // Leave no garbage from one URL to the next (and keep the memory cap meaningful).
-        self.runtime.run_gc();
+        self.since_gc += 1;
+        if self.since_gc >= GC_EVERY {
+            self.collect_garbage();
+        }
         outcome
-            .map(|raw| Evaluated {
+            .map(|(raw, non_string)| Evaluated {
                 raw,
+                non_string,
                 lookups,
                 alerts,
             })
@@ -393,6 +493,49 @@ fn describe(value: &Value<'_>) -> String {
     }
 }
 
+/// A non-string result as JavaScript's `String()` would print a primitive (`undefined`, `null`,
+/// `42`, `true`), and as [`describe`] words anything else, without running the script's code.
+fn as_text(value: &Value<'_>) -> String {
+    if let Some(flag) = value.as_bool() {
+        flag.to_string()
+    } else if let Some(number) = value.as_number() {
+        number.to_string()
+    } else {
+        describe(value)
+    }
+}
+
+/// Whether a function, given as its source text, may read its first argument: it names that
+/// parameter (or `arguments`, or `eval`) anywhere in its body. Conservative: anything it cannot
+/// read plainly (destructuring, defaults, escapes, native code) counts as a read.
+fn may_read_first_argument(text: &str) -> bool {
+    let text = text.trim_start();
+    // `function name(a, b) {...}` or `(a, b) => ...`; an arrow without parentheses or a method
+    // is not worth reading.
+    if !(text.starts_with("function") || text.starts_with('(')) {
+        return true;
+    }
+    let Some(open) = text.find('(') else {
+        return true;
+    };
+    let Some(close) = text[open..].find(')').map(|at| open + at) else {
+        return true;
+    };
+    let params = &text[open + 1..close];
+    let body = &text[close + 1..];
+    if params.contains(['=', '{', '[', '.', '/']) || text.contains("\\u") {
+        return true;
+    }
+    if body.contains("[native code]") {
+        return true;
+    }
+    let first = params.split(',').next().unwrap_or_default().trim();
+    let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let mentions =
+        |name: &str| !name.is_empty() && body.split(|c: char| !is_word(c)).any(|word| word == name);
+    mentions(first) || mentions("arguments") || mentions("eval")
+}
+
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
@@ -414,6 +557,27 @@ impl<'js> IntoJs<'js> for Answer {
 
 type Args = Rest<Coerced<String>>;
 
+/// One positional string argument of a helper; missing reads as `undefined`, as in JavaScript.
+type Arg<'js> = Opt<Text<'js>>;
+
+/// A helper's argument as JavaScript's `String()` gives it, borrowed from the engine's own copy
+/// when it already is a string (the common case: no allocation).
+struct Text<'js>(CString<'js>);
+
+impl<'js> FromJs<'js> for Text<'js> {
+    fn from_js(ctx: &Ctx<'js>, value: Value<'js>) -> rquickjs::Result<Self> {
+        let string = match value.as_string() {
+            Some(string) => string.clone(),
+            None => Coerced::<rquickjs::String<'js>>::from_js(ctx, value)?.0,
+        };
+        string.to_cstring().map(Text)
+    }
+}
+
+fn text<'a>(arg: &'a Arg<'_>) -> &'a str {
+    arg.0.as_ref().map_or("undefined", |text| text.0.as_str())
+}
+
 fn arg(args: &Args, index: usize) -> &str {
     args.0
         .get(index)
@@ -426,7 +590,7 @@ fn strings(args: Args) -> Vec<String> {
 
 /// Defines the PAC helpers as globals. Each is a thin shim over `helpers` or the session.
 #[allow(clippy::too_many_lines)] // one short definition per helper, in the spec's order
-fn install(ctx: &Ctx<'_>, session: &Shared) -> rquickjs::Result<()> {
+fn install<'js>(ctx: &Ctx<'js>, session: &Shared) -> rquickjs::Result<()> {
     let globals = ctx.globals();
     macro_rules! define {
         ($name:literal, $function:expr) => {
@@ -436,26 +600,29 @@ fn install(ctx: &Ctx<'_>, session: &Shared) -> rquickjs::Result<()> {
             )?;
         };
     }
-    define!("isPlainHostName", |args: Args| helpers::is_plain_host_name(
-        arg(&args, 0)
-    ));
-    define!("dnsDomainIs", |args: Args| helpers::dns_domain_is(
-        arg(&args, 0),
-        arg(&args, 1)
-    ));
-    define!("localHostOrDomainIs", |args: Args| {
-        helpers::local_host_or_domain_is(arg(&args, 0), arg(&args, 1))
+    // The string helpers are called thousands of times per URL by list-style PACs: they borrow
+    // their arguments from the engine (`Text`) instead of copying them into Rust strings.
+    define!("isPlainHostName", |host: Arg<'js>| {
+        helpers::is_plain_host_name(text(&host))
     });
-    define!("dnsDomainLevels", |args: Args| {
-        u32::try_from(helpers::dns_domain_levels(arg(&args, 0))).unwrap_or(u32::MAX)
+    define!("dnsDomainIs", |host: Arg<'js>, domain: Arg<'js>| {
+        helpers::dns_domain_is(text(&host), text(&domain))
     });
-    define!("shExpMatch", |args: Args| helpers::sh_exp_match(
-        arg(&args, 0),
-        arg(&args, 1)
+    define!(
+        "localHostOrDomainIs",
+        |host: Arg<'js>, hostdom: Arg<'js>| {
+            helpers::local_host_or_domain_is(text(&host), text(&hostdom))
+        }
+    );
+    define!("dnsDomainLevels", |host: Arg<'js>| {
+        u32::try_from(helpers::dns_domain_levels(text(&host))).unwrap_or(u32::MAX)
+    });
+    define!("shExpMatch", |subject: Arg<'js>, glob: Arg<'js>| {
+        helpers::sh_exp_match(text(&subject), text(&glob))
+    });
+    define!("convert_addr", |address: Arg<'js>| helpers::convert_addr(
+        text(&address)
     ));
-    define!("convert_addr", |args: Args| helpers::convert_addr(arg(
-        &args, 0
-    )));
     define!("alert", {
         let session = Rc::clone(session);
         move |args: Args| {
@@ -485,12 +652,12 @@ fn install(ctx: &Ctx<'_>, session: &Shared) -> rquickjs::Result<()> {
     });
     define!("isInNet", {
         let session = Rc::clone(session);
-        move |args: Args| {
-            let host = arg(&args, 0);
+        move |host: Arg<'js>, pattern: Arg<'js>, mask: Arg<'js>| {
+            let host = text(&host);
             // An IPv4 literal is used as is; anything else is a DNS query, as in every engine.
             let ip = helpers::ipv4_literal(host)
                 .or_else(|| with_session(&session, |s| first_v4(&s.lookup(host))).flatten());
-            ip.is_some_and(|ip| helpers::is_in_net(ip, arg(&args, 1), arg(&args, 2)))
+            ip.is_some_and(|ip| helpers::is_in_net(ip, text(&pattern), text(&mask)))
         }
     });
     define!("myIpAddress", {
@@ -643,5 +810,94 @@ impl Session {
             );
             (Calendar::at(unix, offset), Calendar::at(unix, 0))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proxy::resolve::TableResolver;
+
+    #[test]
+    fn a_function_reads_its_first_argument_when_its_body_names_it() {
+        let cases = [
+            (
+                "function FindProxyForURL(url, host) { return host; }",
+                false,
+            ),
+            ("function FindProxyForURL(url, host) { return url; }", true),
+            (
+                "function FindProxyForURL(u, h) { return shExpMatch(u, '*'); }",
+                true,
+            ),
+            (
+                "function FindProxyForURL(url, host) { return 'url'; }",
+                true,
+            ), // conservative
+            (
+                "function FindProxyForURL(url, host) { return urls; }",
+                false,
+            ),
+            (
+                "function FindProxyForURL(url, host) { return arguments[0]; }",
+                true,
+            ),
+            (
+                "function FindProxyForURL(url, host) { return eval('ur' + 'l'); }",
+                true,
+            ),
+            (
+                "function FindProxyForURL(url = 1, host) { return host; }",
+                true,
+            ),
+            (
+                "function FindProxyForURL({ length }, host) { return host; }",
+                true,
+            ),
+            (
+                "function FindProxyForURL(url, host) { return \\u0075rl; }",
+                true,
+            ),
+            ("function () { [native code] }", true),
+            ("function FindProxyForURL() { return 'DIRECT'; }", false),
+            ("(url, host) => host", false),
+            ("url => url", true),
+            ("FindProxyForURL(url, host) { return host; }", true), // a method
+        ];
+        for (text, expected) in cases {
+            assert_eq!(may_read_first_argument(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_pac_cannot_read_the_url_through_the_function_object() {
+        // `FindProxyForURL.arguments` and `.caller` are poison pills in QuickJS, so a function
+        // whose body never names the URL cannot pass it on that way.
+        let source = "function peek() {\n  try { return String(FindProxyForURL.arguments[0]); }\n  \
+                      catch (e) { return 'hidden'; }\n}\n\
+                      function FindProxyForURL(url, host) { return 'PROXY ' + peek() + ':1'; }\n";
+        let engine = start(source, "peek.pac", &PacLimits::default()).expect("compiles");
+        assert!(!engine.reads_url);
+        let env = PacEnvironment::with_resolver(Arc::new(TableResolver::default()));
+        let answer = engine.call("http://a/secret", "a", &env).expect("answers");
+        assert_eq!(answer.raw, "PROXY hidden:1");
+    }
+
+    #[test]
+    fn many_calls_come_back_in_order_each_with_its_own_answer() {
+        let source = "function FindProxyForURL(url, host) { return 'PROXY ' + host + ':1'; }";
+        let engine = start(source, "echo.pac", &PacLimits::default()).expect("compiles");
+        let env = PacEnvironment::with_resolver(Arc::new(TableResolver::default()));
+        let calls: Vec<(String, String)> = (0..1000)
+            .map(|i| (format!("http://h{i}/"), format!("h{i}")))
+            .collect();
+        let mut answers = Vec::new();
+        engine.call_many(calls, &env, &mut |answer| {
+            answers.push(answer.expect("answers").raw);
+        });
+        assert_eq!(answers.len(), 1000);
+        for (i, raw) in answers.iter().enumerate() {
+            assert_eq!(raw, &format!("PROXY h{i}:1"));
+        }
     }
 }

@@ -33,22 +33,28 @@ pub(super) fn dns_domain_levels(host: &str) -> usize {
 /// `shExpMatch`: a shell glob over the whole string; `*` is any run, `?` one character, and
 /// everything else is literal (no regular expression is built, so no pattern can be catastrophic).
 pub(super) fn sh_exp_match(text: &str, glob: &str) -> bool {
-    let text: Vec<char> = text.chars().collect();
-    let glob: Vec<char> = glob.chars().collect();
+    // Bytes when both are ASCII (host names and URLs nearly always are): no copy at all.
+    if text.is_ascii() && glob.is_ascii() {
+        glob_match(text.as_bytes(), glob.as_bytes(), b'*', b'?')
+    } else {
+        let text: Vec<char> = text.chars().collect();
+        let glob: Vec<char> = glob.chars().collect();
+        glob_match(&text, &glob, '*', '?')
+    }
+}
+
+/// Whole-string glob match with backtracking to the last `star` only (linear in practice).
+fn glob_match<T: PartialEq + Copy>(text: &[T], glob: &[T], star_sym: T, any: T) -> bool {
     let (mut t, mut g) = (0, 0);
     // Where the last `*` was, and the text position it currently absorbs up to.
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {
         match glob.get(g) {
-            Some('*') => {
+            Some(&c) if c == star_sym => {
                 star = Some((g, t));
                 g += 1;
             }
-            Some('?') => {
-                t += 1;
-                g += 1;
-            }
-            Some(c) if *c == text[t] => {
+            Some(&c) if c == any || c == text[t] => {
                 t += 1;
                 g += 1;
             }
@@ -62,7 +68,7 @@ pub(super) fn sh_exp_match(text: &str, glob: &str) -> bool {
             },
         }
     }
-    glob[g..].iter().all(|c| *c == '*')
+    glob[g..].iter().all(|&c| c == star_sym)
 }
 
 /// `convert_addr`: a dotted quad as the signed 32-bit integer JavaScript's bit operators give;

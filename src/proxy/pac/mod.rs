@@ -10,8 +10,10 @@ pub(crate) mod result;
 pub(crate) mod source;
 mod url;
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, UdpSocket};
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -139,6 +141,9 @@ pub struct PacResult {
     pub lookups: Vec<PacLookup>,
     /// What the script passed to `alert`.
     pub alerts: Vec<String>,
+    /// What the entry point returned instead of a string (`undefined`, `null`, `number 42`),
+    /// read as DIRECT; `raw` then holds it as JavaScript prints it.
+    pub non_string: Option<String>,
 }
 
 /// What went wrong inside a PAC script.
@@ -152,8 +157,6 @@ pub enum PacFailure {
     StackOverflow,
     /// An exception, a syntax error among them.
     Threw { message: String },
-    /// The entry point returned something other than a string.
-    NotString { found: String },
 }
 
 impl PacFailure {
@@ -175,9 +178,6 @@ impl fmt::Display for PacFailure {
             PacFailure::OutOfMemory => f.write_str("ran out of memory (over the cap), stopped"),
             PacFailure::StackOverflow => f.write_str("overflowed the stack (runaway recursion)"),
             PacFailure::Threw { message } => write!(f, "threw {message}"),
-            PacFailure::NotString { found } => {
-                write!(f, "returned {found} instead of a string")
-            }
         }
     }
 }
@@ -272,16 +272,48 @@ impl PacScript {
         host: &str,
         env: &PacEnvironment,
     ) -> Result<PacResult, PacError> {
-        let evaluated = self.engine.call(url, host, env)?;
-        let (entries, invalid) = result::parse_lenient(&evaluated.raw);
-        Ok(PacResult {
+        self.engine
+            .call(url, host, env)
+            .map(|evaluated| self.result(evaluated))
+    }
+
+    /// Calls the entry point for each (url, host) in `calls`, in order, handing each answer to
+    /// `each` as it comes: one round trip to the engine's thread per batch of answers, not per
+    /// call. Each call keeps its own deadline.
+    pub fn evaluate_many(
+        &self,
+        calls: Vec<(String, String)>,
+        env: &PacEnvironment,
+        mut each: impl FnMut(Result<PacResult, PacError>),
+    ) {
+        self.engine.call_many(calls, env, &mut |answer| {
+            each(answer.map(|evaluated| self.result(evaluated)));
+        });
+    }
+
+    /// Whether the entry point may read its `url` argument. When it cannot (its body never names
+    /// the parameter, `arguments` or `eval`), only the host decides, and the full and stripped
+    /// forms of an https URL get the same answer.
+    #[must_use]
+    pub fn reads_url(&self) -> bool {
+        self.engine.reads_url
+    }
+
+    fn result(&self, evaluated: engine::Evaluated) -> PacResult {
+        let (entries, invalid) = if evaluated.non_string.is_some() {
+            (vec![PacEntry::Direct], Vec::new())
+        } else {
+            result::parse_lenient(&evaluated.raw)
+        };
+        PacResult {
             raw: evaluated.raw,
             entries,
             invalid,
             function: self.engine.entry,
             lookups: evaluated.lookups,
             alerts: evaluated.alerts,
-        })
+            non_string: evaluated.non_string,
+        }
     }
 }
 
@@ -351,14 +383,118 @@ pub(crate) fn decide_url(
     url: &str,
     env: &PacEnvironment,
 ) -> Result<PacDecision, PacError> {
-    let split = url::split_url(url).map_err(|message| PacError::Evaluate {
-        url: url.to_owned(),
-        failure: PacFailure::Threw { message },
-        line: None,
-    })?;
-    let result = script.evaluate(&split.forms.windows, &split.host, env)?;
+    let mut decision = None;
+    decide_urls(script, vec![url.to_owned()], env, |decided| {
+        decision = decided.into_iter().next().map(|(_, decided)| decided);
+        ControlFlow::Break(())
+    });
+    decision.unwrap_or_else(|| {
+        Err(PacError::Engine {
+            message: "the PAC engine gave no answer".to_owned(),
+        })
+    })
+}
+
+/// URLs decided per round trip to the engine: how much output waits for a batch.
+const CHUNK: usize = 512;
+/// Distinct (url, host) answers kept from one chunk for the next; past it the memo starts over.
+const MEMO_CAP: usize = 8192;
+
+/// One URL as given, and its decision or what stopped it.
+pub(crate) type Decided = (String, Result<PacDecision, PacError>);
+
+/// [`decide_url`] for each of `urls`, in order, handing the decisions to `each` a chunk of URLs
+/// at a time, as each chunk is decided, until `each` breaks. Each distinct (url, host) is evaluated once: a repeated URL, and the stripped
+/// https form many URLs of one host share, reuse the first answer; the stripped form is not
+/// evaluated at all when the script cannot read its `url` argument.
+pub(crate) fn decide_urls(
+    script: &PacScript,
+    urls: Vec<String>,
+    env: &PacEnvironment,
+    mut each: impl FnMut(Vec<Decided>) -> ControlFlow<()>,
+) {
+    type Key = (String, String);
+    let mut memo: HashMap<Key, Result<PacResult, PacError>> = HashMap::new();
+    let mut urls = urls.into_iter().peekable();
+    while urls.peek().is_some() {
+        let chunk: Vec<(String, Result<url::PacUrl, String>)> = urls
+            .by_ref()
+            .take(CHUNK)
+            .map(|url| {
+                let split = url::split_url(&url);
+                (url, split)
+            })
+            .collect();
+        if memo.len() > MEMO_CAP {
+            memo.clear();
+        }
+        let mut calls: Vec<Key> = Vec::new();
+        let mut asked = HashSet::new();
+        for split in chunk.iter().filter_map(|(_, split)| split.as_ref().ok()) {
+            let stripped = (split.forms.stripped != split.forms.windows && script.reads_url())
+                .then_some(&split.forms.stripped);
+            for form in std::iter::once(&split.forms.windows).chain(stripped) {
+                let key = (form.clone(), split.host.clone());
+                if !memo.contains_key(&key) && asked.insert(key.clone()) {
+                    calls.push(key);
+                }
+            }
+        }
+        let mut asked = calls.clone().into_iter();
+        script.evaluate_many(calls, env, |answer| {
+            if let Some(key) = asked.next() {
+                memo.insert(key, answer);
+            }
+        });
+        let mut decided = Vec::with_capacity(chunk.len());
+        for (url, split) in chunk {
+            let decision = split
+                .map_err(|message| PacError::Evaluate {
+                    url: url.clone(),
+                    failure: PacFailure::Threw { message },
+                    line: None,
+                })
+                .and_then(|split| {
+                    let answer = |form: &str| {
+                        memo.get(&(form.to_owned(), split.host.clone()))
+                            .cloned()
+                            .unwrap_or_else(|| {
+                                Err(PacError::Engine {
+                                    message: "the PAC engine gave no answer".to_owned(),
+                                })
+                            })
+                    };
+                    let result = answer(&split.forms.windows)?;
+                    let stripped = if split.forms.stripped == split.forms.windows {
+                        None
+                    } else if script.reads_url() {
+                        Some(answer(&split.forms.stripped))
+                    } else {
+                        Some(Ok(result.clone()))
+                    };
+                    Ok(assemble(split, result, stripped))
+                });
+            decided.push((url, decision));
+        }
+        if each(decided).is_break() {
+            return;
+        }
+    }
+}
+
+/// A decision from the full form's answer and, for https, the stripped form's.
+fn assemble(
+    split: url::PacUrl,
+    result: PacResult,
+    stripped: Option<Result<PacResult, PacError>>,
+) -> PacDecision {
     let mut notes = Vec::new();
-    if result.entries.is_empty() {
+    if let Some(found) = &result.non_string {
+        notes.push(format!(
+            "the PAC returned {found}; read as DIRECT, as browsers do; Windows' behaviour is \
+             not documented: unconfirmed"
+        ));
+    } else if result.entries.is_empty() {
         notes.push("the PAC returned no proxy and no DIRECT: Windows goes DIRECT".to_owned());
     }
     for message in &result.invalid {
@@ -385,10 +521,7 @@ pub(crate) fn decide_url(
     if let Err(reason) = winhttp.to_route() {
         notes.push(reason);
     }
-    let stripped_form = if split.forms.stripped == split.forms.windows {
-        None
-    } else {
-        let other = script.evaluate(&split.forms.stripped, &split.host, env);
+    let stripped_form = stripped.and_then(|other| {
         let difference = match other {
             Ok(other) if other.entries == result.entries => None,
             Ok(other) => Some(FormDifference {
@@ -416,8 +549,8 @@ pub(crate) fn decide_url(
             ));
         }
         difference
-    };
-    Ok(PacDecision {
+    });
+    PacDecision {
         url: split.forms.windows,
         host: split.host,
         function: result.function,
@@ -430,7 +563,7 @@ pub(crate) fn decide_url(
         notes,
         lookups: result.lookups,
         alerts: result.alerts,
-    })
+    }
 }
 
 /// This machine's addresses on its default routes (found by connecting UDP sockets, which sends
