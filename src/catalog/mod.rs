@@ -29,6 +29,9 @@ pub enum CatalogError {
     UnknownProfile { name: String, known: String },
 }
 
+/// The most endpoints a list may hold.
+pub(crate) const MAX_ENDPOINTS: usize = 10_000;
+
 /// The built-in catalog, as shipped.
 pub(crate) const BUILTIN_YAML: &str = include_str!("../../endpoints.yaml");
 
@@ -274,6 +277,16 @@ pub(crate) fn parse(yaml: &str, origin: &str) -> Result<Catalog, CatalogError> {
         return Err(list_error(origin, line, column, &reason));
     }
     let raw: RawFile = yaml_serde::from_str(yaml).map_err(|err| yaml_error(&err, yaml, origin))?;
+    // Each endpoint costs a few kilobytes once built and probed: bound the count, so a list within
+    // its byte cap stays within the memory bound (docs: README "Input files are bounded").
+    if raw.endpoints.0.len() > MAX_ENDPOINTS {
+        let path = [Segment::Key("endpoints"), Segment::Index(MAX_ENDPOINTS)];
+        let reason = format!(
+            "more than {MAX_ENDPOINTS} endpoints, the limit for endpoint lists ({} listed)",
+            raw.endpoints.0.len()
+        );
+        return Err(located(yaml, origin, &path, &reason));
+    }
     let builtin = if origin == BUILTIN_ORIGIN {
         None
     } else {
@@ -1407,5 +1420,17 @@ endpoints:
         for (status, expected) in cases {
             assert_eq!(set.contains(status), expected, "{status}");
         }
+    }
+
+    #[test]
+    fn a_list_of_more_endpoints_than_the_limit_is_refused_at_the_first_one_too_many() {
+        let mut yaml = String::from("endpoints:\n");
+        for i in 0..=MAX_ENDPOINTS {
+            yaml.push_str(&format!("  - url: https://h{i}.example\n"));
+        }
+        let err = parse(&yaml, "big.yaml").expect_err("too many endpoints");
+        let message = err.to_string();
+        assert!(message.contains("more than 10000 endpoints"), "{message}");
+        assert!(message.starts_with("big.yaml: line 10002,"), "{message}");
     }
 }

@@ -407,7 +407,7 @@ fn every_named_file_stops_at_its_cap_when_it_is_an_endless_device() {
         ),
         (
             &["endpoints", "--endpoints", "/dev/zero"],
-            "the endpoint file /dev/zero is larger than 16 MiB, the limit for endpoint lists",
+            "the endpoint file /dev/zero is larger than 1 MiB, the limit for endpoint lists",
         ),
         (
             &["pac", "/dev/zero", "http://a.example/"],
