@@ -37,12 +37,14 @@ impl InputKind {
     pub const fn max_bytes(self) -> u64 {
         match self {
             InputKind::RegistryExport | InputKind::UrlList => 16 * MIB,
-            // A built endpoint costs kilobytes: 1 MiB (and at most 10,000 entries) keeps a list
-            // within the 100 MB memory bound; the built-in list is 10 KB.
-            InputKind::EndpointList => MIB,
             // `netsh winhttp set proxy` takes its lists on one command line (at most 32,767
-            // characters), so its output is kilobytes; a megabyte is generous.
-            InputKind::NetshCapture | InputKind::Pac | InputKind::Certificate => MIB,
+            // characters), so its output is kilobytes; a megabyte is generous. A built endpoint
+            // costs kilobytes: 1 MiB (and at most 10,000 entries) keeps a list within the 100 MB
+            // memory bound; the built-in list is 10 KB.
+            InputKind::NetshCapture
+            | InputKind::Pac
+            | InputKind::Certificate
+            | InputKind::EndpointList => MIB,
         }
     }
 
