@@ -1424,10 +1424,9 @@ endpoints:
 
     #[test]
     fn a_list_of_more_endpoints_than_the_limit_is_refused_at_the_first_one_too_many() {
-        let mut yaml = String::from("endpoints:\n");
-        for i in 0..=MAX_ENDPOINTS {
-            yaml.push_str(&format!("  - url: https://h{i}.example\n"));
-        }
+        let yaml: String = std::iter::once("endpoints:\n".to_owned())
+            .chain((0..=MAX_ENDPOINTS).map(|i| format!("  - url: https://h{i}.example\n")))
+            .collect();
         let err = parse(&yaml, "big.yaml").expect_err("too many endpoints");
         let message = err.to_string();
         assert!(message.contains("more than 10000 endpoints"), "{message}");
