@@ -285,7 +285,19 @@ pub struct CertificateInfo {
     #[schemars(regex(pattern = r"^([0-9a-f]{64})?$"))]
     pub spki_sha256: String,
     pub is_ca: bool,
+    /// The first 32 DNS names of the SAN extension.
     pub dns_names: Vec<String>,
+    /// How many more names the certificate has (counted, not kept).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub dns_names_omitted: usize,
+}
+
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if signature"
+)]
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The trust rule and what the presented chain says about interception under it.
@@ -1030,6 +1042,7 @@ impl From<&trust::CertificateInfo> for CertificateInfo {
             spki_sha256: cert.spki_sha256.clone(),
             is_ca: cert.is_ca,
             dns_names: cert.dns_names.clone(),
+            dns_names_omitted: cert.dns_names_omitted,
         }
     }
 }

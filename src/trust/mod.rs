@@ -91,8 +91,18 @@ pub struct CertificateInfo {
     /// Hex SHA-256 of the DER `SubjectPublicKeyInfo`.
     pub spki_sha256: String,
     pub is_ca: bool,
+    /// The first [`NAMES_KEPT`] DNS names of the SAN extension.
     pub dns_names: Vec<String>,
+    /// How many more names the certificate has: counted, not kept, so that a peer serving a
+    /// certificate of thousands of names to every endpoint cannot grow the report without bound.
+    pub dns_names_omitted: usize,
 }
+
+/// How many SAN names a certificate's description keeps.
+pub(crate) const NAMES_KEPT: usize = 32;
+
+/// How many characters of a subject or issuer name a description keeps.
+const NAME_CHARS_KEPT: usize = 512;
 
 /// The pinned roots shipped with the tool: (rule, file name, PEM text).
 ///
@@ -641,16 +651,22 @@ impl Facts {
 
 fn describe_one(der: &[u8]) -> CertificateInfo {
     match X509Certificate::from_der(der) {
-        Ok((_, cert)) => CertificateInfo {
-            subject: distinguished_name(cert.subject()),
-            issuer: distinguished_name(cert.issuer()),
-            serial: serial_hex(cert.raw_serial()),
-            not_before: timestamp(cert.validity().not_before.timestamp()),
-            not_after: timestamp(cert.validity().not_after.timestamp()),
-            spki_sha256: hex(digest::digest(&digest::SHA256, cert.public_key().raw).as_ref()),
-            is_ca: cert.is_ca(),
-            dns_names: san_names(&cert, false),
-        },
+        Ok((_, cert)) => {
+            let mut dns_names = san_names(&cert, false);
+            let dns_names_omitted = dns_names.len().saturating_sub(NAMES_KEPT);
+            dns_names.truncate(NAMES_KEPT);
+            CertificateInfo {
+                subject: kept(distinguished_name(cert.subject())),
+                issuer: kept(distinguished_name(cert.issuer())),
+                serial: serial_hex(cert.raw_serial()),
+                not_before: timestamp(cert.validity().not_before.timestamp()),
+                not_after: timestamp(cert.validity().not_after.timestamp()),
+                spki_sha256: hex(digest::digest(&digest::SHA256, cert.public_key().raw).as_ref()),
+                is_ca: cert.is_ca(),
+                dns_names,
+                dns_names_omitted,
+            }
+        }
         Err(err) => CertificateInfo {
             subject: format!("unparseable certificate ({} bytes): {err}", der.len()),
             issuer: String::new(),
@@ -660,7 +676,16 @@ fn describe_one(der: &[u8]) -> CertificateInfo {
             spki_sha256: String::new(),
             is_ca: false,
             dns_names: Vec::new(),
+            dns_names_omitted: 0,
         },
+    }
+}
+
+/// A name cut to [`NAME_CHARS_KEPT`] characters, marked where it was cut.
+fn kept(name: String) -> String {
+    match name.char_indices().nth(NAME_CHARS_KEPT) {
+        Some((at, _)) => format!("{}…", &name[..at]),
+        None => name,
     }
 }
 
@@ -1265,8 +1290,29 @@ mod tests {
             spki_sha256: "02376d0908ac23041cc7d666d9daf192554f7fc36317aa9cb800908616b28af8".into(),
             is_ca: true,
             dns_names: Vec::new(),
+            dns_names_omitted: 0,
         };
         assert_eq!(info, expected);
+    }
+
+    #[test]
+    fn a_certificate_of_a_thousand_names_is_described_by_its_first_names_and_a_count() {
+        let root = Ca::root("Test Root");
+        let names: Vec<String> = (0..1000).map(|i| format!("h{i}.example")).collect();
+        let leaf = root.leaf_with("h0.example", |params| {
+            params.subject_alt_names = names
+                .iter()
+                .map(|n| rcgen::SanType::DnsName(n.clone().try_into().unwrap()))
+                .collect();
+            params
+                .distinguished_name
+                .push(DnType::OrganizationName, "o".repeat(2000));
+        });
+        let [info] = describe(&[leaf]).try_into().unwrap();
+        assert_eq!(info.dns_names, names[..NAMES_KEPT]);
+        assert_eq!(info.dns_names_omitted, 1000 - NAMES_KEPT);
+        assert_eq!(info.subject.chars().count(), NAME_CHARS_KEPT + 1);
+        assert!(info.subject.ends_with('…'));
     }
 
     #[test]

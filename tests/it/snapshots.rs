@@ -72,6 +72,7 @@ fn certificate(subject: &str, issuer: &str, is_ca: bool, names: &[&str]) -> Cert
         spki_sha256: "5f".repeat(32),
         is_ca,
         dns_names: names.iter().map(|n| (*n).to_owned()).collect(),
+        dns_names_omitted: 0,
     }
 }
 
