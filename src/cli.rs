@@ -113,7 +113,7 @@ struct CatalogArgs {
     #[arg(long, value_name = "PROFILE", default_value = DEFAULT_PROFILE)]
     profile: String,
     /// Replace the built-in catalog with this YAML file (e.g. `--endpoints endpoints.yaml`);
-    /// entries need only `url` (at most 1 MiB and 10,000 entries).
+    /// entries need only `url` (at most 1 MiB and 1,000 entries).
     #[arg(long, value_name = "FILE")]
     endpoints: Option<PathBuf>,
 }

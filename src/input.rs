@@ -39,7 +39,7 @@ impl InputKind {
             InputKind::RegistryExport | InputKind::UrlList => 16 * MIB,
             // `netsh winhttp set proxy` takes its lists on one command line (at most 32,767
             // characters), so its output is kilobytes; a megabyte is generous. A built endpoint
-            // costs kilobytes: 1 MiB (and at most 10,000 entries) keeps a list within the 100 MB
+            // costs kilobytes: 1 MiB (and at most 1,000 entries) keeps a list within the 100 MB
             // memory bound; the built-in list is 10 KB.
             InputKind::NetshCapture
             | InputKind::Pac
