@@ -133,15 +133,7 @@ async fn interception_names_the_product_to_exclude_hosts_on() {
 
 #[tokio::test]
 async fn only_the_user_context_getting_through_gives_winhttp_its_route() {
-    let (sources, files, settings) = device_export("registry/snapshot-device.synthetic.reg");
-    let report = report(sources, &files, settings, |_, route| match route {
-        Route::Proxy { proxy } if proxy.host == "proxy.corp.example" => {
-            Outcome::Auth(&["Negotiate", "NTLM"])
-        }
-        Route::Proxy { .. } => Outcome::Answer(404),
-        _ => Outcome::ConnectRefused,
-    })
-    .await;
+    let report = crate::snapshots::only_the_user_gets_through().await;
     assert_eq!(report.verdict.fixes[0].kind, "share_user_route");
     first_screen("only_user", &report);
 }

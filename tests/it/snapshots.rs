@@ -381,18 +381,23 @@ async fn direct_device_that_reaches_everything_is_ready_for_bypass() {
     pin("bypass_ready", &report);
 }
 
-#[tokio::test]
-async fn device_export_with_an_authenticating_system_proxy_points_to_device_auth() {
+/// The snapshot device export: its system proxy asks for Negotiate/NTLM, the user's proxy gets
+/// through, direct connections are refused.
+pub(crate) async fn only_the_user_gets_through() -> Report {
     let (sources, files, settings) = device_export("registry/snapshot-device.synthetic.reg");
-    let report = report(sources, &files, settings, |_, route| match route {
+    report(sources, &files, settings, |_, route| match route {
         Route::Proxy { proxy } if proxy.host == "proxy.corp.example" => {
             Outcome::Auth(&["Negotiate", "NTLM"])
         }
         Route::Proxy { .. } => Outcome::Answer(404),
         _ => Outcome::ConnectRefused,
     })
-    .await;
-    pin("device_auth", &report);
+    .await
+}
+
+#[tokio::test]
+async fn device_export_with_an_authenticating_system_proxy_points_to_device_auth() {
+    pin("device_auth", &only_the_user_gets_through().await);
 }
 
 #[tokio::test]
