@@ -91,7 +91,7 @@ pub struct CertificateInfo {
     /// Hex SHA-256 of the DER `SubjectPublicKeyInfo`.
     pub spki_sha256: String,
     pub is_ca: bool,
-    /// The first [`NAMES_KEPT`] DNS names of the SAN extension.
+    /// The first DNS names of the SAN extension, at most 32 (`NAMES_KEPT`).
     pub dns_names: Vec<String>,
     /// How many more names the certificate has: counted, not kept, so that a peer serving a
     /// certificate of thousands of names to every endpoint cannot grow the report without bound.
