@@ -400,18 +400,16 @@ fn authorized(request: &ProxyRequest, accept: Option<&(String, String)>) -> bool
             .is_ok_and(|decoded| decoded == format!("{user}:{pass}").as_bytes())
 }
 
+/// Answers a CONNECT whose target is not `host:port` with 400.
+async fn bad_target(conn: &mut Conn) {
+    respond(conn, 400, &[], "fakeproxy: bad CONNECT target\n", false).await;
+}
+
 /// Tunnels a CONNECT or forwards an absolute-form `http://` request, then ends the connection.
 async fn forward(mut conn: Conn, request: &ProxyRequest, latency: Option<Duration>) {
     if request.is_connect() {
         let Some((host, port)) = split_authority(&request.target) else {
-            return respond(
-                &mut conn,
-                400,
-                &[],
-                "fakeproxy: bad CONNECT target\n",
-                false,
-            )
-            .await;
+            return bad_target(&mut conn).await;
         };
         if let Some(latency) = latency {
             tokio::time::sleep(latency).await;
@@ -503,14 +501,7 @@ async fn intercept(mut conn: Conn, request: &ProxyRequest, ca: &Ca, shared: &Arc
         .await;
     }
     let Some((host, _)) = split_authority(&request.target) else {
-        return respond(
-            &mut conn,
-            400,
-            &[],
-            "fakeproxy: bad CONNECT target\n",
-            false,
-        )
-        .await;
+        return bad_target(&mut conn).await;
     };
     let host = host
         .trim_start_matches('[')

@@ -114,19 +114,7 @@ async fn a_407_in_the_system_context_leads_to_the_computer_accounts() {
 
 #[tokio::test]
 async fn interception_names_the_product_to_exclude_hosts_on() {
-    let report = report(
-        via("inspect.corp.example:3128"),
-        &DeviceFiles::default(),
-        None,
-        |endpoint, _| {
-            if endpoint.url.starts_with("http://") {
-                Outcome::Answer(200)
-            } else {
-                Outcome::Intercepted
-            }
-        },
-    )
-    .await;
+    let report = crate::snapshots::through_an_inspecting_proxy().await;
     assert!(verdict_block(&report).contains("on Zscaler"));
     first_screen("interception", &report);
 }

@@ -400,10 +400,11 @@ async fn device_export_with_an_authenticating_system_proxy_points_to_device_auth
     pin("device_auth", &only_the_user_gets_through().await);
 }
 
-#[tokio::test]
-async fn inspecting_proxy_is_named_and_nothing_fits() {
+/// Everything through `--proxy inspect.corp.example:3128`, which re-signs every https endpoint
+/// with a Zscaler CA; plain http answers.
+pub(crate) async fn through_an_inspecting_proxy() -> Report {
     let proxy = ProxyAddr::parse("inspect.corp.example:3128").expect("a proxy");
-    let report = report(
+    report(
         flag(ProxyOverride::Proxy(proxy)),
         &DeviceFiles::default(),
         None,
@@ -415,8 +416,12 @@ async fn inspecting_proxy_is_named_and_nothing_fits() {
             }
         },
     )
-    .await;
-    pin("intercepted", &report);
+    .await
+}
+
+#[tokio::test]
+async fn inspecting_proxy_is_named_and_nothing_fits() {
+    pin("intercepted", &through_an_inspecting_proxy().await);
 }
 
 #[tokio::test]

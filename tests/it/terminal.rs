@@ -28,17 +28,22 @@ fn many_endpoints(dir: &Path, base: &str, count: usize) -> String {
     endpoint_file(dir, &format!("endpoints:\n{list}"))
 }
 
-/// Runs the binary, reads the first line of its stdout, closes the pipe, and returns the exit
-/// code, the line and stderr. Kills the process if it runs past 60 s.
-fn first_line_then_close(args: &[String]) -> (Option<i32>, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dapreflight"))
+/// Starts the binary with `args`, a clean environment, no stdin, and piped stdout and stderr.
+fn spawn(args: &[String]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_dapreflight"))
         .args(args)
         .env_clear()
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("start dapreflight");
+        .expect("start dapreflight")
+}
+
+/// Runs the binary, reads the first line of its stdout, closes the pipe, and returns the exit
+/// code, the line and stderr. Kills the process if it runs past 60 s.
+fn first_line_then_close(args: &[String]) -> (Option<i32>, String, String) {
+    let mut child = spawn(args);
     let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
     let mut line = String::new();
     stdout.read_line(&mut line).expect("read the first line");
@@ -259,14 +264,7 @@ async fn no_progress_line_is_drawn_when_stderr_is_not_a_terminal() {
 /// Runs the binary and reads all its output while it runs (a report larger than a pipe would
 /// otherwise block it). Kills it if it runs past 60 s.
 fn read_whole(args: &[String]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dapreflight"))
-        .args(args)
-        .env_clear()
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start dapreflight");
+    let mut child = spawn(args);
     let mut stdout = child.stdout.take().expect("piped stdout");
     let reader = std::thread::spawn(move || {
         let mut bytes = Vec::new();
