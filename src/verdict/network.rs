@@ -202,7 +202,7 @@ pub(super) fn judge(endpoints: &[EndpointView<'_>], settings: Option<&DeviceSett
             remedies: Vec::new(),
         };
     }
-    let mut findings = causes(&blockers, endpoints);
+    let mut findings = causes(&blockers);
     findings.extend(not_probed(&unprobed));
     let all_integrated = !blockers.is_empty()
         && unprobed.is_empty()
@@ -361,7 +361,7 @@ type Group<'v, 'a> = ((Code, Option<String>), Vec<Blocker<'v, 'a>>);
 /// Rule: one finding per cause (and per proxy, for hops), in the order a connection meets
 /// them. A cause names the user context too only when the user's result for every one of its
 /// hosts stopped at the same hop, through the same route.
-fn causes(blockers: &[Blocker<'_, '_>], endpoints: &[EndpointView<'_>]) -> Vec<Finding> {
+fn causes(blockers: &[Blocker<'_, '_>]) -> Vec<Finding> {
     let mut groups: Vec<Group<'_, '_>> = Vec::new();
     for blocker in blockers {
         let (_, result, block) = *blocker;
@@ -371,7 +371,6 @@ fn causes(blockers: &[Blocker<'_, '_>], endpoints: &[EndpointView<'_>]) -> Vec<F
             None => groups.push((key, vec![*blocker])),
         }
     }
-    let _ = endpoints;
     let mut findings: Vec<Finding> = groups
         .into_iter()
         .map(|((code, _), list)| {
