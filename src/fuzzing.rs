@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use rustls::pki_types::CertificateDer;
 
-use crate::probe::scrub::Scrubber;
+use crate::auth::scrub::Scrubber;
 use crate::proxy::pac::{self, PacEnvironment, PacLimits, PacScript, PacTime};
 use crate::proxy::resolve::TableResolver;
 

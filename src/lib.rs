@@ -7,6 +7,7 @@
 //! them.
 
 mod assess;
+mod auth;
 mod catalog;
 mod cli;
 mod command;
@@ -61,6 +62,12 @@ pub use settings::{DeviceSettings, Setting, Source, read_settings};
 pub use windows::DeviceIdentity;
 pub use windows::keys;
 pub use windows::registry::{Origin, RegistrySnapshot, ValueData};
+
+// Proving an identity to a proxy: the interface the probe drives, and its implementations.
+pub use auth::{
+    AuthError, Authenticate, Authenticated, Handshake, Presenting, Scheme as AuthScheme, Scrubber,
+    Step,
+};
 
 // The pipeline: plan, probe, assess, verdict.
 pub use assess::{ProbeResult, all as assess_all};

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
+use crate::auth::scrub::Scrubber;
 use crate::net::http::{self, HttpError, Request};
-use crate::probe::scrub::Scrubber;
 use crate::probe::tunnel::clean;
 use crate::probe::{Header, HttpEvidence, ProbeFailure};
 use crate::status::Stage;

@@ -6,7 +6,6 @@
 
 pub(crate) mod dns;
 pub(crate) mod http;
-pub(crate) mod scrub;
 pub(crate) mod tls;
 pub(crate) mod tunnel;
 
@@ -20,18 +19,19 @@ use tokio::task::JoinSet;
 
 use crate::catalog::Endpoint;
 
+use crate::auth::scrub::Scrubber;
 use crate::net::millis;
 pub use crate::net::tcp::ConnectCause;
 use crate::net::tcp::{self, ConnectError};
-use crate::probe::scrub::Scrubber;
 use crate::route::{ProxyAddr, Route};
 use crate::status::Stage;
 use crate::trust::{CertificateInfo, Interception, TrustStores};
 use crate::url::{Scheme, Target};
 
+pub use crate::auth::Credentials;
 pub(crate) use dns::Resolver;
 pub use dns::{DnsCause, DnsOf, Pin};
-pub use tunnel::{Challenge, Credentials};
+pub use tunnel::Challenge;
 
 /// How probes run: deadlines, concurrency, name pins, credentials and trust stores.
 #[derive(Clone, Debug)]

@@ -5,16 +5,16 @@
 //! recorded as it came. A 407 offering Basic is retried once with the credentials from the
 //! environment; the credentials never enter the evidence.
 
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use base64::Engine as _;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::auth::Credentials;
+use crate::auth::scrub::Scrubber;
 use crate::net::tcp;
-use crate::probe::scrub::Scrubber;
 use crate::probe::{AuthAttempt, Header, HttpEvidence, ProbeFailure, ProxyEvidence, within};
 use crate::route::ProxyAddr;
 use crate::status::Stage;
@@ -39,15 +39,6 @@ const HEADERS_OF_INTEREST: &[&str] = &[
     "proxy-connection",
 ];
 
-/// Proxy credentials, from `DAPREFLIGHT_PROXY_USER` / `DAPREFLIGHT_PROXY_PASSWORD`.
-///
-/// Neither `Debug` nor anything else prints them.
-#[derive(Clone)]
-pub struct Credentials {
-    user: String,
-    password: String,
-}
-
 /// One authentication challenge from a `Proxy-Authenticate` header (RFC 9110 §11).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Challenge {
@@ -68,48 +59,6 @@ pub(crate) struct ForwardOutcome {
     pub evidence: ProxyEvidence,
     pub http: Option<HttpEvidence>,
     pub result: Result<(), ProbeFailure>,
-}
-
-impl Credentials {
-    /// Credentials from the environment variables, when both are set and the user is not empty.
-    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Option<Self> {
-        let mut user = None;
-        let mut password = None;
-        for (key, value) in vars {
-            match key.as_str() {
-                "DAPREFLIGHT_PROXY_USER" => user = Some(value),
-                "DAPREFLIGHT_PROXY_PASSWORD" => password = Some(value),
-                _ => {}
-            }
-        }
-        match (user, password) {
-            (Some(user), Some(password)) if !user.is_empty() => Some(Self { user, password }),
-            _ => None,
-        }
-    }
-
-    /// Credentials given directly (tests, and a future prompt).
-    #[must_use]
-    pub fn new(user: String, password: String) -> Self {
-        Self { user, password }
-    }
-
-    /// What scrubs these credentials, in every encoding, from what a peer sends back.
-    pub(crate) fn scrubber(&self) -> Scrubber {
-        Scrubber::new(&self.user, &self.password)
-    }
-
-    fn basic(&self) -> String {
-        let token = base64::engine::general_purpose::STANDARD
-            .encode(format!("{}:{}", self.user, self.password));
-        format!("Basic {token}")
-    }
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Credentials(<redacted>)")
-    }
 }
 
 /// Opens a tunnel with `CONNECT`, retrying once with Basic credentials after a 407 that offers it.
@@ -697,24 +646,6 @@ mod tests {
                 ("realm".to_owned(), "Corp \"HQ\", West".to_owned()),
                 ("charset".to_owned(), "UTF-8".to_owned())
             ]
-        );
-    }
-
-    #[test]
-    fn credentials_never_show_in_debug_output() {
-        let credentials = Credentials::from_vars([
-            ("DAPREFLIGHT_PROXY_USER".to_owned(), "alice".to_owned()),
-            ("DAPREFLIGHT_PROXY_PASSWORD".to_owned(), "s3cret".to_owned()),
-        ])
-        .expect("both set");
-        let shown = format!("{credentials:?}");
-        assert!(
-            !shown.contains("alice") && !shown.contains("s3cret"),
-            "{shown}"
-        );
-        assert!(
-            Credentials::from_vars([("DAPREFLIGHT_PROXY_USER".to_owned(), "a".to_owned())])
-                .is_none()
         );
     }
 

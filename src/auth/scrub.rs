@@ -13,7 +13,7 @@ pub(crate) const REDACTED: &str = "[redacted]";
 
 /// Every encoding of the held credentials a peer could send back, longest first.
 #[derive(Clone, Default)]
-pub(crate) struct Scrubber {
+pub struct Scrubber {
     /// Lower-cased (ASCII) needles; matching ignores ASCII case.
     needles: Vec<Vec<u8>>,
 }
