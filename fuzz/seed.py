@@ -30,6 +30,7 @@ def seeds():
     yield "reg_export", [(p.name, p.read_bytes()) for p in files("registry/*.reg") + files("settings/*.reg")]
     yield "netsh", [(p.name, p.read_bytes()) for p in files("netsh/*")]
     yield "winhttp_blob", [(p.name, hex_blob(p)) for p in files("winhttp/*.hex")]
+    yield "utc_report", [(p.name, p.read_bytes()) for p in files("utc/*.xml")]
     yield "wininet_blob", [(p.name, hex_blob(p)) for p in files("wininet/*.hex")]
     yield "catalog_yaml", [("endpoints.yaml", (ROOT / "endpoints.yaml").read_bytes()),
                            ("minimal.yaml", b"endpoints:\n  - url: https://a.test/\n")]

@@ -24,6 +24,13 @@ pub fn netsh(data: &[u8]) {
     }
 }
 
+/// DiagTrack's `UtcConnectionReport` XML, as `--from-utc-report` reads it.
+pub fn utc_report(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = crate::windows::utc::parse(text);
+    }
+}
+
 /// The `WinHttpSettings` registry blob.
 pub fn winhttp_blob(data: &[u8]) {
     let _ = crate::windows::winhttp::parse_settings(data);

@@ -26,6 +26,8 @@ pub enum InputKind {
     Certificate,
     /// A list of URLs, one a line (`pac --url-file`).
     UrlList,
+    /// DiagTrack's `UtcConnectionReport` (`--from-utc-report`).
+    UtcReport,
 }
 
 impl InputKind {
@@ -41,7 +43,9 @@ impl InputKind {
             // characters), so its output is kilobytes; a megabyte is generous. A built endpoint
             // costs kilobytes: 1 MiB (and at most 1,000 entries) keeps a list within the 100 MB
             // memory bound; the built-in list is 10 KB.
+            // The document has nine short elements: a kilobyte. A megabyte is generous.
             InputKind::NetshCapture
+            | InputKind::UtcReport
             | InputKind::Pac
             | InputKind::Certificate
             | InputKind::EndpointList => MIB,
@@ -58,6 +62,7 @@ impl InputKind {
             InputKind::Pac => "the PAC file",
             InputKind::Certificate => "the trust anchor file",
             InputKind::UrlList => "the URL list",
+            InputKind::UtcReport => "the UtcConnectionReport",
         }
     }
 
@@ -70,6 +75,7 @@ impl InputKind {
             InputKind::Pac => "PAC files",
             InputKind::Certificate => "certificate files",
             InputKind::UrlList => "URL lists",
+            InputKind::UtcReport => "UtcConnectionReports",
         }
     }
 }

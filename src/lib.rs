@@ -62,6 +62,10 @@ pub use settings::{DeviceSettings, Setting, Source, read_settings};
 pub use windows::DeviceIdentity;
 pub use windows::keys;
 pub use windows::registry::{Origin, RegistrySnapshot, ValueData};
+pub use windows::utc::{
+    ConnectionSummary, Connections, Timestamp as UtcTimestamp, UploadState, Uploaded, UtcError,
+    UtcFileError, UtcReport, parse as parse_utc_report, read as read_utc_report,
+};
 
 // Proving an identity to a proxy: the interface the probe drives, and its implementations.
 pub use auth::{
