@@ -69,6 +69,7 @@ async fn bench() {
             pins: Vec::new(),
             dns_servers: None,
             trust_anchor_files: vec![anchor.clone()],
+            utc_report: None,
             credentials: None,
             device_store: DeviceStore::Certificates(Vec::new()),
             style: Style::default(),

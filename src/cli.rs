@@ -49,6 +49,12 @@ Examples:
   dapreflight check --profile all --format json --output report.json
   dapreflight check --endpoints my-endpoints.yaml --trust-anchor corp-root.pem
   dapreflight check --resolve v10c.events.data.microsoft.com:443:203.0.113.7
+  dapreflight check --from-reg device.reg --from-utc-report utc.xml
+
+DiagTrack's own upload summary (--from-utc-report) is what this prints on the device, as SYSTEM
+(e.g. from `psexec -s`, an Intune remediation or a Configuration Manager script):
+  (Get-CimInstance -Namespace root\\cimv2\\mdm\\dmmap -ClassName `
+    MDM_Win32CompatibilityAppraiser_UniversalTelemetryClient01).UtcConnectionReport > utc.xml
 
 Proxy credentials are read from DAPREFLIGHT_PROXY_USER and DAPREFLIGHT_PROXY_PASSWORD in the
 environment, never from the command line. Exit codes: 0 ready (the verdict), 1 not ready,
@@ -188,6 +194,12 @@ struct CheckArgs {
     /// are reported as timed out. Default: `--timeout` × 11 + 5 (115 s).
     #[arg(long, value_name = "SECS")]
     deadline: Option<f64>,
+    /// Weigh DiagTrack's own upload summary from this file: the XML that, as SYSTEM,
+    /// `(Get-CimInstance -Namespace root\cimv2\mdm\dmmap -ClassName
+    /// MDM_Win32CompatibilityAppraiser_UniversalTelemetryClient01).UtcConnectionReport` prints
+    /// (at most 1 MiB; e.g. `--from-utc-report utc.xml`).
+    #[arg(long, value_name = "FILE")]
+    from_utc_report: Option<PathBuf>,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -342,6 +354,7 @@ impl CheckArgs {
             pins,
             dns_servers: (!dns_servers.is_empty()).then_some(dns_servers),
             trust_anchor_files: self.trust_anchor,
+            utc_report: self.from_utc_report,
             credentials: Credentials::from_vars(vars),
             device_store: DeviceStore::System,
             style: Style {

@@ -74,6 +74,8 @@ pub struct CheckConfig {
     pub dns_servers: Option<Vec<SocketAddr>>,
     /// `--trust-anchor` files: roots every trust rule accepts.
     pub trust_anchor_files: Vec<PathBuf>,
+    /// `--from-utc-report`: DiagTrack's own upload summary, saved from the device.
+    pub utc_report: Option<PathBuf>,
     /// From `DAPREFLIGHT_PROXY_USER` / `DAPREFLIGHT_PROXY_PASSWORD`; never from the command line.
     pub credentials: Option<Credentials>,
     /// The device's own trust store, where an inspection CA shows up.

@@ -45,6 +45,9 @@ pub enum Error {
         deadline: std::time::Duration,
         during: &'static str,
     },
+    /// A `--from-utc-report` file could not be read or is not a `UtcConnectionReport`.
+    #[error(transparent)]
+    UtcReport(#[from] crate::windows::utc::UtcFileError),
     /// A PAC file could not be loaded, compiled or evaluated (`dapreflight pac`).
     #[error(transparent)]
     Pac(#[from] crate::proxy::pac::PacError),

@@ -82,9 +82,14 @@ pub use probe::{
     DnsOf, Evidence, HttpEvidence, Job, Pin, ProbeFailure, ProxyEvidence, Timings,
 };
 pub use trust::{CertificateInfo, DeviceStore, Interception, TrustAssessment};
-pub use verdict::{Approach, Code, Finding, Ref, Remedy, Severity, Verdict, decide};
+pub use verdict::{
+    Approach, Code, Finding, Inputs as VerdictInputs, Ref, Remedy, Severity, Verdict, decide,
+    decide_with,
+};
 
 // The report, its JSON contract and its renderings.
 pub use output::verdict::render as render_verdict;
 pub use output::{Format, Style, render, render_proxy, terminal_columns, width};
-pub use report::{CatalogInfo, Device, DeviceSource, Outcome, ProxyView, RanOn, Report, wire};
+pub use report::{
+    CatalogInfo, Device, DeviceSource, DiagTrack, Outcome, ProxyView, RanOn, Report, wire,
+};

@@ -15,9 +15,10 @@ use crate::output;
 use crate::plan;
 use crate::probe::{self, ProbeSettings, Resolver, RunDeadline};
 use crate::proxy;
-use crate::report::{CatalogInfo, Outcome, Report};
+use crate::report::{CatalogInfo, DeviceSource, DiagTrack, Outcome, Report};
 use crate::trust::{self, TrustStores};
 use crate::verdict;
+use crate::windows::utc;
 
 /// Probes every endpoint along the route each context picks, and renders the report.
 pub(crate) async fn run(config: &CheckConfig, out: &mut impl Write) -> Result<Outcome, Error> {
@@ -57,6 +58,7 @@ pub async fn build_report(config: &CheckConfig) -> Result<Report, Error> {
     }
     let device = read_device(&config.proxy_sources, &config.device_files)?;
     let settings = device.settings();
+    let diagtrack = diagtrack(config, device.report_device().source)?;
     let discovered = tokio::time::timeout_at(deadline.at, proxy::discover(&device.sources)).await;
     let contexts = discovered.map_err(|_| Error::Deadline {
         deadline: deadline.length,
@@ -98,7 +100,13 @@ pub async fn build_report(config: &CheckConfig) -> Result<Report, Error> {
         profile: config.catalog.profile.clone(),
     };
     let results = assess::all(&contexts, &plan, evidence);
-    let verdict = verdict::decide(&results, settings.as_ref());
+    let verdict = verdict::decide_with(
+        &results,
+        verdict::Inputs {
+            settings: settings.as_ref(),
+            diagtrack: diagtrack.as_ref().and_then(|d| d.report.as_ref().ok()),
+        },
+    );
     Ok(Report::new(
         catalog,
         contexts,
@@ -108,5 +116,29 @@ pub async fn build_report(config: &CheckConfig) -> Result<Report, Error> {
         started,
         clock.elapsed(),
     )
-    .about(device.report_device()))
+    .about(device.report_device())
+    .with_diagtrack(diagtrack))
+}
+
+/// DiagTrack's own upload summary: the `--from-utc-report` file (a malformed one is an error),
+/// else, on the device itself, why it was not read.
+fn diagtrack(config: &CheckConfig, source: DeviceSource) -> Result<Option<DiagTrack>, Error> {
+    if let Some(path) = &config.utc_report {
+        return Ok(Some(DiagTrack {
+            source: path.display().to_string(),
+            report: Ok(utc::read(path)?),
+        }));
+    }
+    // Reading it live needs SYSTEM and WMI; until dapreflight does, it says so on the device.
+    Ok(
+        (cfg!(windows) && source == DeviceSource::Live).then(|| DiagTrack {
+            source: "WMI (root\\cimv2\\mdm\\dmmap)".to_owned(),
+            report: Err(
+                "not read: only SYSTEM may read it, and dapreflight does not read it live \
+                     yet; as SYSTEM, save it with the command in `check --help` and pass \
+                     --from-utc-report"
+                    .to_owned(),
+            ),
+        }),
+    )
 }

@@ -2,6 +2,7 @@
 //!
 //! Renderers compute nothing: a value a rendering needs is a `Report` method, so JSON has it too.
 
+pub(crate) mod diagtrack;
 pub(crate) mod json;
 pub(crate) mod pac;
 pub(crate) mod table;

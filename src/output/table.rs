@@ -71,7 +71,8 @@ pub(crate) fn render(report: &Report, style: Style, out: &mut impl Write) -> io:
     write_lines(out, wrap(&report.summary_line(), style.width, "", "  "))?;
     writeln!(out)?;
     render_contexts(&report.contexts, style, out)?;
-    super::verdict::render_settings(report.settings.as_ref(), &report.verdict, style, out)
+    super::verdict::render_settings(report.settings.as_ref(), &report.verdict, style, out)?;
+    super::diagtrack::render(report.diagtrack.as_ref(), style, out)
 }
 
 const RESULT_HEADER: [&str; 6] = ["Endpoint", "Context", "Route", "Status", "Detail", "Time"];

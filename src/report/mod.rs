@@ -13,6 +13,7 @@ use crate::plan::{self};
 use crate::route::{Context, RouteChoice};
 use crate::status::Status;
 use crate::windows::DeviceIdentity;
+pub(crate) use crate::windows::utc::{Connections, UploadState, Uploaded, UtcReport};
 
 // The parts a report holds, re-exported so that renderers read them through `report` alone.
 pub(crate) use crate::catalog::Endpoint;
@@ -40,6 +41,17 @@ pub struct Report {
     pub verdict: Verdict,
     /// The diagnostic-data settings enrollment needs, when they could be read.
     pub settings: Option<DeviceSettings>,
+    /// DiagTrack's own upload summary, when one was given or looked for.
+    pub diagtrack: Option<DiagTrack>,
+}
+
+/// DiagTrack's own upload summary (`UtcConnectionReport`), as read, or why it was not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiagTrack {
+    /// Where it came from: the file given, or the device's WMI.
+    pub source: String,
+    /// The summary, or why it could not be read (e.g. only SYSTEM may).
+    pub report: Result<UtcReport, String>,
 }
 
 /// What device the report is about, where that came from, and where the probes ran.
@@ -199,7 +211,15 @@ impl Report {
             summary,
             verdict,
             settings,
+            diagtrack: None,
         }
+    }
+
+    /// With DiagTrack's own upload summary (or why it was not read).
+    #[must_use]
+    pub fn with_diagtrack(mut self, diagtrack: Option<DiagTrack>) -> Self {
+        self.diagtrack = diagtrack;
+        self
     }
 
     /// Clear only when the verdict says the device is ready.

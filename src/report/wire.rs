@@ -23,6 +23,7 @@ use crate::settings::{self, OsFamily};
 use crate::status::{Answer, Stage, Status};
 use crate::trust::{self, Interception as InternalInterception};
 use crate::verdict::{self, Approach, Code, Severity};
+use crate::windows::utc;
 
 /// Everything one `check` found, as `check --format json` writes it. Renaming or removing a field
 /// bumps `schema_version`; new fields may appear without a bump.
@@ -50,6 +51,64 @@ pub struct Report {
     /// The diagnostic-data settings enrollment needs, when they could be read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<DeviceSettings>,
+    /// DiagTrack's own upload summary (`UtcConnectionReport`), when one was given or looked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagtrack: Option<DiagTrack>,
+}
+
+/// DiagTrack's own upload summary, as read, or why it was not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DiagTrack {
+    /// The file given, or the device's WMI.
+    pub source: String,
+    /// What the summary says about uploads: `no_report`, `nothing_to_upload`, `all_sent`,
+    /// `some_dropped`, `all_dropped` or `unknown`; absent when it was not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// Why it was not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_read: Option<String>,
+    /// `ConnectionSummary`, element by element, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<UtcSummary>,
+    /// Elements the documented schema does not have, by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown_elements: Vec<String>,
+}
+
+/// `ConnectionSummary`: each element as the document gives it (absent when it does not).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct UtcSummary {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starting: Option<UtcTimestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ending: Option<UtcTimestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_successful_upload: Option<UtcTimestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_http_error_code: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy_detected: Option<bool>,
+    /// `ConnectionsSuccessful`: 0 all failed, 1 some failed, 2 all succeeded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connections_successful: Option<u32>,
+    /// `DataUploaded`: 0 all dropped, 1 some dropped, 2 all sent, 3 nothing to upload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_uploaded: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub any_certificate_validation_failures: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_certificate_validation_failure_code: Option<u32>,
+}
+
+/// A summary timestamp: the raw value (a string: it exceeds what a JSON number holds exactly),
+/// and the date it gives read as a FILETIME, when that date is plausible (the unit is not
+/// documented; dapreflight assumes FILETIME).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct UtcTimestamp {
+    pub raw: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_filetime: Option<String>,
 }
 
 /// The JSON Schema of [`Report`], as `schema/report.schema.json` holds it.
@@ -857,6 +916,44 @@ impl From<&report::Report> for Report {
             summary: Summary::from(&report.summary),
             verdict: Verdict::from(&report.verdict),
             settings: report.settings.as_ref().map(DeviceSettings::from),
+            diagtrack: report.diagtrack.as_ref().map(DiagTrack::from),
+        }
+    }
+}
+
+impl From<&report::DiagTrack> for DiagTrack {
+    fn from(diagtrack: &report::DiagTrack) -> Self {
+        let stamp = |t: Option<utc::Timestamp>| {
+            t.map(|t| UtcTimestamp {
+                raw: t.raw.to_string(),
+                as_filetime: t.unix_seconds().map(crate::time::rfc3339),
+            })
+        };
+        match &diagtrack.report {
+            Err(why) => Self {
+                source: diagtrack.source.clone(),
+                state: None,
+                not_read: Some(why.clone()),
+                summary: None,
+                unknown_elements: Vec::new(),
+            },
+            Ok(report) => Self {
+                source: diagtrack.source.clone(),
+                state: Some(report.state().as_str().to_owned()),
+                not_read: None,
+                summary: report.summary.as_ref().map(|s| UtcSummary {
+                    starting: stamp(s.starting),
+                    ending: stamp(s.ending),
+                    last_successful_upload: stamp(s.last_successful_upload),
+                    last_http_error_code: s.last_http_error,
+                    proxy_detected: s.proxy_detected,
+                    connections_successful: s.connections.map(utc::Connections::raw),
+                    data_uploaded: s.uploaded.map(utc::Uploaded::raw),
+                    any_certificate_validation_failures: s.certificate_failures,
+                    last_certificate_validation_failure_code: s.last_certificate_failure,
+                }),
+                unknown_elements: report.unknown.clone(),
+            },
         }
     }
 }

@@ -7,6 +7,7 @@ use crate::probe::ProbeFailure;
 use crate::route::{Context, Route};
 use crate::status::{Stage, Status};
 use crate::trust::Interception;
+use crate::windows::utc::UploadState;
 
 use super::Ref;
 
@@ -96,6 +97,15 @@ pub enum Code {
     SystemMixedRoutes,
     /// Endpoints this Windows version does not use were left out.
     EndpointsNotUsed,
+    // Windows' own word: DiagTrack's summary of its uploads beside the probes.
+    /// DiagTrack's summary agrees with the verdict (and what it corroborates).
+    DiagTrackAgrees,
+    /// DiagTrack's summary disagrees with the probes: which way, and why.
+    DiagTrackDiffers,
+    /// DiagTrack has no summary yet (or none that says what was uploaded).
+    DiagTrackNoReport,
+    /// DiagTrack's last period had nothing to upload: it shows nothing about the route.
+    DiagTrackNothingToUpload,
     // The device settings.
     /// `AllowTelemetry` is 0: no diagnostic data is sent.
     SettingsDiagnosticOff,
@@ -150,7 +160,7 @@ impl Severity {
 
 impl Code {
     /// Every code, in the order the verdict gives them within a severity.
-    pub const ALL: [Code; 43] = [
+    pub const ALL: [Code; 47] = [
         Code::ProxyUnresolved,
         Code::NoDnsServer,
         Code::NamesUnresolved,
@@ -183,6 +193,10 @@ impl Code {
         Code::EndpointUnprobeable,
         Code::SystemMixedRoutes,
         Code::EndpointsNotUsed,
+        Code::DiagTrackAgrees,
+        Code::DiagTrackDiffers,
+        Code::DiagTrackNoReport,
+        Code::DiagTrackNothingToUpload,
         Code::SettingsDiagnosticOff,
         Code::SettingsDiagTrackOff,
         Code::SettingsCommercialIdConflict,
@@ -232,6 +246,10 @@ impl Code {
             Code::EndpointUnprobeable => "endpoint.unprobeable",
             Code::SystemMixedRoutes => "system.mixed_routes",
             Code::EndpointsNotUsed => "endpoint.not_used",
+            Code::DiagTrackAgrees => "diagtrack.agrees",
+            Code::DiagTrackDiffers => "diagtrack.differs",
+            Code::DiagTrackNoReport => "diagtrack.no_report",
+            Code::DiagTrackNothingToUpload => "diagtrack.nothing_to_upload",
             Code::SettingsDiagnosticOff => "settings.diagnostic_level.off",
             Code::SettingsDiagTrackOff => "settings.diagtrack.off",
             Code::SettingsCommercialIdConflict => "settings.commercial_id.conflict",
@@ -291,6 +309,10 @@ impl Code {
             | Code::ContextAssumedSystem
             | Code::SettingsNotRead
             | Code::SystemMixedRoutes
+            | Code::DiagTrackAgrees
+            | Code::DiagTrackDiffers
+            | Code::DiagTrackNoReport
+            | Code::DiagTrackNothingToUpload
             | Code::SettingsTelemetryProxyNeedsAuthProxyDisabled => Severity::Caveat,
             Code::UserBlocked
             | Code::UserDefenderNotKnown
@@ -356,6 +378,44 @@ pub enum Fact {
     NoUserSignedIn,
     /// Some routes of the system context fail, though every endpoint has one that works.
     SomeRoutesFail,
+    /// What DiagTrack's own upload summary says, and how it compares with the probes.
+    Utc(UtcFacts),
+}
+
+/// DiagTrack's summary, as a finding quotes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UtcFacts {
+    pub state: UploadState,
+    /// The end of the summary period, as shown (a date and the raw value).
+    pub period_end: Option<String>,
+    /// `LastHttpErrorCode`, when not 0.
+    pub last_http_error: Option<u32>,
+    pub proxy_detected: Option<bool>,
+    /// `LastCertificateValidationFailureCode`, when `AnyCertificateValidationFailures` is true.
+    pub certificate_failure: Option<u32>,
+    /// The last HTTP error is 407 and the probes meet proxy authentication too.
+    pub corroborates_auth: bool,
+    /// DiagTrack saw certificate failures and the probes found SSL inspection.
+    pub corroborates_interception: bool,
+    /// Where it disagrees with the probes.
+    pub mismatches: Vec<Mismatch>,
+}
+
+/// How DiagTrack's summary and the probes disagree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mismatch {
+    /// All sent without a proxy, while the system context's proxied routes fail.
+    SentDirect,
+    /// All sent through a proxy, while the system context's direct routes fail.
+    SentViaUnseenProxy,
+    /// All sent, while the probes fail.
+    SentWhileProbesFail,
+    /// Data dropped, while every probe gets through.
+    DroppedWhileProbesPass,
+    /// DiagTrack's last error is 407, but no probe met proxy authentication.
+    AuthNotSeenByProbes,
+    /// DiagTrack saw certificate failures, but the probes found no inspection.
+    CertificateFailuresNotSeenByProbes,
 }
 
 /// The Configuration Manager Connection Health property (or script error code) a finding

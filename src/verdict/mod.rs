@@ -6,6 +6,7 @@
 //! renders them into the reasons and fixes a person reads.
 
 mod device;
+mod diagtrack;
 mod finding;
 mod network;
 mod text;
@@ -15,8 +16,10 @@ mod user;
 mod testing;
 
 use crate::assess::ProbeResult;
-use crate::route::Context;
+use crate::route::{Context, Route};
 use crate::settings::DeviceSettings;
+use crate::status::Status;
+use crate::windows::utc::UtcReport;
 
 pub use finding::{Code, Finding, Remedy, Severity};
 
@@ -117,12 +120,34 @@ pub struct Fix {
     pub hosts: Vec<String>,
 }
 
+/// What the verdict weighs beside the probe results.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Inputs<'a> {
+    /// The device settings, when they could be read.
+    pub settings: Option<&'a DeviceSettings>,
+    /// DiagTrack's own upload summary, when it was read.
+    pub diagtrack: Option<&'a UtcReport>,
+}
+
 /// Decides the approach from the probe results and, when they could be read, the settings.
 ///
 /// Contexts other than `user` (`system`, and `explicit` or `environment` runs) count as the
 /// system context, which the diagnostic-data service uses by default.
 #[must_use]
 pub fn decide(results: &[ProbeResult], settings: Option<&DeviceSettings>) -> Verdict {
+    decide_with(
+        results,
+        Inputs {
+            settings,
+            ..Inputs::default()
+        },
+    )
+}
+
+/// [`decide`], weighing Windows' own evidence too.
+#[must_use]
+pub fn decide_with(results: &[ProbeResult], inputs: Inputs<'_>) -> Verdict {
+    let settings = inputs.settings;
     let (endpoints, left_out) = network::counted(network::group(results), settings);
     let network = network::judge(&endpoints, settings);
     let device = device::judge(settings, network.approach);
@@ -142,6 +167,9 @@ pub fn decide(results: &[ProbeResult], settings: Option<&DeviceSettings>) -> Ver
         findings.retain(|f| f.code != Code::SettingsAuthProxyDisabled);
     }
     let ready = network.ready && device.ready;
+    if let Some(report) = inputs.diagtrack {
+        findings.push(diagtrack::judge(report, &found(&findings, results, ready)));
+    }
     // What blocks enrollment first, then what the verdict rests on, then notes; within each,
     // in the order a connection meets the causes (the codes' order).
     findings.sort_by_key(|f| (severity(f, ready), !leads(f.code), f.code));
@@ -157,6 +185,30 @@ pub fn decide(results: &[ProbeResult], settings: Option<&DeviceSettings>) -> Ver
         fixes: remedies.iter().map(|r| text::fix(r, ready)).collect(),
         findings,
         remedies,
+    }
+}
+
+/// What the verdict found that DiagTrack's summary can speak to.
+fn found(findings: &[Finding], results: &[ProbeResult], ready: bool) -> diagtrack::Found {
+    let has = |codes: &[Code]| findings.iter().any(|f| codes.contains(&f.code));
+    let system: Vec<&ProbeResult> = results
+        .iter()
+        .filter(|r| r.context != Context::User && r.status != Status::NotProbed)
+        .collect();
+    let proxied = system
+        .iter()
+        .filter(|r| matches!(r.route.route, Route::Proxy { .. }))
+        .count();
+    diagtrack::Found {
+        ready,
+        proxy_auth: has(&[Code::SystemProxyAuthIntegrated, Code::SystemProxyAuthOther]),
+        interception: has(&[Code::SystemTlsIntercepted, Code::SystemTlsInterceptedPublic]),
+        via_proxy: match proxied {
+            0 if system.is_empty() => None,
+            0 => Some(false),
+            n if n == system.len() => Some(true),
+            _ => None,
+        },
     }
 }
 

@@ -2,13 +2,17 @@
 //! fix per remedy, and the headline. The only place the verdict's wording lives.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 
 use crate::route::{Context, Route};
 use crate::settings::AUTH_PROXY_POLICY;
 use crate::windows::keys::{INTERNET_POLICY_KEY, POLICY_KEY};
 
-use super::finding::{Code, Fact, FixKind, Health, Hop, Inspector, Remedy, Setting};
+use super::finding::{
+    Code, Fact, FixKind, Health, Hop, Inspector, Mismatch, Remedy, Setting, UtcFacts,
+};
 use super::{Approach, Finding, Fix, Reason};
+use crate::windows::utc::UploadState;
 
 /// Hosts named one by one up to this many; beyond, a count and "see the table".
 const HOSTS_NAMED: usize = 3;
@@ -386,7 +390,119 @@ fn sentence(finding: &Finding) -> String {
         .or_else(|| approach(finding))
         .or_else(|| reading(finding))
         .or_else(|| settings(finding))
+        .or_else(|| diagtrack(finding))
         .unwrap_or_default()
+}
+
+/// The sentences of DiagTrack's own upload summary beside the probes.
+fn diagtrack(finding: &Finding) -> Option<String> {
+    let facts = finding.evidence.facts.iter().find_map(|fact| match fact {
+        Fact::Utc(facts) => Some(facts),
+        _ => None,
+    })?;
+    let period = facts
+        .period_end
+        .as_deref()
+        .map_or_else(String::new, |end| format!(" (ending {end})"));
+    let text = match finding.code {
+        Code::DiagTrackNoReport if facts.state == UploadState::NoReport => {
+            "DiagTrack has no upload summary yet (no ConnectionSummary in its \
+             UtcConnectionReport): nothing from Windows itself confirms or contradicts the probes"
+                .to_owned()
+        }
+        Code::DiagTrackNoReport => format!(
+            "DiagTrack's summary of its last period{period} does not say what was uploaded \
+             (DataUploaded missing or undefined): it neither confirms nor contradicts the probes"
+        ),
+        Code::DiagTrackNothingToUpload => format!(
+            "DiagTrack had nothing to upload in its last period{period} (DataUploaded 3): that \
+             shows nothing about the route, so the probes alone decide"
+        ),
+        Code::DiagTrackAgrees => {
+            let what = match facts.state {
+                UploadState::AllSent => "sent all diagnostic data",
+                UploadState::SomeDropped => "dropped some diagnostic data",
+                _ => "dropped all diagnostic data",
+            };
+            let via = match facts.proxy_detected {
+                Some(true) => ", through a proxy",
+                Some(false) => ", without a proxy",
+                None => "",
+            };
+            let mut text = format!(
+                "DiagTrack's own summary agrees: it {what} in its last period{period}{via}"
+            );
+            if facts.corroborates_auth {
+                text.push_str(
+                    "; its last HTTP error was 407, the proxy authentication the probes meet",
+                );
+            }
+            if facts.corroborates_interception {
+                let _ = write!(
+                    text,
+                    "; it saw certificate-validation failures ({}), the SSL inspection the probes \
+                     found",
+                    certificate_code(facts)
+                );
+            }
+            text
+        }
+        Code::DiagTrackDiffers => {
+            let parts: Vec<String> = facts
+                .mismatches
+                .iter()
+                .map(|m| mismatch(*m, facts, &period))
+                .collect();
+            format!(
+                "DiagTrack's own summary differs from the probes: {}",
+                parts.join("; ")
+            )
+        }
+        _ => return None,
+    };
+    Some(text)
+}
+
+/// One disagreement between DiagTrack's summary and the probes, and what it means.
+fn mismatch(mismatch: Mismatch, facts: &UtcFacts, period: &str) -> String {
+    match mismatch {
+        Mismatch::SentDirect => format!(
+            "it sent all data without a proxy in its last period{period}, while the system \
+             context's routes go through a proxy and fail: DiagTrack reached Microsoft directly"
+        ),
+        Mismatch::SentViaUnseenProxy => format!(
+            "it sent all data through a proxy in its last period{period}, while the system \
+             context's direct routes fail: DiagTrack used a proxy this run does not take \
+             (TelemetryProxyServer, the user's proxy or WPAD)"
+        ),
+        Mismatch::SentWhileProbesFail => format!(
+            "it sent all data in its last period{period} while the probes fail: what blocks \
+             the probes is newer than that period, or DiagTrack's route differs from theirs"
+        ),
+        Mismatch::DroppedWhileProbesPass => format!(
+            "it dropped data in its last period{period} though every probe gets through: the \
+             period may predate a fix, or DiagTrack's route differs from the probes'"
+        ),
+        Mismatch::AuthNotSeenByProbes => "its last HTTP error was 407 (proxy authentication), \
+                                          which no probe of the system context met: DiagTrack \
+                                          goes through an authenticating proxy the probes did \
+                                          not take"
+            .to_owned(),
+        Mismatch::CertificateFailuresNotSeenByProbes => format!(
+            "it saw certificate-validation failures ({}), but the probes found no SSL \
+             inspection: something re-signs or blocks certificates on a route the probes did \
+             not take",
+            certificate_code(facts)
+        ),
+    }
+}
+
+/// `LastCertificateValidationFailureCode` as Windows writes error codes: `0x800B0109`.
+fn certificate_code(facts: &UtcFacts) -> String {
+    match facts.certificate_failure {
+        Some(0) | None => "no code given".to_owned(),
+        Some(code) => format!("0x{code:08X}"),
+    }
 }
 
 /// The sentences of what stops a connection.
@@ -880,12 +996,29 @@ mod tests {
     use crate::verdict::finding::{Evidence, remedy};
 
     fn finding(code: Code) -> Finding {
+        let facts = if code.as_str().starts_with("diagtrack.") {
+            vec![Fact::Utc(UtcFacts {
+                state: UploadState::AllDropped,
+                period_end: Some("2025-11-07T08:00:00Z (134069760000000000)".to_owned()),
+                last_http_error: Some(407),
+                proxy_detected: Some(true),
+                certificate_failure: None,
+                corroborates_auth: true,
+                corroborates_interception: false,
+                mismatches: vec![Mismatch::DroppedWhileProbesPass],
+            })]
+        } else {
+            Vec::new()
+        };
         Finding {
             code,
             contexts: vec![Context::System],
             hops: Vec::new(),
             hosts: vec!["a.example".to_owned()],
-            evidence: Evidence::default(),
+            evidence: Evidence {
+                facts,
+                ..Evidence::default()
+            },
         }
     }
 

@@ -30,6 +30,7 @@ pub struct Check {
     deadline: Option<Duration>,
     device_files: DeviceFiles,
     contexts: ContextChoice,
+    utc_report: Option<PathBuf>,
 }
 
 impl Check {
@@ -48,7 +49,19 @@ impl Check {
             deadline: None,
             device_files: DeviceFiles::default(),
             contexts: ContextChoice::Both,
+            utc_report: None,
         }
+    }
+
+    /// Weighs DiagTrack's upload summary from this fixture (`testdata/utc/`), as
+    /// `--from-utc-report` does.
+    pub fn utc_report(mut self, fixture: &str) -> Self {
+        self.utc_report = Some(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("testdata/utc")
+                .join(fixture),
+        );
+        self
     }
 
     /// Reads the device's proxy configuration and settings from this `.reg` export; no flag
@@ -170,6 +183,7 @@ impl Check {
             pins: self.pins.clone(),
             dns_servers: self.dns_servers.clone(),
             trust_anchor_files: self.anchors.clone(),
+            utc_report: self.utc_report.clone(),
             credentials: self.credentials.clone(),
             device_store: DeviceStore::Certificates(self.device.clone()),
             style: Style::default(),

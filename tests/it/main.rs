@@ -4,6 +4,7 @@ mod auth;
 mod binary;
 mod contexts;
 mod deadline;
+mod diagtrack;
 mod direct;
 mod dns;
 mod exports;
