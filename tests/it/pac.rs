@@ -61,7 +61,7 @@ fn pathological_pacs_fail_within_the_deadline_naming_the_url_and_line() {
             true,
         ),
         (
-            "var a = new Array(2e8).fill(1); return 'DIRECT';",
+            "var a = new Uint8Array(1 << 30); return 'DIRECT';",
             "out_of_memory",
             true,
         ),
