@@ -27,12 +27,15 @@ impl Explicit {
 
 impl Authenticate for Explicit {
     fn choose(&self, offered: &[&str]) -> Option<Scheme> {
-        // `offered` may hold bare scheme words or whole challenges (`Basic realm="x"`).
+        // `offered` may hold bare scheme words, whole challenges (`Basic realm="x"`) or a whole
+        // header value (`Negotiate, NTLM`): the first word of each comma-separated piece that
+        // names a scheme counts (an auth-param such as `realm="a"` never does).
         let offered: Vec<Scheme> = offered
             .iter()
-            .filter_map(|challenge| {
-                let word = challenge.split([' ', '\t', ',']).next().unwrap_or_default();
-                Scheme::from_word(word.trim())
+            .flat_map(|value| value.split(','))
+            .filter_map(|piece| {
+                let word = piece.split_whitespace().next().unwrap_or_default();
+                Scheme::from_word(word)
             })
             .collect();
         [Scheme::Ntlm, Scheme::Negotiate, Scheme::Basic]
@@ -106,7 +109,9 @@ mod tests {
 
     #[test]
     fn ntlm_is_preferred_then_negotiate_then_basic() {
-        let cases: [(&[&str], Option<Scheme>); 6] = [
+        let cases: [(&[&str], Option<Scheme>); 8] = [
+            (&["Negotiate, NTLM"], Some(Scheme::Ntlm)),
+            (&["Basic realm=\"NTLM, x\""], Some(Scheme::Basic)),
             (
                 &["Negotiate", "NTLM", "Basic realm=\"x\""],
                 Some(Scheme::Ntlm),
