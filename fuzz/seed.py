@@ -3,7 +3,7 @@
 
 Run from anywhere: `python3 fuzz/seed.py`. Existing corpus files are kept (libFuzzer adds its
 own); seeds are named by the fixture they came from. Hex fixtures (`#` comments, hex bytes) are
-decoded to the blob they describe; PEM roots to DER.
+decoded to the blob they describe; base64 fixtures (NTLM messages) likewise; PEM roots to DER.
 """
 import base64
 import pathlib
@@ -16,6 +16,11 @@ CORPUS = ROOT / "fuzz" / "corpus"
 def hex_blob(path):
     text = "\n".join(l for l in path.read_text().splitlines() if not l.lstrip().startswith("#"))
     return bytes.fromhex("".join(re.findall(r"[0-9A-Fa-f]{2}", text)))
+
+
+def b64_blob(path):
+    text = "".join(l for l in path.read_text().splitlines() if not l.lstrip().startswith("#"))
+    return base64.b64decode(text)
 
 
 def pem_ders(path):
@@ -52,6 +57,7 @@ def seeds():
         b"Content-Length: 5\r\nConnection: keep-alive\r\n\r\nabcde",
         b"HTTP/1.0 403 Forbidden for YWxpY2U6cGE1NTp3MHJk\r\nVia: 1.1 alice:pa55:w0rd\r\n\r\n",
         b"\x16\x03\x01garbage, not HTTP\r\n\r\n"])]
+    yield "ntlm_challenge", [(p.name, b64_blob(p)) for p in files("ntlm/*.b64")]
     yield "certificate", [(f"{p.stem}-{i}.der", der) for p in sorted((ROOT / "roots").glob("*.pem"))
                           for i, der in enumerate(pem_ders(p))]
 

@@ -65,6 +65,23 @@ pub fn proxy_authenticate(data: &[u8]) {
     let _ = crate::probe::tunnel::parse_challenges(&text);
 }
 
+/// An NTLM CHALLENGE message (type 2), and the `NTLMv2` answer to it for fixed credentials, so
+/// the `TargetInfo` walk, the MIC and the AUTHENTICATE layout all see the input.
+pub fn ntlm_challenge(data: &[u8]) {
+    use crate::auth::ntlm::{self, Account, message};
+    let _ = message::Challenge::parse(data);
+    for account in ["CORP\\alice", "alice@corp.test", "alice"] {
+        let _ = ntlm::respond(
+            &Account::parse(account),
+            "pa55:w0rd",
+            &message::negotiate(),
+            data,
+            [7; 8],
+            0,
+        );
+    }
+}
+
 /// A proxy's response head, scrubbed of a fixed set of credentials.
 pub fn response_head(data: &[u8]) {
     let scrubber = Scrubber::new("alice", "pa55:w0rd");

@@ -69,8 +69,8 @@ pub use windows::utc::{
 
 // Proving an identity to a proxy: the interface the probe drives, and its implementations.
 pub use auth::{
-    AuthError, Authenticate, Authenticated, Handshake, Presenting, Scheme as AuthScheme, Scrubber,
-    Step,
+    AuthError, Authenticate, Authenticated, Explicit, Handshake, Presenting, Scheme as AuthScheme,
+    Scrubber, Step,
 };
 
 // The pipeline: plan, probe, assess, verdict.

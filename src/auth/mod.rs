@@ -4,8 +4,11 @@
 //! (`windows/live/`, which implements [`Authenticate`]). The probe drives a handshake on one
 //! connection and never knows which implementation it holds; the command layer picks one.
 
+mod explicit;
+pub(crate) mod ntlm;
 pub(crate) mod scrub;
 
+pub use explicit::Explicit;
 pub use scrub::Scrubber;
 
 use std::fmt;

@@ -1,11 +1,13 @@
-//! In-process peers for dapreflight's integration tests and benches: CAs, origins, proxies, a DNS
-//! server, `.reg` export files, and the third-party proxies (Squid, tinyproxy) CI installs.
+//! In-process peers for dapreflight's integration tests and benches: CAs, origins, proxies (one
+//! verifies NTLMv2), a DNS server, `.reg` export files, and the third-party proxies (Squid,
+//! tinyproxy) CI installs.
 //!
 //! Every peer binds `127.0.0.1:0`, is ready when its constructor returns, and stops on
 //! `Drop`. Nothing here connects anywhere but loopback.
 
 mod ca;
 mod dns;
+mod ntlm;
 mod origin;
 mod proxy;
 mod regexport;
@@ -19,6 +21,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 pub use ca::{Ca, Leaf};
 pub use dns::{DnsServer, RCODE_NOERROR, RCODE_REFUSED, RCODE_SERVFAIL};
+pub use ntlm::NtlmProxy;
 pub use origin::{HttpServer, SeenRequest, TlsServer};
 pub use proxy::{FakeProxy, GARBAGE, ProxyBehavior, SeenProxyRequest};
 pub use regexport::{

@@ -25,6 +25,7 @@ use tokio::net::TcpStream;
 use tokio::task::JoinSet;
 use tokio_rustls::LazyConfigAcceptor;
 
+use super::ntlm::{self, NtlmProxy, Pending};
 use super::origin::{SeenRequest, bind, seen};
 use super::{Background, Ca, MAX_ACCEPTS, is_loopback_host, read_head, spawn_connection};
 
@@ -57,6 +58,11 @@ pub enum ProxyBehavior {
     /// value, its token, the decoded `user:password`, the password, upper-cased and
     /// percent-encoded), into its status line, its headers and its body.
     ReflectAuth(u16),
+    /// Windows Integrated Authentication by NTLM, verified: `407` offering the configured
+    /// schemes; a NEGOTIATE (type 1) under `NTLM` or `Negotiate` → `407` with a CHALLENGE on
+    /// the same connection; an AUTHENTICATE (type 3) whose NTLMv2 proof matches the known
+    /// password → like `Tunnel` (or `403` when so configured), else `407` again.
+    Ntlm(NtlmProxy),
 }
 
 /// One request head the proxy received from a client.
@@ -88,6 +94,9 @@ struct Shared {
     intercepted: Mutex<Vec<SeenRequest>>,
     /// Interception server configs, one per SNI name, so each name keeps one leaf.
     configs: Mutex<HashMap<String, Arc<rustls::ServerConfig>>>,
+    /// `Ntlm`: the names that authenticated, and why each refused AUTHENTICATE was refused.
+    ntlm_users: Mutex<Vec<String>>,
+    ntlm_rejections: Mutex<Vec<String>>,
 }
 
 impl FakeProxy {
@@ -103,6 +112,8 @@ impl FakeProxy {
             requests: Mutex::default(),
             intercepted: Mutex::default(),
             configs: Mutex::default(),
+            ntlm_users: Mutex::default(),
+            ntlm_rejections: Mutex::default(),
         });
         let task_shared = Arc::clone(&shared);
         let task = Background::spawn(async move {
@@ -140,6 +151,17 @@ impl FakeProxy {
     /// Every request head clients sent to the proxy itself, oldest first.
     pub fn requests(&self) -> Vec<SeenProxyRequest> {
         lock(&self.shared.requests).clone()
+    }
+
+    /// `Ntlm`: the accounts whose NTLMv2 proof matched, as sent (`DOMAIN\\user`, or the user
+    /// alone when the domain was empty), oldest first.
+    pub fn authenticated_users(&self) -> Vec<String> {
+        lock(&self.shared.ntlm_users).clone()
+    }
+
+    /// `Ntlm`: why each refused AUTHENTICATE message was refused, oldest first.
+    pub fn ntlm_rejections(&self) -> Vec<String> {
+        lock(&self.shared.ntlm_rejections).clone()
     }
 
     /// Requests `Intercept` answered inside intercepted TLS (or for plain `http://` URLs).
@@ -222,6 +244,8 @@ type Conn = BufReader<TcpStream>;
 /// Serves one client connection; returns when it should close.
 async fn handle(tcp: TcpStream, shared: Arc<Shared>) {
     let mut conn = BufReader::new(tcp);
+    // `Ntlm`: the challenge sent on this connection, which the AUTHENTICATE must answer.
+    let mut pending: Option<Pending> = None;
     for _ in 0..MAX_REQUESTS_PER_CONNECTION {
         let Some(head) = read_head(&mut conn).await else {
             return;
@@ -278,6 +302,14 @@ async fn handle(tcp: TcpStream, shared: Arc<Shared>) {
                         };
                         return reflect(&mut conn, *status, value).await;
                     }
+                    ProxyBehavior::Ntlm(options) => {
+                        match ntlm_answer(&mut conn, &request, options, &mut pending, &shared).await
+                        {
+                            NtlmNext::Continue => {}
+                            NtlmNext::Close => return,
+                            NtlmNext::Tunnel => return forward(conn, &request, None).await,
+                        }
+                    }
                     ProxyBehavior::Refuse(status) => {
                         let body =
                             format!("<html><body>{status}: refused by fakeproxy</body></html>\n");
@@ -298,6 +330,105 @@ async fn handle(tcp: TcpStream, shared: Arc<Shared>) {
             }
         }
     }
+}
+
+/// What `ntlm_answer` leaves the connection to do.
+enum NtlmNext {
+    Continue,
+    Close,
+    Tunnel,
+}
+
+/// One request to the `Ntlm` proxy: offer, challenge, or check the proof.
+async fn ntlm_answer(
+    conn: &mut Conn,
+    request: &ProxyRequest,
+    options: &NtlmProxy,
+    pending: &mut Option<Pending>,
+    shared: &Shared,
+) -> NtlmNext {
+    let keep_alive = !request.wants_close();
+    let token = request
+        .header("proxy-authorization")
+        .and_then(|value| value.trim().split_once(' '))
+        .filter(|(scheme, _)| {
+            scheme.eq_ignore_ascii_case("NTLM") || scheme.eq_ignore_ascii_case("Negotiate")
+        })
+        .and_then(|(scheme, token)| Some((scheme, BASE64.decode(token.trim()).ok()?)));
+    let kind = token
+        .as_ref()
+        .and_then(|(_, bytes)| ntlm::message_type(bytes));
+    match (token, kind) {
+        (Some((scheme, negotiate)), Some(1)) => {
+            let next = ntlm::challenge(options, &negotiate);
+            let challenge = format!("{scheme} {}", BASE64.encode(&next.challenge));
+            *pending = Some(next);
+            respond(
+                conn,
+                407,
+                &[("Proxy-Authenticate", &challenge)],
+                &ntlm_body(),
+                keep_alive,
+            )
+            .await;
+            if keep_alive {
+                NtlmNext::Continue
+            } else {
+                NtlmNext::Close
+            }
+        }
+        (Some((_, authenticate)), Some(3)) => {
+            let checked = match pending.take() {
+                Some(challenge) => ntlm::verify(options, &challenge, &authenticate),
+                None => Err("an AUTHENTICATE message with no challenge on this connection".into()),
+            };
+            match checked {
+                Ok(name) => {
+                    lock(&shared.ntlm_users).push(name);
+                    if options.deny_after_auth {
+                        let body =
+                            "<html><body>403: authenticated, but not allowed</body></html>\n";
+                        respond(conn, 403, &[], body, false).await;
+                        NtlmNext::Close
+                    } else {
+                        NtlmNext::Tunnel
+                    }
+                }
+                Err(reason) => {
+                    lock(&shared.ntlm_rejections).push(reason);
+                    ntlm_offer(conn, options, keep_alive).await
+                }
+            }
+        }
+        _ => ntlm_offer(conn, options, keep_alive).await,
+    }
+}
+
+/// The `407` that offers the configured schemes and carries no challenge.
+async fn ntlm_offer(conn: &mut Conn, options: &NtlmProxy, keep_alive: bool) -> NtlmNext {
+    let keep_alive = keep_alive && !options.close_after_first_407;
+    let headers: Vec<(&str, &str)> = options
+        .schemes
+        .iter()
+        .map(|scheme| ("Proxy-Authenticate", scheme.as_str()))
+        .collect();
+    respond(conn, 407, &headers, &ntlm_body(), keep_alive).await;
+    if keep_alive {
+        NtlmNext::Continue
+    } else {
+        NtlmNext::Close
+    }
+}
+
+/// A 407 body of Squid's order of size (it sent 3 KB), so a client must read it to reuse the
+/// connection.
+fn ntlm_body() -> String {
+    let mut body = String::from("<html><body><h1>407 Proxy Authentication Required</h1>\n");
+    for _ in 0..24 {
+        body.push_str("<p>fakeproxy: this proxy verifies NTLMv2 against a known password.</p>\n");
+    }
+    body.push_str("</body></html>\n");
+    body
 }
 
 /// Answers `status` with `authorization` (a `Proxy-Authorization` value) copied everywhere.

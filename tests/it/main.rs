@@ -11,6 +11,7 @@ mod exports;
 mod first_screen;
 mod harness;
 mod interception;
+mod ntlm;
 mod pac;
 mod peers;
 mod proxy;
