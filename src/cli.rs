@@ -51,7 +51,7 @@ Examples:
   dapreflight check --resolve v10c.events.data.microsoft.com:443:203.0.113.7
 
 Proxy credentials are read from DAPREFLIGHT_PROXY_USER and DAPREFLIGHT_PROXY_PASSWORD in the
-environment, never from the command line. Exit codes: 0 ready (the verdict), 1 not ready,
+environment (or asked for with --ask-credentials), never from the command line. Exit codes: 0 ready (the verdict), 1 not ready,
 2 could not run.";
 
 /// Can this device reach the Microsoft diagnostic-data endpoints? If not, why?
@@ -185,9 +185,13 @@ struct CheckArgs {
     #[arg(long, value_name = "N", default_value = "32")]
     concurrency: usize,
     /// Deadline in seconds for the whole run (e.g. `--deadline 60`); probes still running then
-    /// are reported as timed out. Default: `--timeout` × 11 + 5 (115 s).
+    /// are reported as timed out. Default: `--timeout` × 13 + 5 (135 s).
     #[arg(long, value_name = "SECS")]
     deadline: Option<f64>,
+    /// When a proxy may ask for credentials and DAPREFLIGHT_PROXY_USER/_PASSWORD are unset,
+    /// prompt for them on the terminal (the password without echo) before probing.
+    #[arg(long)]
+    ask_credentials: bool,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -343,6 +347,8 @@ impl CheckArgs {
             dns_servers: (!dns_servers.is_empty()).then_some(dns_servers),
             trust_anchor_files: self.trust_anchor,
             credentials: Credentials::from_vars(vars),
+            ask_credentials: self.ask_credentials,
+            authenticator: None,
             device_store: DeviceStore::System,
             style: Style {
                 format: self.output.format.into(),

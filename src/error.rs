@@ -45,6 +45,9 @@ pub enum Error {
         deadline: std::time::Duration,
         during: &'static str,
     },
+    /// `--ask-credentials` could not ask (no terminal) or was cancelled.
+    #[error(transparent)]
+    Prompt(#[from] crate::command::prompt::PromptError),
     /// A PAC file could not be loaded, compiled or evaluated (`dapreflight pac`).
     #[error(transparent)]
     Pac(#[from] crate::proxy::pac::PacError),

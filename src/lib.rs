@@ -65,8 +65,8 @@ pub use windows::registry::{Origin, RegistrySnapshot, ValueData};
 
 // Proving an identity to a proxy: the interface the probe drives, and its implementations.
 pub use auth::{
-    AuthError, Authenticate, Authenticated, Handshake, Presenting, Scheme as AuthScheme, Scrubber,
-    Step,
+    AuthError, Authenticate, Authenticated, Basic, Handshake, Presenting, Scheme as AuthScheme,
+    Scrubber, Step,
 };
 
 // The pipeline: plan, probe, assess, verdict.
@@ -74,8 +74,8 @@ pub use assess::{ProbeResult, all as assess_all};
 pub use plan::plan;
 pub use probe::tls::TlsEvidence;
 pub use probe::{
-    AuthAttempt, Challenge, ConnectCause, ConnectEvidence, Credentials, DnsCause, DnsEvidence,
-    DnsOf, Evidence, HttpEvidence, Job, Pin, ProbeFailure, ProxyEvidence, Timings,
+    AuthAttempt, AuthOutcome, Challenge, ConnectCause, ConnectEvidence, Credentials, DnsCause,
+    DnsEvidence, DnsOf, Evidence, HttpEvidence, Job, Pin, ProbeFailure, ProxyEvidence, Timings,
 };
 pub use trust::{CertificateInfo, DeviceStore, Interception, TrustAssessment};
 pub use verdict::{Approach, Code, Finding, Ref, Remedy, Severity, Verdict, decide};

@@ -4,7 +4,10 @@
 //! (`windows/live/`, which implements [`Authenticate`]). The probe drives a handshake on one
 //! connection and never knows which implementation it holds; the command layer picks one.
 
+mod basic;
 pub(crate) mod scrub;
+
+pub use basic::Basic;
 
 pub use scrub::Scrubber;
 

@@ -6,8 +6,10 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use crate::assess;
+use crate::auth::{self, Authenticate};
 use crate::catalog;
 use crate::command::progress::{self, Progress};
+use crate::command::prompt;
 use crate::command::{read_device, write_file, write_stdout};
 use crate::config::CheckConfig;
 use crate::error::Error;
@@ -21,6 +23,16 @@ use crate::verdict;
 
 /// Probes every endpoint along the route each context picks, and renders the report.
 pub(crate) async fn run(config: &CheckConfig, out: &mut impl Write) -> Result<Outcome, Error> {
+    // Asked before anything runs, so the prompt is not drawn over by the progress line.
+    let asked;
+    let config = if config.ask_credentials && config.credentials.is_none() {
+        let mut with = config.clone();
+        with.credentials = Some(prompt::ask()?);
+        asked = with;
+        &asked
+    } else {
+        config
+    };
     let report = build_report(config).await?;
     let outcome = report.outcome();
     match &config.output {
@@ -71,7 +83,7 @@ pub async fn build_report(config: &CheckConfig) -> Result<Report, Error> {
             config.dns_servers.clone(),
             config.limits.stage_timeout,
         ),
-        credentials: config.credentials.clone(),
+        auth: authenticator(config),
         trust: Arc::new(TrustStores::new(anchors, config.device_store.clone())),
         run_deadline: Some(deadline),
     };
@@ -109,4 +121,13 @@ pub async fn build_report(config: &CheckConfig) -> Result<Report, Error> {
         clock.elapsed(),
     )
     .about(device.report_device()))
+}
+
+/// What answers the proxies' 407s: the one given, else Basic with the run's credentials.
+fn authenticator(config: &CheckConfig) -> Option<Arc<dyn Authenticate>> {
+    if let Some(given) = &config.authenticator {
+        return Some(Arc::clone(given));
+    }
+    let credentials = config.credentials.clone()?;
+    Some(Arc::new(auth::Basic::new(credentials)))
 }

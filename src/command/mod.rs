@@ -4,6 +4,7 @@ pub(crate) mod check;
 pub(crate) mod endpoints;
 pub(crate) mod pac;
 pub(crate) mod progress;
+pub(crate) mod prompt;
 pub(crate) mod proxy;
 
 use std::fs;

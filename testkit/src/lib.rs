@@ -6,6 +6,7 @@
 
 mod ca;
 mod dns;
+mod handshake;
 mod origin;
 mod proxy;
 mod regexport;
@@ -19,6 +20,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 pub use ca::{Ca, Leaf};
 pub use dns::{DnsServer, RCODE_NOERROR, RCODE_REFUSED, RCODE_SERVFAIL};
+pub use handshake::{ANSWER, CHALLENGE, FIRST, HandshakeProxy, Script, ScriptedAuth};
 pub use origin::{HttpServer, SeenRequest, TlsServer};
 pub use proxy::{FakeProxy, GARBAGE, ProxyBehavior, SeenProxyRequest};
 pub use regexport::{

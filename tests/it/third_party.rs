@@ -47,7 +47,11 @@ async fn squid_basic_auth_is_required_accepted_and_rejected_as_squid_says() {
     );
     let good = check().credentials("alice", "Sq-pa55").run_one().await;
     assert_eq!(good.status, Status::Ok, "{good:#?}");
-    assert!(good.proxy.and_then(|p| p.auth).is_some_and(|a| a.accepted));
+    assert!(
+        good.proxy
+            .and_then(|p| p.auth)
+            .is_some_and(|a| a.accepted())
+    );
     let bad = check().credentials("alice", "wrong").run_one().await;
     assert_eq!(bad.status, Status::ProxyAuthRejected, "{bad:#?}");
     drop(tokio::task::spawn_blocking(move || drop(squid)).await);
