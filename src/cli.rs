@@ -49,6 +49,7 @@ Examples:
   dapreflight check --profile all --format json --output report.json
   dapreflight check --endpoints my-endpoints.yaml --trust-anchor corp-root.pem
   dapreflight check --resolve v10c.events.data.microsoft.com:443:203.0.113.7
+  dapreflight check --proxy http://proxy.corp.example:8080 --ask-credentials
 
 Proxy credentials are read from DAPREFLIGHT_PROXY_USER and DAPREFLIGHT_PROXY_PASSWORD in the
 environment (or asked for with --ask-credentials), never from the command line. Exit codes: 0 ready (the verdict), 1 not ready,
@@ -189,7 +190,8 @@ struct CheckArgs {
     #[arg(long, value_name = "SECS")]
     deadline: Option<f64>,
     /// When a proxy may ask for credentials and DAPREFLIGHT_PROXY_USER/_PASSWORD are unset,
-    /// prompt for them on the terminal (the password without echo) before probing.
+    /// prompt for them on the terminal (the password without echo) before probing (e.g.
+    /// `--proxy http://proxy.corp:8080 --ask-credentials`).
     #[arg(long)]
     ask_credentials: bool,
     #[command(flatten)]

@@ -584,7 +584,8 @@ async fn drain_body(stream: &mut (impl AsyncRead + Unpin), head: &ResponseHead) 
     let mut left = length.saturating_sub(head.leftover.len());
     let mut buf = [0u8; 4096];
     while left > 0 {
-        match stream.read(&mut buf).await {
+        let want = left.min(buf.len());
+        match stream.read(&mut buf[..want]).await {
             Ok(0) | Err(_) => return false,
             Ok(n) => left = left.saturating_sub(n),
         }
@@ -593,7 +594,8 @@ async fn drain_body(stream: &mut (impl AsyncRead + Unpin), head: &ResponseHead) 
 }
 
 /// Reads a chunked body (RFC 9112 §7.1) to its last chunk and trailers, `buf` holding what
-/// already came; at most [`MAX_DRAIN`] bytes plus the chunk lines.
+/// already came; at most [`MAX_DRAIN`] bytes plus the chunk lines. It reads in blocks, which is
+/// safe because dapreflight never pipelines: the proxy sends nothing more until it is asked.
 async fn drain_chunked(stream: &mut (impl AsyncRead + Unpin), mut buf: Vec<u8>) -> bool {
     let limit = MAX_DRAIN + 4096;
     let mut pos = 0;
@@ -1020,6 +1022,64 @@ mod tests {
         let via = &head.headers[0].value;
         assert!(via.ends_with("[redacted]"), "{via}");
         assert!(!via.contains(&token[..4]), "{via}");
+    }
+
+    fn head(raw: &str) -> ResponseHead {
+        parse_head(raw.as_bytes(), &Scrubber::default())
+            .expect("HTTP")
+            .expect("a whole head")
+    }
+
+    #[test]
+    fn the_challenge_token_is_read_for_the_scheme_sent_and_a_bare_word_has_none() {
+        let answer = head(
+            "HTTP/1.1 407 x\r\nProxy-Authenticate: Negotiate\r\n\
+             Proxy-Authenticate: NTLM TlRMTVNTUAACAAAA\r\n\
+             Proxy-Authenticate: Basic realm=\"corp\"\r\n\r\n",
+        );
+        assert_eq!(answer.token_for(Scheme::Ntlm), Some("TlRMTVNTUAACAAAA"));
+        assert_eq!(answer.token_for(Scheme::Negotiate), None);
+        assert_eq!(answer.token_for(Scheme::Basic), None);
+        let padded = head("HTTP/1.1 407 x\r\nProxy-Authenticate: negotiate YII=, Basic\r\n\r\n");
+        assert_eq!(padded.token_for(Scheme::Negotiate), Some("YII="));
+    }
+
+    #[test]
+    fn a_long_challenge_token_reaches_the_handshake_whole() {
+        let token = "A".repeat(600);
+        let answer = head(&format!(
+            "HTTP/1.1 407 x\r\nProxy-Authenticate: NTLM {token}\r\n\r\n"
+        ));
+        assert_eq!(answer.token_for(Scheme::Ntlm), Some(token.as_str()));
+        assert!(
+            answer.headers[0].value.len() < 300,
+            "the recorded value is short"
+        );
+    }
+
+    #[tokio::test]
+    async fn chunked_and_sized_bodies_are_drained_to_their_end_and_no_further() {
+        let chunked = head("HTTP/1.1 407 x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel");
+        let mut rest: &[u8] = b"lo\r\nA;ext=1\r\n0123456789\r\n0\r\nX-T: y\r\n\r\n";
+        assert!(drain_body(&mut rest, &chunked).await);
+        let sized = head("HTTP/1.1 407 x\r\nContent-Length: 10\r\n\r\n1234");
+        let mut rest: &[u8] = b"567890NEXT";
+        assert!(drain_body(&mut rest, &sized).await);
+        assert_eq!(rest, b"NEXT", "nothing past a sized body is read");
+        // Cut short, malformed, too large, or undelimited: the connection cannot be kept.
+        let mut cut: &[u8] = b"lo\r\n";
+        assert!(!drain_body(&mut cut, &chunked).await);
+        let bad = head("HTTP/1.1 407 x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
+        assert!(!drain_body(&mut &b""[..], &bad).await);
+        let huge = head("HTTP/1.1 407 x\r\nContent-Length: 10000000\r\n\r\n");
+        assert!(!drain_body(&mut &b""[..], &huge).await);
+        let open = head("HTTP/1.1 407 x\r\n\r\n");
+        assert!(!drain_body(&mut &b""[..], &open).await);
+        let endless = format!("{:x}\r\n", MAX_DRAIN + 1);
+        let endless = head(&format!(
+            "HTTP/1.1 407 x\r\nTransfer-Encoding: chunked\r\n\r\n{endless}"
+        ));
+        assert!(!drain_body(&mut &b""[..], &endless).await);
     }
 
     #[test]
