@@ -395,3 +395,132 @@ impl Handshake for ScriptedHandshake {
         vec![format!("the scripted handshake took {} steps", self.steps)]
     }
 }
+
+/// NTLM messages of the right shape with no proof: a type 1, then a type 3 naming `domain\user`
+/// with zeroed responses. Enough for Squid's `ntlm_fake_auth`, which reads the user and checks
+/// nothing, so the probe's loop meets a real NTLM proxy; it proves nothing about NTLMv2.
+#[derive(Clone, Debug)]
+pub struct ShapeOnlyNtlm {
+    /// The scheme it answers with (`NTLM`, or `Negotiate` carrying raw NTLMSSP).
+    pub scheme: AuthScheme,
+    pub domain: String,
+    pub user: String,
+}
+
+impl Authenticate for ShapeOnlyNtlm {
+    fn choose(&self, offered: &[&str]) -> Option<AuthScheme> {
+        offered
+            .iter()
+            .any(|word| AuthScheme::from_word(word) == Some(self.scheme))
+            .then_some(self.scheme)
+    }
+
+    fn begin(
+        &self,
+        scheme: AuthScheme,
+        _proxy_host: &str,
+    ) -> Result<Box<dyn Handshake>, AuthError> {
+        Ok(Box::new(ShapeOnlyHandshake {
+            scheme,
+            domain: self.domain.clone(),
+            user: self.user.clone(),
+            target_info: None,
+        }))
+    }
+
+    fn presenting(&self) -> Presenting {
+        Presenting::Explicit {
+            account: format!("{}\\{}", self.domain, self.user),
+        }
+    }
+
+    fn scrubber(&self) -> Scrubber {
+        Scrubber::default()
+    }
+}
+
+struct ShapeOnlyHandshake {
+    scheme: AuthScheme,
+    domain: String,
+    user: String,
+    /// Whether the type-2 message carried TargetInfo, once one came.
+    target_info: Option<bool>,
+}
+
+const SIGNATURE: &[u8] = b"NTLMSSP\0";
+/// UNICODE | REQUEST_TARGET | NTLM | ALWAYS_SIGN | EXTENDED_SESSIONSECURITY.
+const FLAGS: u32 = 0x0000_0001 | 0x0000_0004 | 0x0000_0200 | 0x0000_8000 | 0x0008_0000;
+
+impl Handshake for ShapeOnlyHandshake {
+    fn step(&mut self, challenge: Option<&[u8]>) -> Result<Step, AuthError> {
+        let Some(challenge) = challenge else {
+            let mut message = SIGNATURE.to_vec();
+            message.extend_from_slice(&1u32.to_le_bytes());
+            message.extend_from_slice(&FLAGS.to_le_bytes());
+            message.extend_from_slice(&[0; 16]); // empty domain and workstation
+            return Ok(Step::Send(message));
+        };
+        if self.target_info.is_some() {
+            return Ok(Step::Done);
+        }
+        if challenge.len() < 32
+            || &challenge[..8] != SIGNATURE
+            || challenge[8..12] != 2u32.to_le_bytes()
+        {
+            return Err(AuthError::Malformed {
+                scheme: self.scheme,
+                reason: "not an NTLM type-2 message".to_owned(),
+            });
+        }
+        // TargetInfo's security buffer sits at 40..48, when the message is that long.
+        self.target_info = Some(
+            challenge
+                .get(40..42)
+                .is_some_and(|len| u16::from_le_bytes([len[0], len[1]]) > 0),
+        );
+        Ok(Step::Send(type3(&self.domain, &self.user)))
+    }
+
+    fn authenticated(&self) -> Authenticated {
+        Authenticated {
+            account: Some(format!("{}\\{}", self.domain, self.user)),
+            package: Some("NTLM (shape only)".to_owned()),
+        }
+    }
+
+    fn notes(&self) -> Vec<String> {
+        match self.target_info {
+            Some(false) => vec!["the NTLM challenge carried no TargetInfo".to_owned()],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// A type-3 message: zeroed LM and NT responses, the domain, user and workstation in UTF-16LE.
+fn type3(domain: &str, user: &str) -> Vec<u8> {
+    let utf16 =
+        |text: &str| -> Vec<u8> { text.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+    let fields = [
+        vec![0u8; 24],
+        vec![0u8; 24],
+        utf16(domain),
+        utf16(user),
+        utf16("WS"),
+        Vec::new(),
+    ];
+    let mut message = SIGNATURE.to_vec();
+    message.extend_from_slice(&3u32.to_le_bytes());
+    let mut offset = 8 + 4 + 8 * fields.len() + 4;
+    let mut payload = Vec::new();
+    for field in &fields {
+        let len = u16::try_from(field.len()).expect("short test fields");
+        message.extend_from_slice(&len.to_le_bytes());
+        message.extend_from_slice(&len.to_le_bytes());
+        message.extend_from_slice(&u32::try_from(offset).expect("small offsets").to_le_bytes());
+        offset += field.len();
+        payload.extend_from_slice(field);
+    }
+    message.extend_from_slice(&FLAGS.to_le_bytes());
+    message.extend_from_slice(&payload);
+    message
+}

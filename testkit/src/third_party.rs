@@ -43,7 +43,82 @@ pub enum SquidAuth {
     NtlmAndBasic { user: String, password: String },
 }
 
+/// Squid with a connection-based scheme answered by `ntlm_fake_auth` (which reads the user from
+/// the type-3 message and checks no proof), and what it does once it knows the user.
+pub struct SquidNtlm {
+    /// `Negotiate` through `negotiate_wrapper_auth` (raw NTLMSSP tokens go to the NTLM helper),
+    /// else `NTLM`.
+    pub negotiate: bool,
+    /// `auth_param … keep_alive`: off makes Squid close the connection after its first 407.
+    pub keep_alive: bool,
+    pub access: SquidAccess,
+}
+
+/// What Squid does with an authenticated user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SquidAccess {
+    /// Lets every authenticated user through.
+    Allow,
+    /// Denies on a `proxy_auth` ACL no user matches, which Squid answers with a new 407.
+    Rechallenge,
+    /// Denies authenticated users on a line ending in `all`, which Squid answers with 403.
+    Deny,
+}
+
 impl ThirdPartyProxy {
+    /// Starts Squid requiring NTLM or Negotiate as `setup` says; `hosts` are its /etc/hosts lines.
+    pub fn squid_ntlm(setup: &SquidNtlm, hosts: &[(&str, Ipv4Addr)]) -> Self {
+        let dir = world_writable_dir();
+        let addr = closed_port();
+        let hosts = hosts.iter().fold(String::new(), |mut text, (name, ip)| {
+            let _ = writeln!(text, "{ip} {name}");
+            text
+        });
+        write(dir.path(), "hosts", &hosts);
+        let d = dir.path().display();
+        let fake = "/usr/lib/squid/ntlm_fake_auth";
+        let (scheme, program) = if setup.negotiate {
+            (
+                "negotiate",
+                format!(
+                    "/usr/lib/squid/negotiate_wrapper_auth --ntlm {fake} \
+                     --kerberos /usr/lib/squid/negotiate_kerberos_auth"
+                ),
+            )
+        } else {
+            ("ntlm", fake.to_owned())
+        };
+        let keep_alive = if setup.keep_alive { "on" } else { "off" };
+        let access = match setup.access {
+            SquidAccess::Allow => "http_access allow authed\n",
+            SquidAccess::Rechallenge => {
+                "acl nobody proxy_auth nobody-at-all\nhttp_access deny !nobody\n\
+                 http_access allow authed\n"
+            }
+            SquidAccess::Deny => "http_access deny authed all\n",
+        };
+        let conf = format!(
+            "http_port {addr}\n\
+             auth_param {scheme} program {program}\n\
+             auth_param {scheme} children 1\n\
+             auth_param {scheme} keep_alive {keep_alive}\n\
+             acl authed proxy_auth REQUIRED\n{access}http_access deny all\n\
+             hosts_file {d}/hosts\ndns_nameservers 127.0.0.1\n\
+             pid_filename none\ncache_log {d}/cache.log\naccess_log none\n\
+             cache deny all\ncoredump_dir {d}\nshutdown_lifetime 0 seconds\n"
+        );
+        let path = write(dir.path(), "squid.conf", &conf);
+        let child = Command::new("squid")
+            .arg("-N")
+            .arg("-f")
+            .arg(&path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start squid");
+        Self::ready(child, addr, dir, "squid")
+    }
+
     /// Starts Squid requiring authentication; `hosts` are its /etc/hosts lines.
     pub fn squid(auth: &SquidAuth, hosts: &[(&str, Ipv4Addr)]) -> Self {
         let dir = world_writable_dir();

@@ -1,13 +1,17 @@
-//! The probe against real third-party proxies: Squid (Basic, and NTLM + Basic) and tinyproxy.
+//! The probe against real third-party proxies: Squid (Basic; NTLM + Basic; NTLM and Negotiate
+//! through its fake NTLM helper, kept alive or not, allowing, re-challenging or denying) and
+//! tinyproxy.
 
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
-use dapreflight::ProbeFailure;
 use dapreflight::Status;
+use dapreflight::{AuthOutcome, AuthScheme, ProbeFailure, ProbeResult};
 
 use crate::harness::Check;
 use crate::support::{
-    Ca, HttpServer, SquidAuth, ThirdPartyProxy, TlsServer, available, closed_port,
+    Ca, HttpServer, ShapeOnlyNtlm, SquidAccess, SquidAuth, SquidNtlm, ThirdPartyProxy, TlsServer,
+    available, closed_port,
 };
 
 const SQUID: &str = "/usr/sbin/squid";
@@ -120,4 +124,122 @@ async fn tinyproxy_tunnels_https_forwards_plain_http_and_reports_its_own_failure
     assert_eq!(report.results[1].http_status, Some(404));
     assert_eq!(plain.requests().len(), 1);
     drop(tokio::task::spawn_blocking(move || drop(proxy)).await);
+}
+
+/// Probes the origin through Squid set up as `setup`, answering with NTLM-shaped messages as
+/// `CORP\alice` (Squid's fake helper reads the user and checks no proof).
+async fn through_squid_ntlm(setup: SquidNtlm) -> ProbeResult {
+    let ca = Ca::generate("Origin Test Root");
+    let origin = TlsServer::start(&ca, &["origin.test"]).await;
+    let negotiate = setup.negotiate;
+    let squid = tokio::task::spawn_blocking(move || {
+        ThirdPartyProxy::squid_ntlm(&setup, &[("origin.test", Ipv4Addr::LOCALHOST)])
+    })
+    .await
+    .expect("start squid");
+    let scheme = if negotiate {
+        AuthScheme::Negotiate
+    } else {
+        AuthScheme::Ntlm
+    };
+    let result = Check::new()
+        .endpoint(&format!("url: \"https://origin.test:{}/\"", origin.port()))
+        .trust(&ca)
+        .via(squid.addr())
+        .authenticator(Arc::new(ShapeOnlyNtlm {
+            scheme,
+            domain: "CORP".to_owned(),
+            user: "alice".to_owned(),
+        }))
+        .run_one()
+        .await;
+    drop(tokio::task::spawn_blocking(move || drop(squid)).await);
+    result
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn squid_ntlm_and_negotiate_carrying_ntlmssp_complete_in_two_rounds() {
+    if !available("squid", SQUID) {
+        return;
+    }
+    for negotiate in [false, true] {
+        let result = through_squid_ntlm(SquidNtlm {
+            negotiate,
+            keep_alive: true,
+            access: SquidAccess::Allow,
+        })
+        .await;
+        assert_eq!(
+            result.status,
+            Status::Ok,
+            "negotiate {negotiate}: {result:#?}"
+        );
+        let auth = result.proxy.and_then(|p| p.auth).expect("a handshake");
+        assert_eq!(auth.outcome, AuthOutcome::Accepted);
+        assert_eq!(auth.rounds, 2, "type 1, then type 3");
+        assert_eq!(auth.scheme, if negotiate { "Negotiate" } else { "NTLM" });
+        assert_eq!(auth.authenticated.account.as_deref(), Some("CORP\\alice"));
+        // ntlm_fake_auth's challenge is the minimal one strict parsers reject.
+        assert!(
+            auth.notes.iter().any(|note| note.contains("no TargetInfo")),
+            "{:?}",
+            auth.notes
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn squid_closing_after_its_first_407_is_asked_again_on_a_new_connection() {
+    if !available("squid", SQUID) {
+        return;
+    }
+    let result = through_squid_ntlm(SquidNtlm {
+        negotiate: false,
+        keep_alive: false,
+        access: SquidAccess::Allow,
+    })
+    .await;
+    assert_eq!(result.status, Status::Ok, "{result:#?}");
+    let auth = result.proxy.and_then(|p| p.auth).expect("a handshake");
+    assert_eq!(auth.rounds, 2);
+    assert!(
+        auth.notes
+            .iter()
+            .any(|note| note.contains("closed the connection after its first 407")),
+        "{:?}",
+        auth.notes
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn squid_rechallenging_a_known_user_is_rejected_and_denying_one_is_denied() {
+    if !available("squid", SQUID) {
+        return;
+    }
+    let rechallenged = through_squid_ntlm(SquidNtlm {
+        negotiate: false,
+        keep_alive: true,
+        access: SquidAccess::Rechallenge,
+    })
+    .await;
+    assert_eq!(
+        rechallenged.status,
+        Status::ProxyAuthRejected,
+        "{rechallenged:#?}"
+    );
+    assert!(matches!(
+        &rechallenged.failure,
+        Some(ProbeFailure::ProxyAuthRejected { scheme, status: 407, account: Some(account) })
+            if scheme == "NTLM" && account == "CORP\\alice"
+    ));
+    let denied = through_squid_ntlm(SquidNtlm {
+        negotiate: false,
+        keep_alive: true,
+        access: SquidAccess::Deny,
+    })
+    .await;
+    assert_eq!(denied.status, Status::ProxyDenied, "{denied:#?}");
+    let auth = denied.proxy.and_then(|p| p.auth).expect("a handshake");
+    assert_eq!(auth.outcome, AuthOutcome::Denied);
+    assert_eq!(auth.status, Some(403));
 }
