@@ -472,11 +472,14 @@ impl Handshake for ShapeOnlyHandshake {
                 reason: "not an NTLM type-2 message".to_owned(),
             });
         }
-        // TargetInfo's security buffer sits at 40..48, when the message is that long.
+        // TargetInfo is there only with NEGOTIATE_TARGET_INFO; its buffer then sits at 40..48.
+        let flags =
+            u32::from_le_bytes([challenge[20], challenge[21], challenge[22], challenge[23]]);
         self.target_info = Some(
-            challenge
-                .get(40..42)
-                .is_some_and(|len| u16::from_le_bytes([len[0], len[1]]) > 0),
+            flags & 0x0080_0000 != 0
+                && challenge
+                    .get(40..42)
+                    .is_some_and(|len| u16::from_le_bytes([len[0], len[1]]) > 0),
         );
         Ok(Step::Send(type3(&self.domain, &self.user)))
     }
