@@ -70,6 +70,8 @@ async fn bench() {
             dns_servers: None,
             trust_anchor_files: vec![anchor.clone()],
             credentials: None,
+            ask_credentials: false,
+            authenticator: None,
             device_store: DeviceStore::Certificates(Vec::new()),
             style: Style::default(),
             output: None,

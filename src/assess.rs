@@ -263,16 +263,14 @@ fn assess_failure(
             scheme,
             status,
             account,
-        } => {
-            let whom = account
-                .as_deref()
-                .map_or_else(|| "the current logon".to_owned(), str::to_owned);
-            (
-                Status::ProxyAuthRejected,
-                Some(Stage::Proxy),
-                format!("{proxy} rejected {whom} with {scheme} ({status} after the last token)"),
-            )
-        }
+        } => (
+            Status::ProxyAuthRejected,
+            Some(Stage::Proxy),
+            format!(
+                "{proxy} rejected {} with {scheme} ({status} after the last token)",
+                account.as_deref().unwrap_or("the current logon")
+            ),
+        ),
         ProbeFailure::ProxyAuthFailed { scheme, reason } => (
             Status::ProxyAuthFailed,
             Some(Stage::Proxy),

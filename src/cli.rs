@@ -189,7 +189,7 @@ struct CheckArgs {
     /// are reported as timed out. Default: `--timeout` × 13 + 5 (135 s).
     #[arg(long, value_name = "SECS")]
     deadline: Option<f64>,
-    /// When a proxy may ask for credentials and DAPREFLIGHT_PROXY_USER/_PASSWORD are unset,
+    /// When a proxy may ask for credentials and `DAPREFLIGHT_PROXY_USER`/`_PASSWORD` are unset,
     /// prompt for them on the terminal (the password without echo) before probing (e.g.
     /// `--proxy http://proxy.corp:8080 --ask-credentials`).
     #[arg(long)]

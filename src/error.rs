@@ -47,7 +47,7 @@ pub enum Error {
     },
     /// `--ask-credentials` could not ask (no terminal) or was cancelled.
     #[error(transparent)]
-    Prompt(#[from] crate::command::prompt::PromptError),
+    Prompt(#[from] crate::prompt::PromptError),
     /// A PAC file could not be loaded, compiled or evaluated (`dapreflight pac`).
     #[error(transparent)]
     Pac(#[from] crate::proxy::pac::PacError),

@@ -18,6 +18,7 @@ mod net;
 mod output;
 mod plan;
 mod probe;
+mod prompt;
 mod proxy;
 mod report;
 mod route;

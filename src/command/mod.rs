@@ -4,7 +4,6 @@ pub(crate) mod check;
 pub(crate) mod endpoints;
 pub(crate) mod pac;
 pub(crate) mod progress;
-pub(crate) mod prompt;
 pub(crate) mod proxy;
 
 use std::fs;

@@ -282,7 +282,7 @@ impl<'a> Exchange<'a> {
         head: impl Fn(Option<&str>) -> String,
         auth: Option<&dyn Authenticate>,
     ) -> Result<Answer, ProbeFailure> {
-        self.scrubber = auth.map(|auth| auth.scrubber()).unwrap_or_default();
+        self.scrubber = auth.map(Authenticate::scrubber).unwrap_or_default();
         let first = self
             .send(&mut stream, &head(None))
             .await
@@ -312,12 +312,12 @@ impl<'a> Exchange<'a> {
         let result = self
             .handshake(&mut stream, &head, auth, scheme, first, &mut attempt)
             .await;
-        if let Err(failure) = &result {
-            if !matches!(attempt.outcome, AuthOutcome::Failed { .. }) {
-                attempt.outcome = AuthOutcome::Failed {
-                    reason: describe(failure),
-                };
-            }
+        if let Err(failure) = &result
+            && !matches!(attempt.outcome, AuthOutcome::Failed { .. })
+        {
+            attempt.outcome = AuthOutcome::Failed {
+                reason: describe(failure),
+            };
         }
         self.evidence.auth = Some(attempt);
         let last = result?;

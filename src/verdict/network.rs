@@ -641,7 +641,7 @@ pub(super) fn classify(result: &ProbeResult) -> Block {
                 .proxy
                 .as_ref()
                 .and_then(|p| p.auth.as_ref())
-                .is_some_and(|a| a.accepted()) =>
+                .is_some_and(crate::probe::AuthAttempt::accepted) =>
         {
             auth()
         }

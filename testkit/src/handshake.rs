@@ -8,6 +8,7 @@
 //! proxy itself). Tokens travel base64-encoded after the scheme word, as NTLM's do. Each
 //! [`Script`] variant departs from it the way a real proxy might.
 
+use std::fmt::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -227,12 +228,13 @@ async fn respond(
     };
     let mut out = format!("HTTP/1.1 {status} {reason}\r\nProxy-Agent: handshake-proxy\r\n");
     if !authenticate.is_empty() {
-        out.push_str(&format!("Proxy-Authenticate: {authenticate}\r\n"));
+        let _ = write!(out, "Proxy-Authenticate: {authenticate}\r\n");
     }
     let connection = if close { "close" } else { "keep-alive" };
-    out.push_str(&format!(
+    let _ = write!(
+        out,
         "Connection: {connection}\r\nProxy-Connection: {connection}\r\n"
-    ));
+    );
     let body = match script {
         Script::LargeBody | Script::Chunked => {
             let mut body = "<html><body>407: ".to_owned();
@@ -247,13 +249,13 @@ async fn respond(
     if script == Script::Chunked {
         out.push_str("Transfer-Encoding: chunked\r\n\r\n");
         for piece in body.as_bytes().chunks(1000) {
-            out.push_str(&format!("{:x};piece\r\n", piece.len()));
+            let _ = write!(out, "{:x};piece\r\n", piece.len());
             out.push_str(&String::from_utf8_lossy(piece));
             out.push_str("\r\n");
         }
         out.push_str("0\r\nX-Trailer: end\r\n\r\n");
     } else {
-        out.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+        let _ = write!(out, "Content-Length: {}\r\n\r\n{body}", body.len());
     }
     let _ = conn.write_all(out.as_bytes()).await;
     let _ = conn.flush().await;
@@ -448,7 +450,7 @@ struct ShapeOnlyHandshake {
 }
 
 const SIGNATURE: &[u8] = b"NTLMSSP\0";
-/// UNICODE | REQUEST_TARGET | NTLM | ALWAYS_SIGN | EXTENDED_SESSIONSECURITY.
+/// `UNICODE | REQUEST_TARGET | NTLM | ALWAYS_SIGN | EXTENDED_SESSIONSECURITY`.
 const FLAGS: u32 = 0x0000_0001 | 0x0000_0004 | 0x0000_0200 | 0x0000_8000 | 0x0008_0000;
 
 impl Handshake for ShapeOnlyHandshake {
