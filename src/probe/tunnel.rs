@@ -340,11 +340,15 @@ impl<'a> Exchange<'a> {
         if !(first.keep_alive && self.drain(stream, &first).await) {
             *stream = self.reconnect().await?;
             reconnected = true;
-            attempt.notes.push(
+            attempt.notes.push(if first.keep_alive {
+                "the body of the proxy's first 407 could not be read to its end; dapreflight \
+                 started again on a new connection"
+                    .to_owned()
+            } else {
                 "the proxy closed the connection after its first 407; dapreflight started \
                  again on a new one"
-                    .to_owned(),
-            );
+                    .to_owned()
+            });
         }
         let mut last = first;
         let proxy_host = self.evidence.address.host.clone();
