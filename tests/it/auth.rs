@@ -530,3 +530,39 @@ async fn an_authenticator_offered_none_of_its_schemes_does_not_start_a_handshake
     assert!(result.proxy.and_then(|p| p.auth).is_none());
     assert_eq!(proxy.requests().len(), 1);
 }
+
+#[tokio::test]
+async fn the_json_names_who_was_presented_the_rounds_and_why_a_handshake_failed() {
+    let (ca, origin) = origin().await;
+    let proxy = HandshakeProxy::start("NTLM", Script::CloseMidHandshake).await;
+    let report = scripted(&ca, &origin, &proxy).run().await;
+    let mut out = Vec::new();
+    let style = Style {
+        format: Format::Json,
+        ..Style::default()
+    };
+    dapreflight::render(&report, style, &mut out).expect("render");
+    let json: serde_json::Value = serde_json::from_slice(&out).expect("json");
+    let result = &json["results"][0];
+    assert_eq!(result["status"], "proxy_auth_failed", "{result}");
+    assert_eq!(result["failure"]["kind"], "proxy_auth_failed", "{result}");
+    assert_eq!(result["failure"]["scheme"], "NTLM");
+    let auth = &result["proxy"]["auth"];
+    assert_eq!(
+        auth["presenting"],
+        serde_json::json!({"kind": "explicit", "account": "CORP\\alice"})
+    );
+    assert_eq!(auth["outcome"], "failed", "{auth}");
+    assert_eq!(auth["accepted"], false);
+    assert_eq!(
+        auth["rounds"], 2,
+        "the second request met the closed connection"
+    );
+    assert_eq!(auth["scheme"], "NTLM");
+    assert!(
+        auth["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("between NTLM messages")),
+        "{auth}"
+    );
+}
