@@ -71,6 +71,8 @@ async fn bench() {
             trust_anchor_files: vec![anchor.clone()],
             utc_report: None,
             credentials: None,
+            ask_credentials: false,
+            authenticator: None,
             device_store: DeviceStore::Certificates(Vec::new()),
             style: Style::default(),
             output: None,

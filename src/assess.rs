@@ -6,8 +6,8 @@ use crate::catalog::{Endpoint, TrustRule};
 use crate::plan::Plan;
 use crate::probe::tls::TlsEvidence;
 use crate::probe::{
-    ConnectEvidence, DnsCause, DnsEvidence, DnsOf, Evidence, HttpEvidence, ProbeFailure,
-    ProxyEvidence, Timings,
+    AuthOutcome, ConnectEvidence, DnsCause, DnsEvidence, DnsOf, Evidence, HttpEvidence,
+    ProbeFailure, ProxyEvidence, Timings,
 };
 use crate::proxy::ContextConfig;
 use crate::route::{Context, Route, RouteChoice};
@@ -112,8 +112,14 @@ pub(crate) fn assess(
         .proxy
         .as_ref()
         .and_then(|p| p.auth.as_ref())
-        .filter(|a| a.accepted)
-        .map(|a| format!("; the proxy accepted the {} credentials", a.scheme))
+        .filter(|a| a.outcome == AuthOutcome::Accepted)
+        .map(|a| match a.account() {
+            Some(account) => format!(
+                "; the proxy accepted the {} credentials of {account}",
+                a.scheme
+            ),
+            None => format!("; the proxy accepted the current logon with {}", a.scheme),
+        })
         .unwrap_or_default();
     // Through a proxy, a plain-http refusal or 5xx is the proxy's own answer as a rule (tinyproxy
     // says "500 Unable to connect", Squid "503"); marked pages (`Proxy-Agent`, `X-Squid-Error`,
@@ -253,12 +259,22 @@ fn assess_failure(
                 format!("{proxy} demands authentication (407), offering {offered}"),
             )
         }
-        ProbeFailure::ProxyAuthRejected { scheme, status } => (
+        ProbeFailure::ProxyAuthRejected {
+            scheme,
+            status,
+            account,
+        } => (
             Status::ProxyAuthRejected,
             Some(Stage::Proxy),
             format!(
-                "{proxy} rejected the {scheme} credentials from DAPREFLIGHT_PROXY_USER ({status})"
+                "{proxy} rejected {} with {scheme} ({status} after the last token)",
+                account.as_deref().unwrap_or("the current logon")
             ),
+        ),
+        ProbeFailure::ProxyAuthFailed { scheme, reason } => (
+            Status::ProxyAuthFailed,
+            Some(Stage::Proxy),
+            format!("{proxy}: the {scheme} handshake failed: {reason}"),
         ),
         ProbeFailure::ProxyDenied { reason, .. } => (
             Status::ProxyDenied,

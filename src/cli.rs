@@ -50,6 +50,7 @@ Examples:
   dapreflight check --endpoints my-endpoints.yaml --trust-anchor corp-root.pem
   dapreflight check --resolve v10c.events.data.microsoft.com:443:203.0.113.7
   dapreflight check --from-reg device.reg --from-utc-report utc.xml
+  dapreflight check --proxy http://proxy.corp.example:8080 --ask-credentials
 
 DiagTrack's own upload summary (--from-utc-report) is what this prints on the device, as SYSTEM
 (e.g. from `psexec -s`, an Intune remediation or a Configuration Manager script):
@@ -57,8 +58,8 @@ DiagTrack's own upload summary (--from-utc-report) is what this prints on the de
     MDM_Win32CompatibilityAppraiser_UniversalTelemetryClient01).UtcConnectionReport > utc.xml
 
 Proxy credentials are read from DAPREFLIGHT_PROXY_USER and DAPREFLIGHT_PROXY_PASSWORD in the
-environment, never from the command line. Exit codes: 0 ready (the verdict), 1 not ready,
-2 could not run.";
+environment (or asked for with --ask-credentials), never from the command line. Exit codes:
+0 ready (the verdict), 1 not ready, 2 could not run.";
 
 /// Can this device reach the Microsoft diagnostic-data endpoints? If not, why?
 #[derive(Debug, Parser)]
@@ -191,7 +192,7 @@ struct CheckArgs {
     #[arg(long, value_name = "N", default_value = "32")]
     concurrency: usize,
     /// Deadline in seconds for the whole run (e.g. `--deadline 60`); probes still running then
-    /// are reported as timed out. Default: `--timeout` × 11 + 5 (115 s).
+    /// are reported as timed out. Default: `--timeout` × 13 + 5 (135 s).
     #[arg(long, value_name = "SECS")]
     deadline: Option<f64>,
     /// Weigh DiagTrack's own upload summary from this file: the XML that, as SYSTEM,
@@ -200,6 +201,11 @@ struct CheckArgs {
     /// (at most 1 MiB; e.g. `--from-utc-report utc.xml`).
     #[arg(long, value_name = "FILE")]
     from_utc_report: Option<PathBuf>,
+    /// When a proxy may ask for credentials and `DAPREFLIGHT_PROXY_USER`/`_PASSWORD` are unset,
+    /// prompt for them on the terminal (the password without echo) before probing (e.g.
+    /// `--proxy http://proxy.corp:8080 --ask-credentials`).
+    #[arg(long)]
+    ask_credentials: bool,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -356,6 +362,8 @@ impl CheckArgs {
             trust_anchor_files: self.trust_anchor,
             utc_report: self.from_utc_report,
             credentials: Credentials::from_vars(vars),
+            ask_credentials: self.ask_credentials,
+            authenticator: None,
             device_store: DeviceStore::System,
             style: Style {
                 format: self.output.format.into(),

@@ -2,8 +2,10 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::auth::Authenticate;
 use crate::output::Style;
 use crate::probe::{Credentials, Pin};
 use crate::proxy::ProxySources;
@@ -76,8 +78,14 @@ pub struct CheckConfig {
     pub trust_anchor_files: Vec<PathBuf>,
     /// `--from-utc-report`: DiagTrack's own upload summary, saved from the device.
     pub utc_report: Option<PathBuf>,
-    /// From `DAPREFLIGHT_PROXY_USER` / `DAPREFLIGHT_PROXY_PASSWORD`; never from the command line.
+    /// From `DAPREFLIGHT_PROXY_USER` / `DAPREFLIGHT_PROXY_PASSWORD` (or the prompt); never from
+    /// the command line.
     pub credentials: Option<Credentials>,
+    /// `--ask-credentials`: without `credentials`, prompt for them on the terminal before probing.
+    pub ask_credentials: bool,
+    /// Answers the proxies' 407s instead of one built from `credentials` (tests, and the
+    /// authenticators the command layer picks).
+    pub authenticator: Option<Arc<dyn Authenticate>>,
     /// The device's own trust store, where an inspection CA shows up.
     pub device_store: DeviceStore,
     pub style: Style,
@@ -119,9 +127,9 @@ pub struct Limits {
 /// Stage deadlines discovery may spend before the first probe: fetching a PAC, and WPAD's DHCP
 /// step and first candidate.
 const DISCOVERY_STAGES: u32 = 3;
-/// Stage deadlines one probe may spend: DNS, connect, CONNECT, draining a 407, a fresh connect and
-/// the CONNECT retry with credentials, TLS, HTTP.
-const PROBE_STAGES: u32 = 8;
+/// Stage deadlines one probe may spend: DNS, connect, CONNECT, draining its 407, a new connection,
+/// the handshake's three rounds (each draining its 407 within its own), TLS, HTTP.
+const PROBE_STAGES: u32 = 10;
 /// Room for what no stage deadline covers: reading files, planning, PAC evaluation, rendering.
 const DEADLINE_MARGIN: Duration = Duration::from_secs(5);
 
@@ -133,8 +141,8 @@ impl Limits {
             .unwrap_or_else(|| Self::default_deadline(self.stage_timeout))
     }
 
-    /// `stage × (3 discovery stages + 8 probe stages) + 5 s`: one PAC fetch and two WPAD steps,
-    /// then one probe that uses every stage, the Basic retry included (115 s for the default
+    /// `stage × (3 discovery stages + 10 probe stages) + 5 s`: one PAC fetch and two WPAD steps,
+    /// then one probe that uses every stage, the whole handshake included (135 s for the default
     /// 10 s stages). Probes run concurrently, so a check costs about one slow probe; probes
     /// still queued behind `--concurrency` when it ends are reported as ended by it.
     #[must_use]

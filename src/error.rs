@@ -48,6 +48,9 @@ pub enum Error {
     /// A `--from-utc-report` file could not be read or is not a `UtcConnectionReport`.
     #[error(transparent)]
     UtcReport(#[from] crate::windows::utc::UtcFileError),
+    /// `--ask-credentials` could not ask (no terminal) or was cancelled.
+    #[error(transparent)]
+    Prompt(#[from] crate::prompt::PromptError),
     /// A PAC file could not be loaded, compiled or evaluated (`dapreflight pac`).
     #[error(transparent)]
     Pac(#[from] crate::proxy::pac::PacError),

@@ -18,6 +18,7 @@ mod net;
 mod output;
 mod plan;
 mod probe;
+mod prompt;
 mod proxy;
 mod report;
 mod route;
@@ -78,8 +79,8 @@ pub use assess::{ProbeResult, all as assess_all};
 pub use plan::plan;
 pub use probe::tls::TlsEvidence;
 pub use probe::{
-    AuthAttempt, Challenge, ConnectCause, ConnectEvidence, Credentials, DnsCause, DnsEvidence,
-    DnsOf, Evidence, HttpEvidence, Job, Pin, ProbeFailure, ProxyEvidence, Timings,
+    AuthAttempt, AuthOutcome, Challenge, ConnectCause, ConnectEvidence, Credentials, DnsCause,
+    DnsEvidence, DnsOf, Evidence, HttpEvidence, Job, Pin, ProbeFailure, ProxyEvidence, Timings,
 };
 pub use trust::{CertificateInfo, DeviceStore, Interception, TrustAssessment};
 pub use verdict::{

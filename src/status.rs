@@ -12,6 +12,9 @@ pub enum Status {
     Timeout,
     ProxyAuthRequired,
     ProxyAuthRejected,
+    /// The handshake could not go on (a challenge dapreflight cannot answer, a connection closed
+    /// between NTLM messages).
+    ProxyAuthFailed,
     ProxyDenied,
     ProxyError,
     TlsIntercepted,
@@ -23,13 +26,14 @@ pub enum Status {
 
 impl Status {
     /// Every status, in order.
-    pub const ALL: [Status; 13] = [
+    pub const ALL: [Status; 14] = [
         Status::Ok,
         Status::DnsFailed,
         Status::ConnectFailed,
         Status::Timeout,
         Status::ProxyAuthRequired,
         Status::ProxyAuthRejected,
+        Status::ProxyAuthFailed,
         Status::ProxyDenied,
         Status::ProxyError,
         Status::TlsIntercepted,
@@ -49,6 +53,7 @@ impl Status {
             Status::Timeout => "timeout",
             Status::ProxyAuthRequired => "proxy_auth_required",
             Status::ProxyAuthRejected => "proxy_auth_rejected",
+            Status::ProxyAuthFailed => "proxy_auth_failed",
             Status::ProxyDenied => "proxy_denied",
             Status::ProxyError => "proxy_error",
             Status::TlsIntercepted => "tls_intercepted",

@@ -9,11 +9,10 @@ pub(crate) mod ntlm;
 pub(crate) mod scrub;
 
 pub use explicit::Explicit;
+
 pub use scrub::Scrubber;
 
 use std::fmt;
-
-use base64::Engine as _;
 
 /// An authentication scheme dapreflight can answer, as named in `Proxy-Authenticate`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -178,13 +177,6 @@ impl Credentials {
     /// What scrubs these credentials, in every encoding, from what a peer sends back.
     pub(crate) fn scrubber(&self) -> Scrubber {
         Scrubber::new(&self.user, &self.password)
-    }
-
-    /// The `Proxy-Authorization` value for Basic.
-    pub(crate) fn basic(&self) -> String {
-        let token = base64::engine::general_purpose::STANDARD
-            .encode(format!("{}:{}", self.user, self.password));
-        format!("Basic {token}")
     }
 }
 

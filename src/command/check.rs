@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use crate::assess;
+use crate::auth::{self, Authenticate};
 use crate::catalog;
 use crate::command::progress::{self, Progress};
 use crate::command::{read_device, write_file, write_stdout};
@@ -14,6 +15,7 @@ use crate::error::Error;
 use crate::output;
 use crate::plan;
 use crate::probe::{self, ProbeSettings, Resolver, RunDeadline};
+use crate::prompt;
 use crate::proxy;
 use crate::report::{CatalogInfo, DeviceSource, DiagTrack, Outcome, Report};
 use crate::trust::{self, TrustStores};
@@ -22,6 +24,16 @@ use crate::windows::utc;
 
 /// Probes every endpoint along the route each context picks, and renders the report.
 pub(crate) async fn run(config: &CheckConfig, out: &mut impl Write) -> Result<Outcome, Error> {
+    // Asked before anything runs, so the prompt is not drawn over by the progress line.
+    let asked;
+    let config = if config.ask_credentials && config.credentials.is_none() {
+        let mut with = config.clone();
+        with.credentials = Some(prompt::ask()?);
+        asked = with;
+        &asked
+    } else {
+        config
+    };
     let report = build_report(config).await?;
     let outcome = report.outcome();
     match &config.output {
@@ -73,7 +85,7 @@ pub async fn build_report(config: &CheckConfig) -> Result<Report, Error> {
             config.dns_servers.clone(),
             config.limits.stage_timeout,
         ),
-        credentials: config.credentials.clone(),
+        auth: authenticator(config),
         trust: Arc::new(TrustStores::new(anchors, config.device_store.clone())),
         run_deadline: Some(deadline),
     };
@@ -141,4 +153,15 @@ fn diagtrack(config: &CheckConfig, source: DeviceSource) -> Result<Option<DiagTr
             ),
         }),
     )
+}
+
+/// What answers the proxies' 407s: the one given, else Basic with the run's credentials.
+fn authenticator(config: &CheckConfig) -> Option<Arc<dyn Authenticate>> {
+    if let Some(given) = &config.authenticator {
+        return Some(Arc::clone(given));
+    }
+    let credentials = config.credentials.clone()?;
+    // Explicit credentials always take the portable NTLMv2 (or Basic), the tested path, on
+    // Windows too; SSPI is for the current logon only.
+    Some(Arc::new(auth::Explicit::new(credentials)))
 }

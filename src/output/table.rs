@@ -39,14 +39,41 @@ pub(crate) fn render(report: &Report, style: Style, out: &mut impl Write) -> io:
         })
         .collect();
     let statuses: Vec<Status> = report.results.iter().map(|r| r.status).collect();
-    if style.width < STACK_BELOW && natural_width(&RESULT_HEADER, &rows) > usize::from(style.width)
+    // Who authenticated to the proxy, and how it ended: a line of its own under the detail.
+    let auth: Vec<Option<String>> = report
+        .results
+        .iter()
+        .map(|r| {
+            r.proxy
+                .as_ref()
+                .and_then(|p| p.auth.as_ref())
+                .map(ToString::to_string)
+        })
+        .collect();
+    let widest: Vec<[String; 6]> = rows
+        .iter()
+        .zip(&auth)
+        .map(|(row, auth)| {
+            let mut row = row.clone();
+            if let Some(auth) = auth.as_ref().filter(|a| a.width() > row[4].width()) {
+                row[4].clone_from(auth);
+            }
+            row
+        })
+        .collect();
+    if style.width < STACK_BELOW
+        && natural_width(&RESULT_HEADER, &widest) > usize::from(style.width)
     {
-        render_stacked(&rows, &statuses, style, out)?;
+        render_stacked(&rows, &statuses, &auth, style, out)?;
     } else {
         let mut table = new_table(style);
         table.set_header(RESULT_HEADER);
-        for (row, status) in rows.into_iter().zip(&statuses) {
+        for ((row, status), auth) in rows.into_iter().zip(&statuses).zip(auth) {
             let [endpoint, context, route, status_text, detail, time] = row;
+            let detail = match auth {
+                Some(auth) => format!("{detail}\n{auth}"),
+                None => detail,
+            };
             let status_cell = Cell::new(status_text);
             let status_cell = if style.color {
                 status_cell.fg(match status {
@@ -82,13 +109,14 @@ const RESULT_HEADER: [&str; 6] = ["Endpoint", "Context", "Route", "Status", "Det
 fn render_stacked(
     rows: &[[String; 6]],
     statuses: &[Status],
+    auth: &[Option<String>],
     style: Style,
     out: &mut impl Write,
 ) -> io::Result<()> {
     let status_width = rows.iter().map(|row| row[3].width()).max().unwrap_or(0);
     let header = "Results: status, endpoint (context, route, time), then the detail";
     write_lines(out, wrap(header, style.width, "", "  "))?;
-    for (row, status) in rows.iter().zip(statuses) {
+    for ((row, status), auth) in rows.iter().zip(statuses).zip(auth) {
         let [endpoint, context, route, status_text, detail, time] = row;
         let padding = " ".repeat(status_width.saturating_sub(status_text.width()));
         let head = format!("{endpoint} ({context}, {route}, {time})");
@@ -112,6 +140,9 @@ fn render_stacked(
         }
         write_lines(out, lines)?;
         write_lines(out, wrap(detail, style.width, "    ", "    "))?;
+        if let Some(auth) = auth {
+            write_lines(out, wrap(auth, style.width, "    ", "    "))?;
+        }
     }
     Ok(())
 }

@@ -20,6 +20,7 @@ use tokio::task::JoinSet;
 use crate::catalog::Endpoint;
 
 use crate::auth::scrub::Scrubber;
+use crate::auth::{Authenticate, Authenticated, Presenting};
 use crate::net::millis;
 pub use crate::net::tcp::ConnectCause;
 use crate::net::tcp::{self, ConnectError};
@@ -33,7 +34,7 @@ pub(crate) use dns::Resolver;
 pub use dns::{DnsCause, DnsOf, Pin};
 pub use tunnel::Challenge;
 
-/// How probes run: deadlines, concurrency, name pins, credentials and trust stores.
+/// How probes run: deadlines, concurrency, name pins, the authenticator and trust stores.
 #[derive(Clone, Debug)]
 pub(crate) struct ProbeSettings {
     /// The deadline for each stage (DNS, connect, proxy, TLS, HTTP) on its own.
@@ -41,7 +42,8 @@ pub(crate) struct ProbeSettings {
     /// How many probes run at once.
     pub concurrency: usize,
     pub resolver: Resolver,
-    pub credentials: Option<Credentials>,
+    /// Answers a proxy's 407, when this run may authenticate; the command layer picks it.
+    pub auth: Option<Arc<dyn Authenticate>>,
     pub trust: Arc<TrustStores>,
     /// When the whole run ends; a probe still running then stops where it is.
     pub run_deadline: Option<RunDeadline>,
@@ -115,7 +117,7 @@ pub struct ProxyEvidence {
     pub headers: Vec<Header>,
     /// Every challenge offered in `Proxy-Authenticate`, in order.
     pub challenges: Vec<Challenge>,
-    /// The retry with credentials, when one was made.
+    /// The handshake after the 407, when one was made.
     pub auth: Option<AuthAttempt>,
 }
 
@@ -126,13 +128,89 @@ pub struct Header {
     pub value: String,
 }
 
-/// The retry with credentials after a 407. Never holds the credentials themselves.
+/// The handshake after a 407: who was presented, how far it went, and how it ended. Never holds
+/// a password or a token.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthAttempt {
+    /// The scheme answered: `NTLM`, `Negotiate`, `Basic`.
     pub scheme: String,
-    pub accepted: bool,
-    /// The proxy's status to the retry.
+    /// Explicit credentials, or the current logon.
+    pub presenting: Presenting,
+    /// The account and package, as far as the handshake knows them.
+    pub authenticated: Authenticated,
+    /// Requests sent with `Proxy-Authorization` on the connection that gave the last answer.
+    pub rounds: u8,
+    pub outcome: AuthOutcome,
+    /// The proxy's last status.
     pub status: Option<u16>,
+    /// Handshake facts: the challenge had no TargetInfo, the proxy closed after its first 407, ...
+    pub notes: Vec<String>,
+}
+
+/// How a handshake ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuthOutcome {
+    /// The proxy let the request through after the handshake.
+    Accepted,
+    /// The proxy still answered 407 after the last token.
+    Rejected,
+    /// The handshake completed and the proxy refused the request (403, ...): it knows the
+    /// account and does not allow it.
+    Denied,
+    /// The handshake could not go on (a challenge dapreflight cannot answer, a closed connection).
+    Failed { reason: String },
+}
+
+impl AuthAttempt {
+    /// Whether the proxy knew the account: it let the request through, or authenticated it and
+    /// then refused the request.
+    #[must_use]
+    pub fn accepted(&self) -> bool {
+        matches!(self.outcome, AuthOutcome::Accepted | AuthOutcome::Denied)
+    }
+
+    /// The account the handshake presented, as far as known.
+    #[must_use]
+    pub fn account(&self) -> Option<&str> {
+        self.authenticated
+            .account
+            .as_deref()
+            .or(match &self.presenting {
+                Presenting::Explicit { account } => Some(account.as_str()),
+                Presenting::CurrentLogon => None,
+            })
+    }
+}
+
+impl std::fmt::Display for AuthAttempt {
+    /// One line for a person: `NTLM as CORP\alice (explicit credentials): accepted after 2 rounds`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.scheme)?;
+        if let Some(package) = &self.authenticated.package
+            && !package.eq_ignore_ascii_case(&self.scheme)
+        {
+            write!(f, " ({package})")?;
+        }
+        if let Some(account) = self.account() {
+            write!(f, " as {account}")?;
+        }
+        let presenting = match self.presenting {
+            Presenting::Explicit { .. } => "explicit credentials",
+            Presenting::CurrentLogon => "the current logon",
+        };
+        let rounds = match self.rounds {
+            1 => "1 round".to_owned(),
+            n => format!("{n} rounds"),
+        };
+        let status = self.status.map(|s| format!(" ({s})")).unwrap_or_default();
+        write!(f, " ({presenting}): ")?;
+        match &self.outcome {
+            AuthOutcome::Accepted => write!(f, "accepted after {rounds}"),
+            AuthOutcome::Rejected => write!(f, "rejected after {rounds}{status}"),
+            AuthOutcome::Denied => write!(f, "authenticated, then denied{status} after {rounds}"),
+            AuthOutcome::Failed { reason } => write!(f, "failed after {rounds}: {reason}"),
+        }
+    }
 }
 
 /// The HTTP exchange with the service.
@@ -169,8 +247,16 @@ pub enum ProbeFailure {
     DeadlineReached { stage: Stage, deadline_ms: u64 },
     /// The proxy answered 407; `schemes` lists its Proxy-Authenticate offers.
     ProxyAuthRequired { schemes: Vec<String> },
-    /// The proxy refused the credentials from the environment.
-    ProxyAuthRejected { scheme: String, status: u16 },
+    /// The proxy still answered 407 after the handshake's last token; `account` is the account
+    /// presented, when known.
+    ProxyAuthRejected {
+        scheme: String,
+        status: u16,
+        account: Option<String>,
+    },
+    /// The handshake could not go on: a challenge dapreflight cannot answer, or a proxy that
+    /// closed the connection between the messages of a connection-bound scheme.
+    ProxyAuthFailed { scheme: String, reason: String },
     /// The proxy refused the request (403, 451, 511, ...).
     ProxyDenied { status: u16, reason: String },
     /// The proxy failed (502, 503, 504, 598, 599) or answered something that is not HTTP.
@@ -268,9 +354,9 @@ pub(crate) async fn probe(planned: &Job, settings: &ProbeSettings) -> Evidence {
     }
     let started = Instant::now();
     let scrubber = settings
-        .credentials
+        .auth
         .as_ref()
-        .map(Credentials::scrubber)
+        .map(|auth| auth.scrubber())
         .unwrap_or_default();
     let mut run = ProbeRun {
         settings,
@@ -415,7 +501,7 @@ impl ProbeRun<'_> {
             proxy,
             target,
             addresses,
-            self.settings.credentials.as_ref(),
+            self.settings.auth.as_deref(),
             self.settings.stage_timeout,
         )
         .await;
@@ -476,7 +562,7 @@ impl ProbeRun<'_> {
             proxy,
             target,
             addresses,
-            self.settings.credentials.as_ref(),
+            self.settings.auth.as_deref(),
             self.settings.stage_timeout,
         )
         .await;
@@ -496,6 +582,12 @@ impl Evidence {
         if let Some(proxy) = &mut self.proxy {
             scrubber.all(&mut proxy.status_line);
             scrub_headers(&mut proxy.headers, scrubber);
+            if let Some(auth) = &mut proxy.auth {
+                scrubber.all(&mut auth.notes);
+                if let AuthOutcome::Failed { reason } = &mut auth.outcome {
+                    scrubber.in_place(reason);
+                }
+            }
             for challenge in &mut proxy.challenges {
                 scrubber.in_place(&mut challenge.scheme);
                 for (name, value) in &mut challenge.params {
@@ -520,6 +612,7 @@ impl Evidence {
                     scrubber.all(schemes);
                 }
                 ProbeFailure::ProxyAuthRejected { scheme: text, .. }
+                | ProbeFailure::ProxyAuthFailed { reason: text, .. }
                 | ProbeFailure::ProxyDenied { reason: text, .. }
                 | ProbeFailure::ProxyError { reason: text, .. }
                 | ProbeFailure::TlsFailed { reason: text }
@@ -612,7 +705,7 @@ mod tests {
             stage_timeout: Duration::from_secs(1),
             concurrency,
             resolver: Resolver::new(Vec::new(), None, Duration::from_secs(1)),
-            credentials: None,
+            auth: None,
             trust: Arc::new(TrustStores::new(
                 Vec::new(),
                 crate::trust::DeviceStore::Certificates(Vec::new()),

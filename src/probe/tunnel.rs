@@ -2,28 +2,37 @@
 //! with the proxy's answer (status line, headers, authentication challenges) kept as evidence.
 //!
 //! The exchange is written by hand so that whatever the proxy sends, garbage included, is
-//! recorded as it came. A 407 offering Basic is retried once with the credentials from the
-//! environment; the credentials never enter the evidence.
+//! recorded as it came. A 407 starts a handshake with the authenticator the probe was given
+//! (RFC 4559, MS-NLMP, RFC 7617): each token goes out in `Proxy-Authorization`, each 407 in
+//! between is read to its end and its challenge handed back, all on one connection, because NTLM
+//! authenticates the connection, not the request. Neither tokens nor credentials enter the
+//! evidence.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use base64::Engine as _;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::auth::Credentials;
 use crate::auth::scrub::Scrubber;
+use crate::auth::{Authenticate, Authenticated, Scheme, Step};
 use crate::net::tcp;
-use crate::probe::{AuthAttempt, Header, HttpEvidence, ProbeFailure, ProxyEvidence, within};
+use crate::probe::{
+    AuthAttempt, AuthOutcome, Header, HttpEvidence, ProbeFailure, ProxyEvidence, within,
+};
 use crate::route::ProxyAddr;
 use crate::status::Stage;
 use crate::url::Target;
 
 /// The largest response head read from a proxy.
 const MAX_HEAD: usize = 32 * 1024;
-/// The largest response body read to keep a connection for the retry.
+/// The largest 407 body read (by length or in chunks) to keep a connection for the handshake.
 const MAX_DRAIN: usize = 64 * 1024;
+/// At most this many requests carry `Proxy-Authorization` on one connection: NTLM needs two, a
+/// proxy that wants more is looping.
+pub(crate) const MAX_ROUNDS: u8 = 3;
 /// Response headers worth showing an admin.
 const HEADERS_OF_INTEREST: &[&str] = &[
     "proxy-authenticate",
@@ -61,20 +70,20 @@ pub(crate) struct ForwardOutcome {
     pub result: Result<(), ProbeFailure>,
 }
 
-/// Opens a tunnel with `CONNECT`, retrying once with Basic credentials after a 407 that offers it.
+/// Opens a tunnel with `CONNECT`, authenticating with `auth` when the proxy answers 407.
 pub(crate) async fn connect(
     stream: TcpStream,
     proxy: &ProxyAddr,
     target: &Target,
     addresses: &[SocketAddr],
-    credentials: Option<&Credentials>,
+    auth: Option<&dyn Authenticate>,
     deadline: Duration,
 ) -> TunnelOutcome {
     let authority = connect_authority(target);
     let request_line = format!("CONNECT {authority}");
     let head = |auth: Option<&str>| request_head(&format!("CONNECT {authority}"), &authority, auth);
     let mut exchange = Exchange::new(proxy, request_line, addresses, deadline);
-    let answer = match exchange.run(stream, head, credentials).await {
+    let answer = match exchange.run(stream, head, auth).await {
         Ok(answer) => answer,
         Err(failure) => {
             return TunnelOutcome {
@@ -98,13 +107,14 @@ pub(crate) async fn connect(
     }
 }
 
-/// Sends an absolute-form `GET` for a plain-http target through the proxy.
+/// Sends an absolute-form `GET` for a plain-http target through the proxy, authenticating with
+/// `auth` when the proxy answers 407.
 pub(crate) async fn forward(
     stream: TcpStream,
     proxy: &ProxyAddr,
     target: &Target,
     addresses: &[SocketAddr],
-    credentials: Option<&Credentials>,
+    auth: Option<&dyn Authenticate>,
     deadline: Duration,
 ) -> ForwardOutcome {
     let url = target.to_string();
@@ -112,7 +122,7 @@ pub(crate) async fn forward(
     let host = target.authority();
     let head = |auth: Option<&str>| request_head(&format!("GET {url}"), &host, auth);
     let mut exchange = Exchange::new(proxy, request_line.clone(), addresses, deadline);
-    let answer = match exchange.run(stream, head, credentials).await {
+    let answer = match exchange.run(stream, head, auth).await {
         Ok(answer) => answer,
         Err(failure) => {
             return ForwardOutcome {
@@ -167,7 +177,20 @@ fn request_head(line: &str, host: &str, auth: Option<&str>) -> String {
     head
 }
 
-/// One request to the proxy, with at most one retry carrying credentials.
+/// The `Proxy-Authorization` value for a token: base64 after the scheme word, except for Basic,
+/// whose token is already its base64 text.
+fn authorization(scheme: Scheme, token: &[u8]) -> String {
+    match scheme {
+        Scheme::Basic => format!("Basic {}", String::from_utf8_lossy(token)),
+        Scheme::Negotiate | Scheme::Ntlm => format!(
+            "{} {}",
+            scheme.word(),
+            base64::engine::general_purpose::STANDARD.encode(token)
+        ),
+    }
+}
+
+/// One request to the proxy, and the handshake that follows a 407.
 struct Exchange<'a> {
     evidence: ProxyEvidence,
     addresses: &'a [SocketAddr],
@@ -192,8 +215,40 @@ pub(crate) struct ResponseHead {
     status_line: String,
     headers: Vec<Header>,
     content_length: Option<usize>,
+    /// `Transfer-Encoding: chunked`.
+    chunked: bool,
     keep_alive: bool,
+    /// Each `Proxy-Authenticate` challenge's scheme and token68, as sent (a bare scheme word has
+    /// none). Handed to the handshake only; never recorded.
+    tokens: Vec<(String, Option<String>)>,
     leftover: Vec<u8>,
+}
+
+impl ResponseHead {
+    /// The challenge token for `scheme`: `None` when the proxy did not name the scheme again or
+    /// named it bare (both mean the handshake cannot go on).
+    fn token_for(&self, scheme: Scheme) -> Option<&str> {
+        self.tokens
+            .iter()
+            .filter(|(word, _)| Scheme::from_word(word) == Some(scheme))
+            .find_map(|(_, token)| token.as_deref())
+    }
+}
+
+/// How reading an answer ended without one.
+enum NoAnswer {
+    /// The proxy closed (or reset) the connection before sending a byte.
+    Closed(ProbeFailure),
+    /// Anything else: a deadline, half an answer, something that is not HTTP.
+    Failed(ProbeFailure),
+}
+
+impl NoAnswer {
+    fn into_failure(self) -> ProbeFailure {
+        match self {
+            Self::Closed(failure) | Self::Failed(failure) => failure,
+        }
+    }
 }
 
 impl<'a> Exchange<'a> {
@@ -219,42 +274,175 @@ impl<'a> Exchange<'a> {
         }
     }
 
+    /// Sends the request without credentials, and on a 407 whose schemes `auth` can answer,
+    /// runs the handshake; returns the proxy's last answer.
     async fn run(
         &mut self,
         mut stream: TcpStream,
         head: impl Fn(Option<&str>) -> String,
-        credentials: Option<&Credentials>,
+        auth: Option<&dyn Authenticate>,
     ) -> Result<Answer, ProbeFailure> {
-        self.scrubber = credentials.map(Credentials::scrubber).unwrap_or_default();
-        let first = self.send(&mut stream, &head(None)).await?;
-        self.record(&first);
-        let basic_offered = self
+        self.scrubber = auth.map(Authenticate::scrubber).unwrap_or_default();
+        let first = self
+            .send(&mut stream, &head(None))
+            .await
+            .map_err(NoAnswer::into_failure)?;
+        self.record(&first, true);
+        let Some(auth) = auth.filter(|_| first.status == 407) else {
+            return Ok(answer(first, stream));
+        };
+        let offered: Vec<&str> = self
             .evidence
             .challenges
             .iter()
-            .any(|c| c.scheme.eq_ignore_ascii_case("basic"));
-        let (Some(credentials), 407, true) = (credentials, first.status, basic_offered) else {
+            .map(|c| c.scheme.as_str())
+            .collect();
+        let Some(scheme) = auth.choose(&offered) else {
             return Ok(answer(first, stream));
         };
-        // Retry on the same connection when the proxy kept it open and the body was drained;
-        // otherwise on a fresh one.
-        let reusable = first.keep_alive && self.drain(&mut stream, &first).await;
-        if !reusable {
-            let (fresh, _) = tcp::connect(self.addresses, self.deadline)
-                .await
-                .map_err(ProbeFailure::from)?;
-            stream = fresh;
+        let mut attempt = AuthAttempt {
+            scheme: scheme.word().to_owned(),
+            presenting: auth.presenting(),
+            authenticated: Authenticated::default(),
+            rounds: 0,
+            outcome: AuthOutcome::Rejected,
+            status: Some(first.status),
+            notes: Vec::new(),
+        };
+        let result = self
+            .handshake(&mut stream, &head, auth, scheme, first, &mut attempt)
+            .await;
+        if let Err(failure) = &result
+            && !matches!(attempt.outcome, AuthOutcome::Failed { .. })
+        {
+            attempt.outcome = AuthOutcome::Failed {
+                reason: describe(failure),
+            };
         }
-        let retry = self
-            .send(&mut stream, &head(Some(&credentials.basic())))
-            .await?;
-        self.evidence.auth = Some(AuthAttempt {
-            scheme: "Basic".to_owned(),
-            accepted: retry.status != 407,
-            status: Some(retry.status),
-        });
-        self.record(&retry);
-        Ok(answer(retry, stream))
+        self.evidence.auth = Some(attempt);
+        let last = result?;
+        Ok(answer(last, stream))
+    }
+
+    /// The handshake after the first 407 (`first`): on the same connection when the proxy keeps
+    /// it, else once on a new one; at most [`MAX_ROUNDS`] tokens per connection. Returns the
+    /// proxy's last answer and leaves the outcome in `attempt`.
+    async fn handshake(
+        &mut self,
+        stream: &mut TcpStream,
+        head: &impl Fn(Option<&str>) -> String,
+        auth: &dyn Authenticate,
+        scheme: Scheme,
+        first: ResponseHead,
+        attempt: &mut AuthAttempt,
+    ) -> Result<ResponseHead, ProbeFailure> {
+        let mut reconnected = false;
+        if !(first.keep_alive && self.drain(stream, &first).await) {
+            *stream = self.reconnect().await?;
+            reconnected = true;
+            attempt.notes.push(if first.keep_alive {
+                "the body of the proxy's first 407 could not be read to its end; dapreflight \
+                 started again on a new connection"
+                    .to_owned()
+            } else {
+                "the proxy closed the connection after its first 407; dapreflight started \
+                 again on a new one"
+                    .to_owned()
+            });
+        }
+        let mut last = first;
+        let proxy_host = self.evidence.address.host.clone();
+        // One pass per connection: the first, and at most one more after a silent close.
+        for _ in 0..2 {
+            let mut handshake = auth
+                .begin(scheme, &proxy_host)
+                .map_err(|err| failed(attempt, scheme, err.to_string()))?;
+            attempt.rounds = 0;
+            // The handshake's own notes follow the probe's; each answer replaces them.
+            let own_notes = attempt.notes.len();
+            let mut challenge: Option<Vec<u8>> = None;
+            loop {
+                let token = match handshake.step(challenge.as_deref()) {
+                    Ok(Step::Send(token)) => token,
+                    Ok(Step::Done) if attempt.rounds == 0 => {
+                        return Err(failed(
+                            attempt,
+                            scheme,
+                            "the authenticator had nothing to send".to_owned(),
+                        ));
+                    }
+                    // Nothing more to say, and the proxy still asks: rejected.
+                    Ok(Step::Done) => return Ok(last),
+                    Err(err) => return Err(failed(attempt, scheme, err.to_string())),
+                };
+                if attempt.rounds >= MAX_ROUNDS {
+                    attempt.notes.push(format!(
+                        "the proxy still asked after {MAX_ROUNDS} rounds; dapreflight stopped"
+                    ));
+                    return Ok(last);
+                }
+                attempt.rounds += 1;
+                let request = head(Some(&authorization(scheme, &token)));
+                let reply = match self.send(stream, &request).await {
+                    Ok(reply) => reply,
+                    // The proxy closed after its unauthenticated 407 without saying so: start
+                    // again on a new connection, once.
+                    Err(NoAnswer::Closed(_)) if challenge.is_none() && !reconnected => {
+                        *stream = self.reconnect().await?;
+                        reconnected = true;
+                        attempt.notes.push(
+                            "the proxy closed the connection after its first 407 without \
+                             saying so; dapreflight started again on a new one"
+                                .to_owned(),
+                        );
+                        break;
+                    }
+                    Err(NoAnswer::Closed(_)) => {
+                        return Err(failed(attempt, scheme, closed_between(scheme)));
+                    }
+                    Err(NoAnswer::Failed(failure)) => return Err(failure),
+                };
+                self.record(&reply, false);
+                attempt.status = Some(reply.status);
+                attempt.authenticated = handshake.authenticated();
+                attempt.notes.truncate(own_notes);
+                attempt.notes.extend(handshake.notes());
+                if reply.status != 407 {
+                    attempt.outcome = match reply.status {
+                        400..=499 => AuthOutcome::Denied,
+                        _ => AuthOutcome::Accepted,
+                    };
+                    return Ok(reply);
+                }
+                let Some(encoded) = reply.token_for(scheme) else {
+                    // A bare scheme word, or no offer for it: start over, i.e. rejected.
+                    return Ok(reply);
+                };
+                let decoded = base64::engine::general_purpose::STANDARD
+                    .decode(encoded.trim())
+                    .map_err(|_| {
+                        failed(
+                            attempt,
+                            scheme,
+                            format!("the proxy's {scheme} challenge is not base64"),
+                        )
+                    })?;
+                if !(reply.keep_alive && self.drain(stream, &reply).await) {
+                    return Err(failed(attempt, scheme, closed_between(scheme)));
+                }
+                challenge = Some(decoded);
+                last = reply;
+            }
+        }
+        Err(failed(attempt, scheme, closed_between(scheme)))
+    }
+
+    /// A new connection to the proxy, within the stage's deadline.
+    async fn reconnect(&self) -> Result<TcpStream, ProbeFailure> {
+        let (fresh, _) = tcp::connect(self.addresses, self.deadline)
+            .await
+            .map_err(ProbeFailure::from)?;
+        Ok(fresh)
     }
 
     /// Writes `request` and reads the response head, within the stage's deadline.
@@ -262,41 +450,34 @@ impl<'a> Exchange<'a> {
         &mut self,
         stream: &mut TcpStream,
         request: &str,
-    ) -> Result<ResponseHead, ProbeFailure> {
-        within(Stage::Proxy, self.deadline, async {
-            stream
-                .write_all(request.as_bytes())
-                .await
-                .map_err(|err| closed(&err))?;
+    ) -> Result<ResponseHead, NoAnswer> {
+        let exchanged = within(Stage::Proxy, self.deadline, async {
+            if let Err(err) = stream.write_all(request.as_bytes()).await {
+                return Err(NoAnswer::Closed(closed(&err)));
+            }
             read_head(stream, &self.scrubber).await
         })
-        .await?
-    }
-
-    /// Reads the rest of a small response body so the connection can carry the retry.
-    async fn drain(&self, stream: &mut TcpStream, head: &ResponseHead) -> bool {
-        let Some(length) = head.content_length.filter(|len| *len <= MAX_DRAIN) else {
-            return false;
-        };
-        let mut left = length.saturating_sub(head.leftover.len());
-        let mut buf = [0u8; 4096];
-        let drained = tokio::time::timeout(self.deadline, async {
-            while left > 0 {
-                match stream.read(&mut buf).await {
-                    Ok(0) | Err(_) => return false,
-                    Ok(n) => left = left.saturating_sub(n),
-                }
-            }
-            true
-        })
         .await;
-        drained.unwrap_or(false)
+        exchanged.map_err(NoAnswer::Failed)?
     }
 
-    fn record(&mut self, head: &ResponseHead) {
+    /// Reads the rest of a 407's body (by length or in chunks, at most [`MAX_DRAIN`] bytes)
+    /// so the connection can carry the next request; false when that is not possible.
+    async fn drain(&self, stream: &mut TcpStream, head: &ResponseHead) -> bool {
+        tokio::time::timeout(self.deadline, drain_body(stream, head))
+            .await
+            .unwrap_or(false)
+    }
+
+    /// Keeps what the proxy said; `offers`: the challenges are the schemes the proxy offers
+    /// (its first answer), not a step of a handshake.
+    fn record(&mut self, head: &ResponseHead, offers: bool) {
         self.evidence.status = Some(head.status);
         self.evidence.status_line = Some(head.status_line.clone());
         self.evidence.headers.clone_from(&head.headers);
+        if !offers {
+            return;
+        }
         let challenges: Vec<Challenge> = head
             .headers
             .iter()
@@ -317,10 +498,13 @@ impl<'a> Exchange<'a> {
             .unwrap_or_else(|| status.to_string());
         match status {
             407 => match &self.evidence.auth {
-                Some(attempt) if !attempt.accepted => ProbeFailure::ProxyAuthRejected {
-                    scheme: attempt.scheme.clone(),
-                    status,
-                },
+                Some(attempt) if attempt.outcome == AuthOutcome::Rejected => {
+                    ProbeFailure::ProxyAuthRejected {
+                        scheme: attempt.scheme.clone(),
+                        status,
+                        account: attempt.account().map(str::to_owned),
+                    }
+                }
                 _ => ProbeFailure::ProxyAuthRequired {
                     schemes: self
                         .evidence
@@ -336,6 +520,43 @@ impl<'a> Exchange<'a> {
                 reason,
             },
         }
+    }
+}
+
+/// Marks `attempt` failed for `reason` and returns the probe's failure.
+fn failed(attempt: &mut AuthAttempt, scheme: Scheme, reason: String) -> ProbeFailure {
+    attempt.outcome = AuthOutcome::Failed {
+        reason: reason.clone(),
+    };
+    ProbeFailure::ProxyAuthFailed {
+        scheme: scheme.word().to_owned(),
+        reason,
+    }
+}
+
+/// Why a handshake ends when the proxy closes between its messages.
+fn closed_between(scheme: Scheme) -> String {
+    match scheme {
+        Scheme::Basic => {
+            "the proxy closed the connection before answering the Basic credentials".to_owned()
+        }
+        Scheme::Ntlm | Scheme::Negotiate => format!(
+            "the proxy closed the connection between {scheme} messages: {scheme} authenticates \
+             a connection, so the proxy must keep it open"
+        ),
+    }
+}
+
+/// A failure in words, for an attempt that ended with it.
+fn describe(failure: &ProbeFailure) -> String {
+    match failure {
+        ProbeFailure::Timeout { after_ms, .. } => {
+            format!("the proxy did not answer within {after_ms} ms")
+        }
+        ProbeFailure::ProxyError { reason, .. }
+        | ProbeFailure::ProxyAuthFailed { reason, .. }
+        | ProbeFailure::ConnectFailed { reason, .. } => reason.clone(),
+        other => format!("{other:?}"),
     }
 }
 
@@ -355,32 +576,138 @@ fn closed(err: &std::io::Error) -> ProbeFailure {
     }
 }
 
+/// Reads the body that follows `head` to its end, when it is small enough: by `Content-Length`,
+/// or chunk by chunk. False when it cannot be delimited, is too large, or the peer went away.
+async fn drain_body(stream: &mut (impl AsyncRead + Unpin), head: &ResponseHead) -> bool {
+    if head.chunked {
+        return drain_chunked(stream, head.leftover.clone()).await;
+    }
+    let Some(length) = head.content_length.filter(|len| *len <= MAX_DRAIN) else {
+        return false;
+    };
+    let mut left = length.saturating_sub(head.leftover.len());
+    let mut buf = [0u8; 4096];
+    while left > 0 {
+        let want = left.min(buf.len());
+        match stream.read(&mut buf[..want]).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => left = left.saturating_sub(n),
+        }
+    }
+    true
+}
+
+/// Reads a chunked body (RFC 9112 §7.1) to its last chunk and trailers, `buf` holding what
+/// already came; at most [`MAX_DRAIN`] bytes plus the chunk lines. It reads in blocks, which is
+/// safe because dapreflight never pipelines: the proxy sends nothing more until it is asked.
+async fn drain_chunked(stream: &mut (impl AsyncRead + Unpin), mut buf: Vec<u8>) -> bool {
+    let limit = MAX_DRAIN + 4096;
+    let mut pos = 0;
+    let mut last_chunk = false;
+    // Each pass consumes a chunk (or a trailer line); each needs at least three bytes, so the
+    // limit bounds the passes.
+    for _ in 0..=limit {
+        let Some(line_end) = line_at(stream, &mut buf, pos, limit).await else {
+            return false;
+        };
+        let line = &buf[pos..line_end];
+        pos = line_end + 2;
+        if last_chunk {
+            // A trailer line; the empty one ends the body.
+            if line.is_empty() {
+                return true;
+            }
+            continue;
+        }
+        let size = std::str::from_utf8(line)
+            .ok()
+            .and_then(|text| text.split(';').next())
+            .and_then(|text| usize::from_str_radix(text.trim(), 16).ok());
+        let Some(size) = size.filter(|size| *size <= MAX_DRAIN) else {
+            return false;
+        };
+        if size == 0 {
+            last_chunk = true;
+            continue;
+        }
+        let end = pos + size + 2;
+        while buf.len() < end {
+            if !fill(stream, &mut buf, limit).await {
+                return false;
+            }
+        }
+        if &buf[end - 2..end] != b"\r\n" {
+            return false;
+        }
+        pos = end;
+    }
+    false
+}
+
+/// The end of the CRLF-terminated line at `pos`, reading more as needed (up to `limit` bytes).
+async fn line_at(
+    stream: &mut (impl AsyncRead + Unpin),
+    buf: &mut Vec<u8>,
+    pos: usize,
+    limit: usize,
+) -> Option<usize> {
+    loop {
+        if let Some(found) = buf
+            .get(pos..)
+            .and_then(|rest| rest.windows(2).position(|w| w == b"\r\n"))
+        {
+            return Some(pos + found);
+        }
+        if !fill(stream, buf, limit).await {
+            return None;
+        }
+    }
+}
+
+/// Appends what the stream has to `buf`; false at EOF, on an error, or past `limit` bytes.
+async fn fill(stream: &mut (impl AsyncRead + Unpin), buf: &mut Vec<u8>, limit: usize) -> bool {
+    if buf.len() > limit {
+        return false;
+    }
+    let mut chunk = [0u8; 4096];
+    match stream.read(&mut chunk).await {
+        Ok(0) | Err(_) => false,
+        Ok(n) => {
+            buf.extend_from_slice(&chunk[..n]);
+            true
+        }
+    }
+}
+
 /// Reads one HTTP/1.x response head, at most [`MAX_HEAD`] bytes.
 ///
 /// Everything kept from it passes through `scrubber` first, whole, before it is shortened.
-async fn read_head(
-    stream: &mut TcpStream,
-    scrubber: &Scrubber,
-) -> Result<ResponseHead, ProbeFailure> {
+async fn read_head(stream: &mut TcpStream, scrubber: &Scrubber) -> Result<ResponseHead, NoAnswer> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 4096];
     loop {
-        let n = stream.read(&mut chunk).await.map_err(|err| closed(&err))?;
+        let n = match stream.read(&mut chunk).await {
+            Ok(n) => n,
+            Err(err) if buf.is_empty() => return Err(NoAnswer::Closed(closed(&err))),
+            Err(err) => return Err(NoAnswer::Failed(closed(&err))),
+        };
         if n == 0 {
-            return Err(ProbeFailure::ProxyError {
+            if buf.is_empty() {
+                return Err(NoAnswer::Closed(ProbeFailure::ProxyError {
+                    status: None,
+                    reason: "the proxy closed the connection without answering".to_owned(),
+                }));
+            }
+            return Err(NoAnswer::Failed(ProbeFailure::ProxyError {
                 status: None,
-                reason: if buf.is_empty() {
-                    "the proxy closed the connection without answering".to_owned()
-                } else {
-                    format!(
-                        "the proxy closed the connection in the middle of its answer: {}",
-                        excerpt(&scrubber.bytes(&buf))
-                    )
-                },
-            });
+                reason: format!(
+                    "the proxy closed the connection in the middle of its answer: {}",
+                    excerpt(&scrubber.bytes(&buf))
+                ),
+            }));
         }
         buf.extend_from_slice(&chunk[..n]);
-        if let Some(head) = parse_head(&buf, scrubber)? {
+        if let Some(head) = parse_head(&buf, scrubber).map_err(NoAnswer::Failed)? {
             return Ok(head);
         }
     }
@@ -426,12 +753,20 @@ fn head_from(
     };
     let mut headers = Vec::new();
     let mut content_length = None;
+    let mut chunked = false;
+    let mut tokens = Vec::new();
     let mut close = response.version == Some(0);
     for header in response.headers.iter() {
         let value = clean(&scrubber.bytes(header.value));
         let name = header.name.to_ascii_lowercase();
         if name == "content-length" {
             content_length = value.trim().parse().ok();
+        }
+        if name == "transfer-encoding" && value.to_ascii_lowercase().contains("chunked") {
+            chunked = true;
+        }
+        if name == "proxy-authenticate" {
+            tokens.extend(challenge_tokens(&String::from_utf8_lossy(header.value)));
         }
         if name == "connection" || name == "proxy-connection" {
             let value = value.to_ascii_lowercase();
@@ -456,7 +791,9 @@ fn head_from(
         reason,
         headers,
         content_length,
+        chunked,
         keep_alive: !close,
+        tokens,
         leftover: buf[len..].to_vec(),
     }
 }
@@ -528,6 +865,26 @@ pub(crate) fn parse_challenges(value: &str) -> Vec<Challenge> {
         challenges.push(challenge);
     }
     challenges
+}
+
+/// Each challenge's scheme and token68 in one `Proxy-Authenticate` value, as sent: `NTLM
+/// TlRMTVNTUAACAAAA...` gives the token, a bare `NTLM` none.
+fn challenge_tokens(value: &str) -> Vec<(String, Option<String>)> {
+    split_list(value)
+        .iter()
+        .map(|item| item.trim())
+        .filter(|item| !item.is_empty() && auth_param(item).is_none())
+        .filter_map(|item| {
+            let (scheme, rest) = match item.split_once([' ', '\t']) {
+                Some((scheme, rest)) => (scheme, rest.trim()),
+                None => (item, ""),
+            };
+            is_token(scheme).then(|| {
+                let token = is_token68(rest).then(|| rest.to_owned());
+                (scheme.to_owned(), token)
+            })
+        })
+        .collect()
 }
 
 /// Splits a header list on commas outside quoted strings.
@@ -605,6 +962,7 @@ fn is_token68(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::Credentials;
 
     fn schemes(value: &str) -> Vec<String> {
         parse_challenges(value)
@@ -652,8 +1010,9 @@ mod tests {
     #[test]
     fn a_secret_at_the_cut_of_a_long_header_is_scrubbed_before_the_cut() {
         let credentials = Credentials::new("alice".to_owned(), "s3cret-pw".to_owned());
-        let basic = credentials.basic();
-        let token = basic.trim_start_matches("Basic ");
+        let token = base64::engine::general_purpose::STANDARD.encode("alice:s3cret-pw");
+        let basic = format!("Basic {token}");
+        let token = token.as_str();
         let raw = format!(
             "HTTP/1.1 407 {basic}\r\nVia: {}{basic}\r\nServer: x\r\n\r\n",
             "v".repeat(190)
@@ -668,6 +1027,64 @@ mod tests {
         let via = &head.headers[0].value;
         assert!(via.ends_with("[redacted]"), "{via}");
         assert!(!via.contains(&token[..4]), "{via}");
+    }
+
+    fn head(raw: &str) -> ResponseHead {
+        parse_head(raw.as_bytes(), &Scrubber::default())
+            .expect("HTTP")
+            .expect("a whole head")
+    }
+
+    #[test]
+    fn the_challenge_token_is_read_for_the_scheme_sent_and_a_bare_word_has_none() {
+        let answer = head(
+            "HTTP/1.1 407 x\r\nProxy-Authenticate: Negotiate\r\n\
+             Proxy-Authenticate: NTLM TlRMTVNTUAACAAAA\r\n\
+             Proxy-Authenticate: Basic realm=\"corp\"\r\n\r\n",
+        );
+        assert_eq!(answer.token_for(Scheme::Ntlm), Some("TlRMTVNTUAACAAAA"));
+        assert_eq!(answer.token_for(Scheme::Negotiate), None);
+        assert_eq!(answer.token_for(Scheme::Basic), None);
+        let padded = head("HTTP/1.1 407 x\r\nProxy-Authenticate: negotiate YII=, Basic\r\n\r\n");
+        assert_eq!(padded.token_for(Scheme::Negotiate), Some("YII="));
+    }
+
+    #[test]
+    fn a_long_challenge_token_reaches_the_handshake_whole() {
+        let token = "A".repeat(600);
+        let answer = head(&format!(
+            "HTTP/1.1 407 x\r\nProxy-Authenticate: NTLM {token}\r\n\r\n"
+        ));
+        assert_eq!(answer.token_for(Scheme::Ntlm), Some(token.as_str()));
+        assert!(
+            answer.headers[0].value.len() < 300,
+            "the recorded value is short"
+        );
+    }
+
+    #[tokio::test]
+    async fn chunked_and_sized_bodies_are_drained_to_their_end_and_no_further() {
+        let chunked = head("HTTP/1.1 407 x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel");
+        let mut rest: &[u8] = b"lo\r\nA;ext=1\r\n0123456789\r\n0\r\nX-T: y\r\n\r\n";
+        assert!(drain_body(&mut rest, &chunked).await);
+        let sized = head("HTTP/1.1 407 x\r\nContent-Length: 10\r\n\r\n1234");
+        let mut rest: &[u8] = b"567890NEXT";
+        assert!(drain_body(&mut rest, &sized).await);
+        assert_eq!(rest, b"NEXT", "nothing past a sized body is read");
+        // Cut short, malformed, too large, or undelimited: the connection cannot be kept.
+        let mut cut: &[u8] = b"lo\r\n";
+        assert!(!drain_body(&mut cut, &chunked).await);
+        let bad = head("HTTP/1.1 407 x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
+        assert!(!drain_body(&mut &b""[..], &bad).await);
+        let huge = head("HTTP/1.1 407 x\r\nContent-Length: 10000000\r\n\r\n");
+        assert!(!drain_body(&mut &b""[..], &huge).await);
+        let open = head("HTTP/1.1 407 x\r\n\r\n");
+        assert!(!drain_body(&mut &b""[..], &open).await);
+        let endless = format!("{:x}\r\n", MAX_DRAIN + 1);
+        let endless = head(&format!(
+            "HTTP/1.1 407 x\r\nTransfer-Encoding: chunked\r\n\r\n{endless}"
+        ));
+        assert!(!drain_body(&mut &b""[..], &endless).await);
     }
 
     #[test]

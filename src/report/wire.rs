@@ -313,12 +313,62 @@ pub struct Challenge {
     pub params: Vec<(String, String)>,
 }
 
-/// The retry with credentials after a 407.
+/// The handshake after a 407: who was presented, how far it went, how it ended. Never a
+/// password or a token.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AuthAttempt {
+    /// The scheme answered: `NTLM`, `Negotiate`, `Basic`.
     pub scheme: String,
+    /// Whether the proxy knew the account: `outcome` is `accepted` or `denied`.
     pub accepted: bool,
+    /// The proxy's last status.
     pub status: Option<u16>,
+    /// Explicit credentials (with the account as given), or the current logon. Absent only in
+    /// reports from before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presenting: Option<Presenting>,
+    /// The account that authenticated, as far as the handshake knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The package or protocol: `NTLMv2`, `Kerberos`, `NTLM`, `Basic`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    /// Requests sent with `Proxy-Authorization` on the connection that gave the last answer.
+    #[serde(default)]
+    pub rounds: u8,
+    /// Absent only in reports from before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<AuthOutcome>,
+    /// Why the handshake failed, when `outcome` is `failed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Handshake facts: no TargetInfo in the challenge, a new connection after a close, ...
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// Whose identity a handshake presented.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Presenting {
+    /// Credentials given to the run (environment or prompt).
+    Explicit { account: String },
+    /// The logon of the probing process (SSPI): the computer account as SYSTEM, else the user.
+    CurrentLogon,
+}
+
+/// How a handshake ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthOutcome {
+    /// Through after the handshake.
+    Accepted,
+    /// 407 again after the last token.
+    Rejected,
+    /// Authenticated, then refused (403, ...): the account is known but not allowed.
+    Denied,
+    /// The handshake could not go on (`reason` says why).
+    Failed,
 }
 
 /// What the TLS handshake showed.
@@ -432,9 +482,17 @@ pub enum ProbeFailure {
     ProxyAuthRequired {
         schemes: Vec<String>,
     },
+    /// 407 again after the handshake's last token; `account`: who was presented, when known.
     ProxyAuthRejected {
         scheme: String,
         status: u16,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+    },
+    /// The handshake could not go on: `reason` says why.
+    ProxyAuthFailed {
+        scheme: String,
+        reason: String,
     },
     ProxyDenied {
         status: u16,
@@ -1089,11 +1147,37 @@ impl From<&probe::ProxyEvidence> for ProxyEvidence {
             status_line: proxy.status_line.clone(),
             headers: proxy.headers.iter().map(Header::from).collect(),
             challenges: proxy.challenges.iter().map(Challenge::from).collect(),
-            auth: proxy.auth.as_ref().map(|auth| AuthAttempt {
-                scheme: auth.scheme.clone(),
-                accepted: auth.accepted,
-                status: auth.status,
+            auth: proxy.auth.as_ref().map(AuthAttempt::from),
+        }
+    }
+}
+
+impl From<&probe::AuthAttempt> for AuthAttempt {
+    fn from(auth: &probe::AuthAttempt) -> Self {
+        Self {
+            scheme: auth.scheme.clone(),
+            accepted: auth.accepted(),
+            status: auth.status,
+            presenting: Some(match &auth.presenting {
+                crate::auth::Presenting::Explicit { account } => Presenting::Explicit {
+                    account: account.clone(),
+                },
+                crate::auth::Presenting::CurrentLogon => Presenting::CurrentLogon,
             }),
+            account: auth.authenticated.account.clone(),
+            package: auth.authenticated.package.clone(),
+            rounds: auth.rounds,
+            outcome: Some(match &auth.outcome {
+                probe::AuthOutcome::Accepted => AuthOutcome::Accepted,
+                probe::AuthOutcome::Rejected => AuthOutcome::Rejected,
+                probe::AuthOutcome::Denied => AuthOutcome::Denied,
+                probe::AuthOutcome::Failed { .. } => AuthOutcome::Failed,
+            }),
+            reason: match &auth.outcome {
+                probe::AuthOutcome::Failed { reason } => Some(reason.clone()),
+                _ => None,
+            },
+            notes: auth.notes.clone(),
         }
     }
 }
@@ -1212,8 +1296,17 @@ impl From<&probe::ProbeFailure> for ProbeFailure {
                 deadline_ms,
             },
             F::ProxyAuthRequired { schemes } => ProbeFailure::ProxyAuthRequired { schemes },
-            F::ProxyAuthRejected { scheme, status } => {
-                ProbeFailure::ProxyAuthRejected { scheme, status }
+            F::ProxyAuthRejected {
+                scheme,
+                status,
+                account,
+            } => ProbeFailure::ProxyAuthRejected {
+                scheme,
+                status,
+                account,
+            },
+            F::ProxyAuthFailed { scheme, reason } => {
+                ProbeFailure::ProxyAuthFailed { scheme, reason }
             }
             F::ProxyDenied { status, reason } => ProbeFailure::ProxyDenied { status, reason },
             F::ProxyError { status, reason } => ProbeFailure::ProxyError { status, reason },

@@ -641,13 +641,13 @@ pub(super) fn classify(result: &ProbeResult) -> Block {
                 .proxy
                 .as_ref()
                 .and_then(|p| p.auth.as_ref())
-                .is_some_and(|a| a.accepted) =>
+                .is_some_and(crate::probe::AuthAttempt::accepted) =>
         {
             auth()
         }
         Status::Ok => Block::Clean,
         Status::NotProbed => Block::NotProbed,
-        Status::ProxyAuthRequired | Status::ProxyAuthRejected => auth(),
+        Status::ProxyAuthRequired | Status::ProxyAuthRejected | Status::ProxyAuthFailed => auth(),
         // A chain from nowhere on a Microsoft endpoint fails Windows' pinning exactly as an
         // inspection CA does, whether or not this machine trusts the CA.
         Status::TlsIntercepted | Status::TlsUntrusted => {

@@ -104,8 +104,14 @@ impl Probe {
         let mut evidence = proxy_evidence(200, &["Basic"]);
         evidence.auth = Some(AuthAttempt {
             scheme: "Basic".to_owned(),
-            accepted: true,
+            presenting: crate::auth::Presenting::Explicit {
+                account: "alice".to_owned(),
+            },
+            authenticated: crate::auth::Authenticated::default(),
+            rounds: 1,
+            outcome: crate::probe::AuthOutcome::Accepted,
             status: Some(200),
+            notes: Vec::new(),
         });
         self.0.proxy = Some(evidence);
         self

@@ -7,6 +7,7 @@
 
 mod ca;
 mod dns;
+mod handshake;
 mod ntlm;
 mod origin;
 mod proxy;
@@ -21,6 +22,9 @@ use tokio::task::{JoinHandle, JoinSet};
 
 pub use ca::{Ca, Leaf};
 pub use dns::{DnsServer, RCODE_NOERROR, RCODE_REFUSED, RCODE_SERVFAIL};
+pub use handshake::{
+    ANSWER, CHALLENGE, FIRST, HandshakeProxy, Script, ScriptedAuth, ShapeOnlyNtlm,
+};
 pub use ntlm::NtlmProxy;
 pub use origin::{HttpServer, SeenRequest, TlsServer};
 pub use proxy::{FakeProxy, GARBAGE, ProxyBehavior, SeenProxyRequest};
@@ -28,7 +32,7 @@ pub use regexport::{
     DATA_COLLECTION, MACHINE_CONNECTIONS, RegExport, RegValue, SYSTEM_IS, USER_IS,
 };
 #[cfg(unix)]
-pub use third_party::{SquidAuth, ThirdPartyProxy, available};
+pub use third_party::{NtlmHelper, SquidAccess, SquidAuth, SquidNtlm, ThirdPartyProxy, available};
 
 /// A 127.0.0.1 address with nothing listening on it, for "connection refused".
 pub fn closed_port() -> SocketAddr {

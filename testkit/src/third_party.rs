@@ -32,7 +32,7 @@ pub fn available(program: &str, path: &str) -> bool {
 pub struct ThirdPartyProxy {
     child: Child,
     addr: SocketAddr,
-    dir: TempDir,
+    _dir: TempDir,
 }
 
 /// How Squid asks for credentials.
@@ -41,101 +41,156 @@ pub enum SquidAuth {
     Basic { user: String, password: String },
     /// NTLM (Squid's fake helper) and Basic, accepting this Basic user and password.
     NtlmAndBasic { user: String, password: String },
-    /// NTLM through Squid's `ntlm_fake_auth`: a minimal 49-byte challenge without TargetInfo, and
-    /// any answer accepted.
-    NtlmFake,
-    /// NTLM verified by `testkit/helpers/ntlm_helper.py` against one account.
-    Ntlm(NtlmSquid),
 }
 
-/// Squid with the verifying NTLM helper: which schemes it offers, how the helper behaves, and
-/// whether Squid keeps client connections open (NTLM needs it to).
-pub struct NtlmSquid {
-    pub user: String,
-    pub domain: String,
-    pub password: String,
-    /// `verify`, `v1-only` (a challenge offering only LM) or `loop` (a new challenge for every
-    /// answer): the helper's `--mode`.
-    pub mode: &'static str,
-    /// Offer `NTLM` (the helper directly).
-    pub ntlm: bool,
-    /// Offer `Negotiate` through `negotiate_wrapper_auth --ntlm`, which routes raw NTLMSSP to the
-    /// same helper (a SPNEGO token would go to the Kerberos helper, which has no keytab here).
+/// Squid with a connection-based scheme answered by `ntlm_fake_auth` (which reads the user from
+/// the type-3 message and checks no proof), and what it does once it knows the user.
+pub struct SquidNtlm {
+    /// `Negotiate` through `negotiate_wrapper_auth` (raw NTLMSSP tokens go to the NTLM helper),
+    /// else `NTLM`.
     pub negotiate: bool,
-    /// `client_persistent_connections`: off makes Squid close after every answer, the first 407
-    /// included.
-    pub persistent: bool,
+    /// `auth_param … keep_alive`: off makes Squid close the connection after its first 407.
+    pub keep_alive: bool,
+    pub access: SquidAccess,
+    /// Who answers the NTLM messages.
+    pub helper: NtlmHelper,
 }
 
-impl NtlmSquid {
-    /// A verifying Squid offering `NTLM` for `DOMAIN\user` with `password`, connections kept.
-    pub fn verifying(domain: &str, user: &str, password: &str) -> Self {
-        Self {
-            user: user.to_owned(),
-            domain: domain.to_owned(),
-            password: password.to_owned(),
-            mode: "verify",
-            ntlm: true,
-            negotiate: false,
-            persistent: true,
-        }
-    }
+/// The NTLM helper behind Squid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NtlmHelper {
+    /// `ntlm_fake_auth`: a minimal 49-byte challenge without TargetInfo; any answer passes.
+    Fake,
+    /// `testkit/helpers/ntlm_helper.py`: a full challenge, and the NTLMv2 proof recomputed from
+    /// the one account it knows. `mode` is the helper's `--mode`: `verify`, `v1-only` (a challenge
+    /// offering only LM) or `loop` (a new challenge for every answer).
+    Verifying {
+        domain: String,
+        user: String,
+        password: String,
+        mode: &'static str,
+    },
 }
 
 /// The verifying helper's source, written into each Squid's directory (Squid's user must read it).
 const NTLM_HELPER: &str = include_str!("../helpers/ntlm_helper.py");
 
+/// What Squid does with an authenticated user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SquidAccess {
+    /// Lets every authenticated user through.
+    Allow,
+    /// Denies on a `proxy_auth` ACL no user matches, which Squid answers with a new 407.
+    Rechallenge,
+    /// Denies authenticated users on a line ending in `all`, which Squid answers with 403.
+    Deny,
+}
+
 impl ThirdPartyProxy {
-    /// Starts Squid requiring authentication; `hosts` are its /etc/hosts lines.
-    pub fn squid(auth: &SquidAuth, hosts: &[(&str, Ipv4Addr)]) -> Self {
+    /// Starts Squid requiring NTLM or Negotiate as `setup` says; `hosts` are its /etc/hosts lines.
+    pub fn squid_ntlm(setup: &SquidNtlm, hosts: &[(&str, Ipv4Addr)]) -> Self {
         let dir = world_writable_dir();
         let addr = closed_port();
-        let d = dir.path().display();
-        let (user, password, schemes) = match auth {
-            SquidAuth::Basic { user, password } => (user.as_str(), password.as_str(), String::new()),
-            SquidAuth::NtlmAndBasic { user, password } => (
-                user.as_str(),
-                password.as_str(),
-                "auth_param ntlm program /usr/lib/squid/ntlm_fake_auth\nauth_param ntlm children 1\n"
-                    .to_owned(),
-            ),
-            SquidAuth::NtlmFake => (
-                "",
-                "",
-                "auth_param ntlm program /usr/lib/squid/ntlm_fake_auth\nauth_param ntlm children 1\n"
-                    .to_owned(),
-            ),
-            SquidAuth::Ntlm(ntlm) => ("", "", ntlm_params(dir.path(), ntlm)),
-        };
-        let basic = if user.is_empty() {
-            String::new()
-        } else {
-            // basic_ncsa_auth reads crypt/MD5 entries; Apache's MD5 comes from the openssl CLI.
-            let hashed = Command::new("openssl")
-                .args(["passwd", "-apr1", password])
-                .output()
-                .expect("openssl passwd (Debian's openssl package)");
-            assert!(hashed.status.success(), "openssl passwd failed: {hashed:?}");
-            let hash = String::from_utf8_lossy(&hashed.stdout).trim().to_owned();
-            write(dir.path(), "passwd", &format!("{user}:{hash}\n"));
-            format!(
-                "auth_param basic program /usr/lib/squid/basic_ncsa_auth {d}/passwd\n\
-                 auth_param basic children 1\nauth_param basic realm dapreflight-test\n"
-            )
-        };
-        let persistent = match auth {
-            SquidAuth::Ntlm(NtlmSquid {
-                persistent: false, ..
-            }) => "client_persistent_connections off\n",
-            _ => "",
-        };
         let hosts = hosts.iter().fold(String::new(), |mut text, (name, ip)| {
             let _ = writeln!(text, "{ip} {name}");
             text
         });
         write(dir.path(), "hosts", &hosts);
+        let d = dir.path().display();
+        let helper = match &setup.helper {
+            NtlmHelper::Fake => "/usr/lib/squid/ntlm_fake_auth".to_owned(),
+            NtlmHelper::Verifying {
+                domain,
+                user,
+                password,
+                mode,
+            } => {
+                let script = write(dir.path(), "ntlm_helper.py", NTLM_HELPER);
+                let log = write(dir.path(), "ntlm.log", "");
+                std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o666))
+                    .expect("chmod the helper's log");
+                format!(
+                    "/usr/bin/python3 {} --mode {mode} --user {user} --domain {domain} \
+                     --password {password} --log {}",
+                    script.display(),
+                    log.display()
+                )
+            }
+        };
+        let (scheme, program) = if setup.negotiate {
+            (
+                "negotiate",
+                format!(
+                    "/usr/lib/squid/negotiate_wrapper_auth --ntlm {helper} \
+                     --kerberos /usr/lib/squid/negotiate_kerberos_auth"
+                ),
+            )
+        } else {
+            ("ntlm", helper)
+        };
+        let keep_alive = if setup.keep_alive { "on" } else { "off" };
+        let access = match setup.access {
+            SquidAccess::Allow => "http_access allow authed\n",
+            SquidAccess::Rechallenge => {
+                "acl nobody proxy_auth nobody-at-all\nhttp_access deny !nobody\n\
+                 http_access allow authed\n"
+            }
+            SquidAccess::Deny => "http_access deny authed all\n",
+        };
         let conf = format!(
-            "http_port {addr}\n{schemes}{basic}{persistent}\
+            "http_port {addr}\n\
+             auth_param {scheme} program {program}\n\
+             auth_param {scheme} children 1\n\
+             auth_param {scheme} keep_alive {keep_alive}\n\
+             acl authed proxy_auth REQUIRED\n{access}http_access deny all\n\
+             hosts_file {d}/hosts\ndns_nameservers 127.0.0.1\n\
+             pid_filename none\ncache_log {d}/cache.log\naccess_log none\n\
+             cache deny all\ncoredump_dir {d}\nshutdown_lifetime 0 seconds\n"
+        );
+        let path = write(dir.path(), "squid.conf", &conf);
+        let child = Command::new("squid")
+            .arg("-N")
+            .arg("-f")
+            .arg(&path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start squid");
+        Self::ready(child, addr, dir, "squid")
+    }
+
+    /// Starts Squid requiring authentication; `hosts` are its /etc/hosts lines.
+    pub fn squid(auth: &SquidAuth, hosts: &[(&str, Ipv4Addr)]) -> Self {
+        let dir = world_writable_dir();
+        let addr = closed_port();
+        let (user, password, ntlm) = match auth {
+            SquidAuth::Basic { user, password } => (user, password, false),
+            SquidAuth::NtlmAndBasic { user, password } => (user, password, true),
+        };
+        // basic_ncsa_auth reads crypt/MD5 entries; Apache's MD5 comes from the openssl CLI.
+        let hashed = Command::new("openssl")
+            .args(["passwd", "-apr1", password])
+            .output()
+            .expect("openssl passwd (Debian's openssl package)");
+        assert!(hashed.status.success(), "openssl passwd failed: {hashed:?}");
+        let hash = String::from_utf8_lossy(&hashed.stdout).trim().to_owned();
+        write(dir.path(), "passwd", &format!("{user}:{hash}\n"));
+        let hosts = hosts.iter().fold(String::new(), |mut text, (name, ip)| {
+            let _ = writeln!(text, "{ip} {name}");
+            text
+        });
+        write(dir.path(), "hosts", &hosts);
+        let d = dir.path().display();
+        let ntlm = if ntlm {
+            "auth_param ntlm program /usr/lib/squid/ntlm_fake_auth\nauth_param ntlm children 1\n"
+        } else {
+            ""
+        };
+        let conf = format!(
+            "http_port {addr}\n{ntlm}\
+             auth_param basic program /usr/lib/squid/basic_ncsa_auth {d}/passwd\n\
+             auth_param basic children 1\n\
+             auth_param basic realm dapreflight-test\n\
              acl authed proxy_auth REQUIRED\n\
              http_access allow authed\nhttp_access deny all\n\
              hosts_file {d}/hosts\ndns_nameservers 127.0.0.1\n\
@@ -179,7 +234,11 @@ impl ThirdPartyProxy {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                return Self { child, addr, dir };
+                return Self {
+                    child,
+                    addr,
+                    _dir: dir,
+                };
             }
             if let Ok(Some(status)) = child.try_wait() {
                 let log = std::fs::read_to_string(dir.path().join("cache.log")).unwrap_or_default();
@@ -199,44 +258,10 @@ impl ThirdPartyProxy {
         self.addr
     }
 
-    /// What the verifying NTLM helper logged, one line per request (`KK -> AF CORP\\alice`).
+    /// What the verifying NTLM helper logged, one line per message (`KK -> AF CORP\\alice`).
     pub fn helper_log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("ntlm.log")).unwrap_or_default()
+        std::fs::read_to_string(self._dir.path().join("ntlm.log")).unwrap_or_default()
     }
-}
-
-/// Squid's `auth_param` lines for the verifying helper, which is written into `dir`.
-fn ntlm_params(dir: &Path, ntlm: &NtlmSquid) -> String {
-    let script = write(dir, "ntlm_helper.py", NTLM_HELPER);
-    let log = write(dir, "ntlm.log", "");
-    std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o666)).expect("chmod the log");
-    let helper = format!(
-        "/usr/bin/python3 {} --mode {} --user {} --domain {} --password {} --log {}",
-        script.display(),
-        ntlm.mode,
-        ntlm.user,
-        ntlm.domain,
-        ntlm.password,
-        log.display()
-    );
-    let mut params = String::new();
-    if ntlm.negotiate {
-        // The Kerberos side never runs: the probe sends raw NTLMSSP, which the wrapper routes to
-        // --ntlm. It must still name a program that starts.
-        let _ = writeln!(
-            params,
-            "auth_param negotiate program /usr/lib/squid/negotiate_wrapper_auth \
-             --ntlm {helper} --kerberos /usr/lib/squid/negotiate_kerberos_auth -s GSS_C_NO_NAME\n\
-             auth_param negotiate children 1\nauth_param negotiate keep_alive on"
-        );
-    }
-    if ntlm.ntlm {
-        let _ = writeln!(
-            params,
-            "auth_param ntlm program {helper}\nauth_param ntlm children 1\nauth_param ntlm keep_alive on"
-        );
-    }
-    params
 }
 
 impl Drop for ThirdPartyProxy {

@@ -89,6 +89,7 @@ fn help_documents_every_check_flag_with_an_example() {
         "--concurrency",
         "--format",
         "--output",
+        "--ask-credentials",
         "DAPREFLIGHT_PROXY_USER",
         "Exit codes",
     ] {
@@ -226,8 +227,9 @@ async fn the_environment_proxy_is_used_and_named_and_credentials_stay_secret() {
     let dir = tempfile::tempdir().expect("tempdir");
     let ca = Ca::generate("Origin Test Root");
     let origin = TlsServer::start(&ca, &["origin.test"]).await;
+    // Basic only: with Negotiate offered too, explicit credentials would answer with NTLM.
     let proxy = FakeProxy::start(ProxyBehavior::RequireAuth {
-        challenges: vec!["Negotiate".into(), "Basic realm=\"corp\"".into()],
+        challenges: vec!["Basic realm=\"corp\"".into()],
         accept: Some(("alice".into(), "Very-Secret-99".into())),
     })
     .await;
@@ -269,24 +271,43 @@ async fn credentials_a_proxy_reflects_reach_no_stream_and_no_report_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let ca = Ca::generate("Origin Test Root");
     let origin = TlsServer::start(&ca, &["origin.test"]).await;
-    let proxy = FakeProxy::start(ProxyBehavior::ReflectAuth(403)).await;
+    // 403: refused after the credentials; 200: accepted, so the table shows the auth line.
+    for status in [403, 200] {
+        let proxy = FakeProxy::start(ProxyBehavior::ReflectAuth(status)).await;
+        reflected_credentials_stay_out_of_every_output(dir.path(), &ca, &origin, &proxy).await;
+    }
+}
+
+async fn reflected_credentials_stay_out_of_every_output(
+    dir: &Path,
+    ca: &Ca,
+    origin: &TlsServer,
+    proxy: &FakeProxy,
+) {
     let (user, password) = ("alice", "Reflected/Pw-7");
     let secrets = crate::auth::reflected_secrets(user, password);
-    let report = dir.path().join("report.json");
+    let report = dir.join("report.json");
     let env = vec![
+        ("COLUMNS".to_owned(), "300".to_owned()),
         ("HTTPS_PROXY".to_owned(), proxy.url()),
         ("DAPREFLIGHT_PROXY_USER".to_owned(), user.to_owned()),
         ("DAPREFLIGHT_PROXY_PASSWORD".to_owned(), password.to_owned()),
     ];
-    let base = origin_args(dir.path(), &ca, &origin);
+    let base = origin_args(dir, ca, origin);
     let runs = [
         vec!["--format".to_owned(), "table".to_owned()],
+        vec![
+            "--format".to_owned(),
+            "table".to_owned(),
+            "--verbose".to_owned(),
+        ],
         vec!["--format".to_owned(), "json".to_owned()],
         vec![
             "--format".to_owned(),
             "json".to_owned(),
             "--output".to_owned(),
             report.display().to_string(),
+            "--verbose".to_owned(),
         ],
     ];
     for extra in runs {
@@ -295,19 +316,27 @@ async fn credentials_a_proxy_reflects_reach_no_stream_and_no_report_file() {
         let out = dapreflight_async(args, env.clone()).await;
         assert_eq!(out.status.code(), Some(1), "{out:?}");
         let mut streams = vec![("stdout", text(&out.stdout)), ("stderr", text(&out.stderr))];
-        if extra.len() == 4 {
+        if extra.len() == 5 {
             streams.push((
                 "report file",
                 std::fs::read_to_string(&report).expect("report"),
             ));
         }
         if extra[1] == "json" {
-            let json = if extra.len() == 4 {
+            let json = if extra.len() == 5 {
                 &streams[2].1
             } else {
                 &streams[0].1
             };
             assert!(json.contains("[redacted]"), "{json}");
+            assert!(json.contains("\"presenting\""), "{json}");
+        } else {
+            // Who was presented, and how it ended, is named; never with what.
+            let stdout = &streams[0].1;
+            assert!(
+                stdout.contains("Basic as alice (explicit credentials): "),
+                "{stdout}"
+            );
         }
         for (name, stream) in &streams {
             for secret in &secrets {

@@ -87,13 +87,13 @@ fn the_default_deadline_covers_discovery_and_every_stage_of_one_probe() {
     let stage = Duration::from_secs(10);
     assert_eq!(
         dapreflight::Limits::default_deadline(stage),
-        Duration::from_secs(115)
+        Duration::from_secs(135)
     );
     let limits = dapreflight::Limits {
         stage_timeout: Duration::from_secs(2),
         ..dapreflight::Limits::default()
     };
-    assert_eq!(limits.run_deadline(), Duration::from_secs(27));
+    assert_eq!(limits.run_deadline(), Duration::from_secs(31));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

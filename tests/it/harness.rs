@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use dapreflight::DeviceStore;
@@ -9,9 +10,9 @@ use dapreflight::ProbeResult;
 use dapreflight::ProxyAddr;
 use dapreflight::Report;
 use dapreflight::Style;
+use dapreflight::{Authenticate, Credentials, Pin};
 use dapreflight::{CatalogChoice, CheckConfig, DeviceFiles, Limits};
 use dapreflight::{ContextChoice, ProxyOverride, ProxySources};
-use dapreflight::{Credentials, Pin};
 use tempfile::TempDir;
 
 use crate::support::{Ca, RegExport};
@@ -26,6 +27,7 @@ pub struct Check {
     pins: Vec<Pin>,
     dns_servers: Option<Vec<SocketAddr>>,
     credentials: Option<Credentials>,
+    authenticator: Option<Arc<dyn Authenticate>>,
     timeout: Duration,
     deadline: Option<Duration>,
     device_files: DeviceFiles,
@@ -45,6 +47,7 @@ impl Check {
             pins: Vec::new(),
             dns_servers: None,
             credentials: None,
+            authenticator: None,
             timeout: Duration::from_secs(2),
             deadline: None,
             device_files: DeviceFiles::default(),
@@ -133,6 +136,12 @@ impl Check {
         self
     }
 
+    /// Answers the proxy's 407s with this authenticator instead of one built from credentials.
+    pub fn authenticator(mut self, authenticator: Arc<dyn Authenticate>) -> Self {
+        self.authenticator = Some(authenticator);
+        self
+    }
+
     /// Proxy credentials, as from `DAPREFLIGHT_PROXY_USER` / `_PASSWORD`.
     pub fn credentials(mut self, user: &str, password: &str) -> Self {
         self.credentials = Some(Credentials::new(user.to_owned(), password.to_owned()));
@@ -185,6 +194,8 @@ impl Check {
             trust_anchor_files: self.anchors.clone(),
             utc_report: self.utc_report.clone(),
             credentials: self.credentials.clone(),
+            ask_credentials: false,
+            authenticator: self.authenticator.clone(),
             device_store: DeviceStore::Certificates(self.device.clone()),
             style: Style::default(),
             output: None,

@@ -414,3 +414,189 @@ fn a_terminal_that_reports_no_size_gets_80_columns_and_columns_is_honoured() {
         "{screen}"
     );
 }
+
+#[test]
+fn asking_for_credentials_without_a_terminal_is_exit_2_saying_what_to_do() {
+    let out = dapreflight(
+        &[
+            "check",
+            "--ask-credentials",
+            "--proxy",
+            &format!("http://{}", closed_port()),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("--ask-credentials needs a terminal on stdin")
+            && stderr.contains("DAPREFLIGHT_PROXY_USER"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty(), "nothing probed, nothing reported");
+}
+
+#[test]
+fn credentials_set_in_the_environment_are_not_asked_for() {
+    let out = dapreflight(
+        &[
+            "check",
+            "--ask-credentials",
+            "--direct",
+            "--endpoints",
+            "/nonexistent/list.yaml",
+        ],
+        &[
+            ("DAPREFLIGHT_PROXY_USER", "alice"),
+            ("DAPREFLIGHT_PROXY_PASSWORD", "pa55"),
+        ],
+    );
+    // It went on to the endpoint file (and stopped there), not to the prompt.
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("/nonexistent/list.yaml"), "{stderr}");
+    assert!(!stderr.contains("terminal"), "{stderr}");
+}
+
+/// Runs `args` under a pseudo-terminal (util-linux `script`), answering each prompt in `answers`
+/// (a prompt's text, then what to type) only once the prompt shows, as a person would: input
+/// typed before the password prompt would be echoed by the terminal, not by dapreflight.
+/// Returns the exit code and everything the terminal showed. Kills `script` past 60 s.
+fn under_pty_answering(args: &[String], answers: &[(&str, &str)]) -> (Option<i32>, String) {
+    use std::io::Write as _;
+    use std::sync::{Arc, Mutex};
+    let line = std::iter::once(env!("CARGO_BIN_EXE_dapreflight").to_owned())
+        .chain(args.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut child = Command::new("script")
+        .args(["-q", "-e", "-c", &line, "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TERM", "dumb")
+        .env("COLUMNS", "200")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start script");
+    let shown = Arc::new(Mutex::new(Vec::new()));
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let reader = std::thread::spawn({
+        let shown = Arc::clone(&shown);
+        move || {
+            let mut buf = [0u8; 4096];
+            // Ends at EOF, when `script` and the program are gone.
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                shown
+                    .lock()
+                    .expect("reader lock")
+                    .extend_from_slice(&buf[..n]);
+            }
+        }
+    });
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let seen =
+        |text: &str| String::from_utf8_lossy(&shown.lock().expect("reader lock")).contains(text);
+    for (prompt, typed) in answers {
+        while !seen(prompt) {
+            assert!(
+                Instant::now() < deadline && child.try_wait().expect("poll").is_none(),
+                "no prompt {prompt:?}; the terminal showed:\n{}",
+                String::from_utf8_lossy(&shown.lock().expect("reader lock"))
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        stdin
+            .write_all(typed.as_bytes())
+            .expect("type into the terminal");
+        stdin.flush().expect("flush");
+    }
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("poll script") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().expect("kill a hung script");
+            panic!("script {line} ran for more than 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    drop(stdin);
+    reader.join().expect("reader thread");
+    let shown = String::from_utf8_lossy(&shown.lock().expect("reader lock")).into_owned();
+    (status.code(), shown)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_prompt_asks_for_the_account_then_the_password_without_echoing_it() {
+    if !crate::support::available("script", "/usr/bin/script") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca = Ca::generate("Origin Test Root");
+    let origin = TlsServer::start(&ca, &["origin.test"]).await;
+    let password = "Typed-Pa55word";
+    let proxy = FakeProxy::start(ProxyBehavior::RequireAuth {
+        challenges: vec!["Basic realm=\"corp\"".to_owned()],
+        accept: Some(("alice".to_owned(), password.to_owned())),
+    })
+    .await;
+    let report = dir.path().join("report.json");
+    let mut args = crate::binary::origin_args(dir.path(), &ca, &origin);
+    args.extend([
+        "--proxy".to_owned(),
+        proxy.url(),
+        "--ask-credentials".to_owned(),
+        "--format".to_owned(),
+        "json".to_owned(),
+        "--output".to_owned(),
+        report.display().to_string(),
+        "--verbose".to_owned(),
+    ]);
+    let typed = format!("{password}\r");
+    let (code, shown) = tokio::task::spawn_blocking(move || {
+        under_pty_answering(
+            &args,
+            &[
+                ("proxy account", "alice\n"),
+                ("password for alice", typed.as_str()),
+            ],
+        )
+    })
+    .await
+    .expect("runner thread");
+    // The proxy accepted what was typed; the service has no such credentials: not ready.
+    assert_eq!(code, Some(1), "{shown}");
+    assert!(
+        shown.contains("alice"),
+        "the account echoes as typed:\n{shown}"
+    );
+    let json = std::fs::read_to_string(&report).expect("the report");
+    let secrets = crate::auth::reflected_secrets("alice", password);
+    for secret in &secrets {
+        assert!(!shown.contains(secret.as_str()), "{secret} shown:\n{shown}");
+        assert!(!json.contains(secret.as_str()), "{secret} in the report");
+    }
+    let report: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let auth = &report["results"][0]["proxy"]["auth"];
+    assert_eq!(auth["outcome"], "accepted", "{auth}");
+    assert_eq!(auth["presenting"]["account"], "alice", "{auth}");
+    let seen = proxy.requests();
+    assert_eq!(
+        seen.last().and_then(|r| r.proxy_authorization.clone()),
+        Some(format!(
+            "Basic {}",
+            base64_encode(&format!("alice:{password}"))
+        ))
+    );
+}
+
+fn base64_encode(text: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}

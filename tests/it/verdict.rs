@@ -194,8 +194,14 @@ fn result(endpoint: &str, context: &str, route: Option<&str>, outcome: Outcome) 
             if let Some(proxy) = r.proxy.as_mut() {
                 proxy.auth = Some(dapreflight::AuthAttempt {
                     scheme: "Basic".to_owned(),
-                    accepted: true,
+                    presenting: dapreflight::Presenting::Explicit {
+                        account: "alice".to_owned(),
+                    },
+                    authenticated: dapreflight::Authenticated::default(),
+                    rounds: 1,
+                    outcome: dapreflight::AuthOutcome::Accepted,
                     status: Some(200),
+                    notes: Vec::new(),
                 });
             }
         }
