@@ -32,7 +32,7 @@ pub fn available(program: &str, path: &str) -> bool {
 pub struct ThirdPartyProxy {
     child: Child,
     addr: SocketAddr,
-    _dir: TempDir,
+    dir: TempDir,
 }
 
 /// How Squid asks for credentials.
@@ -234,11 +234,7 @@ impl ThirdPartyProxy {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                return Self {
-                    child,
-                    addr,
-                    _dir: dir,
-                };
+                return Self { child, addr, dir };
             }
             if let Ok(Some(status)) = child.try_wait() {
                 let log = std::fs::read_to_string(dir.path().join("cache.log")).unwrap_or_default();
@@ -260,7 +256,7 @@ impl ThirdPartyProxy {
 
     /// What the verifying NTLM helper logged, one line per message (`KK -> AF CORP\\alice`).
     pub fn helper_log(&self) -> String {
-        std::fs::read_to_string(self._dir.path().join("ntlm.log")).unwrap_or_default()
+        std::fs::read_to_string(self.dir.path().join("ntlm.log")).unwrap_or_default()
     }
 }
 
