@@ -484,7 +484,7 @@ pub struct DeviceSettings {
     pub defender_sense_service: Setting<StartMode>,
     pub defender_sense_running: Setting<Word<Answer>>,
     pub console_user: Setting<Word<Answer>>,
-    /// Defender's ASR rule "Block process creations originating from PSExec and WMI commands"
+    /// Defender's ASR rule "Block process creations originating from `PSExec` and WMI commands"
     /// (`d1e49aac-…`): 0 off, 1 block, 2 audit, 6 warn.
     pub asr_psexec_wmi: Setting<u32>,
     /// `HKLM\SYSTEM\CurrentControlSet\Control\Lsa\UseMachineId` ("Allow Local System to use

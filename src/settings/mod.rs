@@ -45,7 +45,7 @@ pub struct DeviceSettings {
     pub defender_sense_running: Setting<Answer>,
     /// Whether an interactive user is signed in (the user approach needs one).
     pub console_user: Setting<Answer>,
-    /// Defender's ASR rule "Block process creations originating from PSExec and WMI commands":
+    /// Defender's ASR rule "Block process creations originating from `PSExec` and WMI commands":
     /// 0 off, 1 block, 2 audit, 6 warn; from Group Policy, else the MDM policy store.
     pub asr_psexec_wmi: Setting<u32>,
     /// `UseMachineId`, "Network security: Allow Local System to use computer identity for NTLM":
@@ -366,15 +366,15 @@ impl DeviceSettings {
         self.console_user.value.unwrap_or(Answer::NotKnown)
     }
 
-    /// Whether Defender blocks processes that PsExec's service or WMI start (the ASR rule in block
+    /// Whether Defender blocks processes that `PsExec`'s service or WMI start (the ASR rule in block
     /// or warn mode), as Microsoft's own analyzers are started; dapreflight's own service is not.
     #[must_use]
     pub fn psexec_wmi_blocked(&self) -> Answer {
         match self.asr_psexec_wmi.value {
             Some(1 | 6) => Answer::Yes,
-            Some(_) => Answer::No,
             None if self.asr_psexec_wmi.not_in_input() => Answer::NotKnown,
-            None => Answer::No,
+            // Off, audit, or not set.
+            _ => Answer::No,
         }
     }
 
@@ -384,10 +384,9 @@ impl DeviceSettings {
     pub fn local_system_ntlm_anonymous(&self) -> Answer {
         match self.use_machine_id.value {
             Some(0) => Answer::Yes,
-            Some(_) => Answer::No,
             None if self.use_machine_id.not_in_input() => Answer::NotKnown,
-            // Not configured: the computer identity, from Windows 7 and Server 2008 R2.
-            None => Answer::No,
+            // Enabled, or not configured: the computer identity, from Windows 7 and 2008 R2.
+            _ => Answer::No,
         }
     }
 

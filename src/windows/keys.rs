@@ -54,7 +54,7 @@ pub const DEFENDER_POLICY_MANAGER_KEY: &str =
 /// The Local Security Authority's settings: `UseMachineId` is "Network security: Allow Local
 /// System to use computer identity for NTLM".
 pub const LSA_KEY: &str = r"HKLM\SYSTEM\CurrentControlSet\Control\Lsa";
-/// The GUID of the ASR rule "Block process creations originating from PSExec and WMI commands".
+/// The GUID of the ASR rule "Block process creations originating from `PSExec` and WMI commands".
 pub const ASR_PSEXEC_WMI_RULE: &str = "d1e49aac-8f56-4280-b9ba-993a6d77406c";
 /// The signed-in user's Internet Options.
 pub const USER_INTERNET_SETTINGS: &str =
