@@ -61,6 +61,10 @@ lines = [l.strip().split(marker, 1)[1] for l in open(sys.argv[1], encoding="utf-
          if marker in l]
 steps = dict(l.split(": ", 1) for l in lines)
 print("sspi.sh: Wine gave", steps)
+second = [l.split("sspi-second-step: ", 1)[1].strip()
+          for l in open(sys.argv[1], encoding="utf-8", errors="replace") if "sspi-second-step: " in l]
+print("sspi.sh: NTLM's second step:", second)
+assert len(second) == 1, second
 assert set(steps) == {"Negotiate", "NTLM"}, steps
 if shutil.which("ntlm_auth"):
     # Wine 8 with Samba's helper (winbind 4.17): NTLM writes a real type-1 message; Negotiate
@@ -68,11 +72,16 @@ if shutil.which("ntlm_auth"):
     assert steps["NTLM"].startswith("token Ntlm(1)"), steps
     assert steps["Negotiate"].startswith(
         "refused: InitializeSecurityContext: SEC_E_NO_CREDENTIALS (0x8009030E)"), steps
+    # The logon has no password Samba can use (no winbindd with cached credentials), so Wine
+    # refuses the challenge; a real Windows logon answers it with a type 3.
+    assert second[0].startswith(
+        "NTLM: refused: NTLM failed: InitializeSecurityContext: SEC_E_INVALID_TOKEN (0x80090308)"), second
 else:
     # Without the helper Wine registers no NTLM package, and Negotiate has nothing to offer.
     assert steps["NTLM"].startswith(
         "refused: AcquireCredentialsHandle for NTLM: SEC_E_SECPKG_NOT_FOUND (0x80090305)"), steps
     assert steps["Negotiate"].startswith(
         "refused: AcquireCredentialsHandle for Negotiate: SEC_E_NO_CREDENTIALS (0x8009030E)"), steps
+    assert second == ["NTLM: no package"], second
 print("sspi.sh: as pinned")
 PY

@@ -443,6 +443,60 @@ mod tests {
         }
     }
 
+    /// NTLM's second step, fed a challenge made here (no proxy): a type-3 message and who it
+    /// authenticated as, or SSPI's exact refusal. This exercises the call with an existing
+    /// context; tests/wine/sspi.sh pins what Wine gives.
+    #[test]
+    fn ntlms_second_step_answers_a_challenge_or_says_why_not() {
+        let Ok(mut handshake) = CurrentLogon.begin(Scheme::Ntlm, "127.0.0.1") else {
+            eprintln!("sspi-second-step: NTLM: no package");
+            return;
+        };
+        if !matches!(handshake.step(None), Ok(Step::Send(_))) {
+            eprintln!("sspi-second-step: NTLM: no first token");
+            return;
+        }
+        let line = match handshake.step(Some(&challenge())) {
+            Ok(Step::Send(token)) => {
+                assert_eq!(sspi::token_kind(&token), sspi::TokenKind::Ntlm(3));
+                let who = handshake.authenticated();
+                format!(
+                    "token Ntlm(3), {} bytes, account {:?}, package {:?}",
+                    token.len(),
+                    who.account,
+                    who.package
+                )
+            }
+            Ok(Step::Done) => "done without a type 3".to_owned(),
+            Err(err) => {
+                assert!(err.to_string().contains("(0x"), "{err}");
+                format!("refused: {err}")
+            }
+        };
+        eprintln!("sspi-second-step: NTLM: {line}");
+    }
+
+    /// An NTLM type-2 message as a domain's server sends it: Unicode, request target, NTLM,
+    /// always sign, domain target, extended session security, target information; the target
+    /// `CORP`, and target information naming the domain. (Samba's client, which Wine runs,
+    /// refuses a challenge without target information with `NT_STATUS_INVALID_PARAMETER`.)
+    fn challenge() -> Vec<u8> {
+        let domain: Vec<u8> = "CORP".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let mut info = vec![2, 0, 8, 0]; // MsvAvNbDomainName, 8 bytes
+        info.extend(&domain);
+        info.extend([0, 0, 0, 0]); // MsvAvEOL
+        let mut message = b"NTLMSSP\0".to_vec();
+        message.extend(2_u32.to_le_bytes());
+        message.extend([8, 0, 8, 0, 48, 0, 0, 0]); // target name: 8 bytes at 48
+        message.extend(0x0089_8205_u32.to_le_bytes());
+        message.extend([1, 2, 3, 4, 5, 6, 7, 8]); // the server challenge
+        message.extend([0; 8]);
+        message.extend([16, 0, 16, 0, 56, 0, 0, 0]); // target information: 16 bytes at 56
+        message.extend(&domain);
+        message.extend(&info);
+        message
+    }
+
     #[test]
     fn basic_is_not_answered_with_the_current_logon() {
         assert!(matches!(
