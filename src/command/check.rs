@@ -160,8 +160,11 @@ fn authenticator(config: &CheckConfig) -> Option<Arc<dyn Authenticate>> {
     if let Some(given) = &config.authenticator {
         return Some(Arc::clone(given));
     }
-    let credentials = config.credentials.clone()?;
     // Explicit credentials always take the portable NTLMv2 (or Basic), the tested path, on
-    // Windows too; SSPI is for the current logon only.
-    Some(Arc::new(auth::Explicit::new(credentials)))
+    // Windows too; without them, on Windows, SSPI presents the logon this process runs as (the
+    // computer account as SYSTEM, the user as the user); elsewhere nothing answers a 407.
+    match config.credentials.clone() {
+        Some(credentials) => Some(Arc::new(auth::Explicit::new(credentials))),
+        None => crate::windows::live::current_logon(),
+    }
 }

@@ -601,6 +601,12 @@ pub struct DeviceSettings {
     pub defender_sense_service: Setting<StartMode>,
     pub defender_sense_running: Setting<Word<Answer>>,
     pub console_user: Setting<Word<Answer>>,
+    /// Defender's ASR rule "Block process creations originating from `PSExec` and WMI commands"
+    /// (`d1e49aac-…`): 0 off, 1 block, 2 audit, 6 warn.
+    pub asr_psexec_wmi: Setting<u32>,
+    /// `HKLM\SYSTEM\CurrentControlSet\Control\Lsa\UseMachineId` ("Allow Local System to use
+    /// computer identity for NTLM"): 0 makes LocalSystem's NTLM fallback anonymous.
+    pub use_machine_id: Setting<u32>,
 }
 
 /// One setting: its value, where it came from, and what it means for enrollment.
@@ -1409,6 +1415,8 @@ impl From<&settings::DeviceSettings> for DeviceSettings {
             defender_sense_service: mode(&s.defender_sense_service),
             defender_sense_running: answer(&s.defender_sense_running),
             console_user: answer(&s.console_user),
+            asr_psexec_wmi: same(&s.asr_psexec_wmi),
+            use_machine_id: same(&s.use_machine_id),
         }
     }
 }
@@ -1608,6 +1616,28 @@ mod tests {
         assert_eq!(json["diagtrack_start"]["value"], "disabled");
         assert_eq!(json["os"]["family"], "windows10_from1809");
         assert_eq!(json["diagtrack_running"]["source"]["kind"], "not_known");
+        let back: DeviceSettings = serde_json::from_value(json).expect("reads back");
+        assert_eq!(back, settings);
+    }
+
+    #[test]
+    fn the_psexec_rule_and_use_machine_id_are_in_the_json_settings() {
+        let registry = crate::windows::regfile::parse(
+            include_bytes!("../../testdata/registry/device-hardening.synthetic.reg"),
+            "device-hardening.synthetic.reg",
+        )
+        .expect("the fixture parses");
+        let settings = DeviceSettings::from(&settings::read_settings(&registry));
+        let json = serde_json::to_value(&settings).expect("serializable");
+        assert_eq!(json["asr_psexec_wmi"]["value"], 1);
+        assert_eq!(json["asr_psexec_wmi"]["source"]["kind"], "registry");
+        assert_eq!(json["use_machine_id"]["value"], 0);
+        assert_eq!(json["use_machine_id"]["source"]["name"], "UseMachineId");
+        // An export without the keys says so, rather than "not set".
+        assert_eq!(
+            json["disable_enterprise_auth_proxy"]["source"]["kind"],
+            "not_in_input"
+        );
         let back: DeviceSettings = serde_json::from_value(json).expect("reads back");
         assert_eq!(back, settings);
     }

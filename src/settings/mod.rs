@@ -10,10 +10,11 @@ use std::fmt::{self, Write as _};
 use crate::catalog::{self, WindowsBuilds};
 use crate::status::Answer;
 use crate::windows::keys::{
-    ATP_STATUS_KEY, CURRENT_VERSION_KEY, DIAGTRACK_KEY, INTERNET_POLICY_KEY, LOCAL_KEY, POLICY_KEY,
-    SENSE_KEY,
+    ASR_PSEXEC_WMI_RULE, ASR_RULES_KEY, ATP_STATUS_KEY, CURRENT_VERSION_KEY,
+    DEFENDER_POLICY_MANAGER_KEY, DIAGTRACK_KEY, INTERNET_POLICY_KEY, LOCAL_KEY, LSA_KEY,
+    POLICY_KEY, SENSE_KEY,
 };
-use crate::windows::registry::{Origin, RegistrySnapshot};
+use crate::windows::registry::{Origin, RegistrySnapshot, ValueData};
 
 /// The policy that sets `DisableEnterpriseAuthProxy`, as Group Policy names it.
 pub(crate) const AUTH_PROXY_POLICY: &str =
@@ -44,6 +45,12 @@ pub struct DeviceSettings {
     pub defender_sense_running: Setting<Answer>,
     /// Whether an interactive user is signed in (the user approach needs one).
     pub console_user: Setting<Answer>,
+    /// Defender's ASR rule "Block process creations originating from `PSExec` and WMI commands":
+    /// 0 off, 1 block, 2 audit, 6 warn; from Group Policy, else the MDM policy store.
+    pub asr_psexec_wmi: Setting<u32>,
+    /// `UseMachineId`, "Network security: Allow Local System to use computer identity for NTLM":
+    /// 0 makes LocalSystem's NTLM fallback anonymous.
+    pub use_machine_id: Setting<u32>,
 }
 
 /// One setting: its value, where it came from, and what it means for enrollment.
@@ -271,6 +278,8 @@ pub fn read_settings(registry: &RegistrySnapshot) -> DeviceSettings {
         Some(mode) => format!("{mode}: the Defender for Endpoint sensor is installed"),
         None => "not found: no Defender for Endpoint sensor".to_owned(),
     });
+    let asr_psexec_wmi = asr_rule(registry, ASR_PSEXEC_WMI_RULE, "ASR PsExec and WMI rule");
+    let use_machine_id = dword(registry, LSA_KEY, "UseMachineId", use_machine_id_meaning);
     let not_live = |name, what: &str| Setting {
         name,
         value: None,
@@ -303,6 +312,8 @@ pub fn read_settings(registry: &RegistrySnapshot) -> DeviceSettings {
             "whether the Defender for Endpoint sensor is running",
         ),
         console_user: not_live("signed-in user", "whether a user is signed in"),
+        asr_psexec_wmi,
+        use_machine_id,
         os,
     }
 }
@@ -353,6 +364,30 @@ impl DeviceSettings {
     #[must_use]
     pub fn console_user(&self) -> Answer {
         self.console_user.value.unwrap_or(Answer::NotKnown)
+    }
+
+    /// Whether Defender blocks processes that `PsExec`'s service or WMI start (the ASR rule in block
+    /// or warn mode), as Microsoft's own analyzers are started; dapreflight's own service is not.
+    #[must_use]
+    pub fn psexec_wmi_blocked(&self) -> Answer {
+        match self.asr_psexec_wmi.value {
+            Some(1 | 6) => Answer::Yes,
+            None if self.asr_psexec_wmi.not_in_input() => Answer::NotKnown,
+            // Off, audit, or not set.
+            _ => Answer::No,
+        }
+    }
+
+    /// Whether LocalSystem authenticates anonymously when Negotiate falls back to NTLM
+    /// (`UseMachineId` = 0), so an NTLM proxy never sees the computer account.
+    #[must_use]
+    pub fn local_system_ntlm_anonymous(&self) -> Answer {
+        match self.use_machine_id.value {
+            Some(0) => Answer::Yes,
+            None if self.use_machine_id.not_in_input() => Answer::NotKnown,
+            // Enabled, or not configured: the computer identity, from Windows 7 and 2008 R2.
+            _ => Answer::No,
+        }
     }
 
     /// Whether the diagnostic-data service is disabled or stopped.
@@ -421,6 +456,8 @@ impl DeviceSettings {
             self.defender_sense_service.row(),
             self.defender_sense_running.row(),
             self.console_user.row(),
+            self.asr_psexec_wmi.row(),
+            self.use_machine_id.row(),
         ]);
         rows
     }
@@ -805,6 +842,110 @@ fn auth_proxy_meaning(value: Option<u32>, family: OsFamily) -> String {
     }
 }
 
+/// The state of the ASR rule `guid`: the Group Policy value (`REG_SZ` or `REG_DWORD`) wins, as
+/// Microsoft documents for a conflict between Group Policy and MDM; else the MDM policy store's
+/// `GUID=value|GUID=value` string.
+fn asr_rule(registry: &RegistrySnapshot, guid: &str, name: &'static str) -> Setting<u32> {
+    let from_policy = registry.value(ASR_RULES_KEY, guid).map(|value| {
+        let mode = match &value.data {
+            ValueData::Dword(n) => Some(*n),
+            ValueData::String(text) | ValueData::ExpandString(text) => text.trim().parse().ok(),
+            _ => None,
+        };
+        let source = Source::Registry {
+            path: ASR_RULES_KEY.to_owned(),
+            name: guid.to_owned(),
+            origin: value.origin.clone(),
+        };
+        (mode, source)
+    });
+    let from_mdm = || {
+        let value = registry.value(DEFENDER_POLICY_MANAGER_KEY, "AttackSurfaceReductionRules")?;
+        let (ValueData::String(rules) | ValueData::ExpandString(rules)) = &value.data else {
+            return None;
+        };
+        let mode = asr_mode_in(rules, guid)?;
+        let source = Source::Registry {
+            path: DEFENDER_POLICY_MANAGER_KEY.to_owned(),
+            name: "AttackSurfaceReductionRules".to_owned(),
+            origin: value.origin.clone(),
+        };
+        Some((Some(mode), source))
+    };
+    let (value, source) = match from_policy.or_else(from_mdm) {
+        Some((mode, source)) => (mode, source),
+        None if !registry.holds(ASR_RULES_KEY) && !registry.holds(DEFENDER_POLICY_MANAGER_KEY) => {
+            return not_in_input(ASR_RULES_KEY, name, guid);
+        }
+        None => (
+            None,
+            Source::NotFound {
+                path: ASR_RULES_KEY.to_owned(),
+                name: guid.to_owned(),
+            },
+        ),
+    };
+    let meaning = match value {
+        Some(0) => "0 = off: the rule is disabled".to_owned(),
+        Some(1) => "1 = block: Defender stops processes started by PsExec's service \
+                    (psexesvc.exe) or the WMI provider host (wmiprvse.exe), which is how \
+                    Microsoft's own analyzers get to run as SYSTEM; a program's own service or \
+                    scheduled task is not such a parent"
+            .to_owned(),
+        Some(2) => "2 = audit: such process creations are logged (Defender event 1122), not \
+                    blocked"
+            .to_owned(),
+        Some(6) => "6 = warn: such process creations are blocked, with a notice that lets the \
+                    user unblock them"
+            .to_owned(),
+        Some(n) => {
+            format!("{n} is not a mode Microsoft documents (0 off, 1 block, 2 audit, 6 warn)")
+        }
+        None if matches!(source, Source::Registry { .. }) => {
+            "set, but not to a number: not a mode Microsoft documents".to_owned()
+        }
+        None => "not set by Group Policy or an MDM policy: off, unless Defender's local \
+                 preferences (Set-MpPreference) turn it on; Get-MpPreference shows them"
+            .to_owned(),
+    };
+    Setting {
+        name,
+        value,
+        source,
+        meaning,
+    }
+}
+
+/// The mode a Policy CSP `AttackSurfaceReductionRules` string (`GUID=value|GUID=value`) gives the
+/// rule `guid`; `None` when the string does not name it or its mode is not a number.
+fn asr_mode_in(rules: &str, guid: &str) -> Option<u32> {
+    rules
+        .split('|')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(id, _)| {
+            id.trim()
+                .trim_matches(|c| c == '{' || c == '}')
+                .eq_ignore_ascii_case(guid)
+        })
+        .and_then(|(_, mode)| mode.trim().parse().ok())
+}
+
+fn use_machine_id_meaning(value: Option<u32>) -> String {
+    match value {
+        Some(0) => "0 = disabled: LocalSystem authenticates anonymously when Negotiate falls back \
+                    to NTLM, so a proxy that uses NTLM never sees the computer account (Kerberos \
+                    is not affected)"
+            .to_owned(),
+        Some(n) => format!(
+            "{n} = enabled: LocalSystem presents the computer account (DOMAIN\\HOST$) when \
+             Negotiate falls back to NTLM"
+        ),
+        None => "not set: from Windows 7 and Server 2008 R2 LocalSystem presents the computer \
+                 account when Negotiate falls back to NTLM"
+            .to_owned(),
+    }
+}
+
 fn telemetry_proxy_meaning(value: Option<&str>, policy: &str) -> String {
     match value {
         Some(server) => format!(
@@ -969,7 +1110,6 @@ fn service_setting(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::windows::registry::ValueData;
 
     fn text(s: &str) -> ValueData {
         ValueData::String(s.to_owned())
@@ -1372,6 +1512,121 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// `testdata/registry/device-hardening.synthetic.reg`: the ASR rule set by Group Policy (1)
+    /// and by an MDM (6), and `UseMachineId` = 0.
+    fn device_hardening() -> RegistrySnapshot {
+        fixture(
+            include_bytes!("../../testdata/registry/device-hardening.synthetic.reg"),
+            "device-hardening.synthetic.reg",
+        )
+    }
+
+    #[test]
+    fn the_psexec_rule_and_use_machine_id_are_read_from_an_export() {
+        let settings = read_settings(&device_hardening());
+        // Group Policy wins over the MDM's 6, and the GUID's case does not matter.
+        assert_eq!(settings.asr_psexec_wmi.value, Some(1));
+        let Source::Registry { path, origin, .. } = &settings.asr_psexec_wmi.source else {
+            panic!("from the registry: {:?}", settings.asr_psexec_wmi.source);
+        };
+        assert_eq!(path, ASR_RULES_KEY);
+        assert_eq!(origin.source, "device-hardening.synthetic.reg");
+        assert!(origin.line.is_some(), "{origin:?}");
+        assert!(settings.asr_psexec_wmi.meaning.starts_with("1 = block"));
+        assert_eq!(settings.psexec_wmi_blocked(), Answer::Yes);
+        assert_eq!(settings.use_machine_id.value, Some(0));
+        assert!(
+            settings.use_machine_id.meaning.contains("anonymously"),
+            "{}",
+            settings.use_machine_id.meaning
+        );
+        assert_eq!(settings.local_system_ntlm_anonymous(), Answer::Yes);
+        let rows = settings.rows();
+        let names: Vec<&str> = rows.iter().map(|row| row.name.as_str()).collect();
+        assert!(
+            names.ends_with(&["ASR PsExec and WMI rule", "UseMachineId"]),
+            "{names:?}"
+        );
+    }
+
+    #[test]
+    fn the_mdm_policy_store_gives_the_rule_when_group_policy_does_not() {
+        let mut registry = device_hardening();
+        registry.delete_value(ASR_RULES_KEY, ASR_PSEXEC_WMI_RULE);
+        let settings = read_settings(&registry);
+        assert_eq!(settings.asr_psexec_wmi.value, Some(6));
+        assert!(matches!(
+            &settings.asr_psexec_wmi.source,
+            Source::Registry { path, name, .. }
+                if path == DEFENDER_POLICY_MANAGER_KEY && name == "AttackSurfaceReductionRules"
+        ));
+        assert_eq!(settings.psexec_wmi_blocked(), Answer::Yes);
+        // A DWORD under Group Policy reads as well as a string.
+        registry.set(
+            ASR_RULES_KEY,
+            ASR_PSEXEC_WMI_RULE,
+            ValueData::Dword(2),
+            Origin::live(),
+        );
+        let settings = read_settings(&registry);
+        assert_eq!(settings.asr_psexec_wmi.value, Some(2));
+        assert_eq!(settings.psexec_wmi_blocked(), Answer::No);
+    }
+
+    #[test]
+    fn csp_rule_strings_are_split_on_bars_and_equals() {
+        let guid = ASR_PSEXEC_WMI_RULE;
+        let cases = [
+            ("d1e49aac-8f56-4280-b9ba-993a6d77406c=1", Some(1)),
+            (
+                "75668c1f-73b5-4cf0-bb93-3ecf5cb7cc84=2|D1E49AAC-8F56-4280-B9BA-993A6D77406C=6",
+                Some(6),
+            ),
+            ("{d1e49aac-8f56-4280-b9ba-993a6d77406c} = 2 ", Some(2)),
+            ("75668c1f-73b5-4cf0-bb93-3ecf5cb7cc84=2", None),
+            ("d1e49aac-8f56-4280-b9ba-993a6d77406c=block", None),
+            ("", None),
+        ];
+        for (rules, expected) in cases {
+            assert_eq!(asr_mode_in(rules, guid), expected, "{rules}");
+        }
+    }
+
+    #[test]
+    fn the_two_settings_are_not_in_the_input_when_their_keys_were_not_exported() {
+        let settings = read_settings(&win11_enrolled());
+        assert!(settings.asr_psexec_wmi.not_in_input());
+        assert!(settings.use_machine_id.not_in_input());
+        assert_eq!(settings.psexec_wmi_blocked(), Answer::NotKnown);
+        assert_eq!(settings.local_system_ntlm_anonymous(), Answer::NotKnown);
+        assert!(
+            settings
+                .use_machine_id
+                .source
+                .to_string()
+                .starts_with("not in the input"),
+            "{}",
+            settings.use_machine_id.source
+        );
+        // Looked up live and absent: not set, which means off and the computer identity.
+        let mut live = RegistrySnapshot::new();
+        for (key, _) in crate::windows::keys::SETTINGS_VALUES {
+            live.mark_looked_up(key);
+        }
+        let settings = read_settings(&live);
+        assert!(matches!(
+            settings.asr_psexec_wmi.source,
+            Source::NotFound { .. }
+        ));
+        assert_eq!(settings.psexec_wmi_blocked(), Answer::No);
+        assert_eq!(settings.local_system_ntlm_anonymous(), Answer::No);
+        assert!(
+            settings.use_machine_id.meaning.contains("Windows 7"),
+            "{}",
+            settings.use_machine_id.meaning
+        );
     }
 
     #[test]

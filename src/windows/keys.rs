@@ -42,6 +42,20 @@ pub const SENSE_KEY: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\Sense";
 /// Defender for Endpoint's onboarding status.
 pub const ATP_STATUS_KEY: &str =
     r"HKLM\SOFTWARE\Microsoft\Windows Advanced Threat Protection\Status";
+/// Defender's attack surface reduction rules set by Group Policy: one value per rule, named by the
+/// rule's GUID, 0 off, 1 block, 2 audit, 6 warn (Microsoft, "Enable attack surface reduction
+/// rules", Group Policy; docs/endpoints.md §8.1).
+pub const ASR_RULES_KEY: &str =
+    r"HKLM\SOFTWARE\Policies\Microsoft\Windows Defender\Windows Defender Exploit Guard\ASR\Rules";
+/// Where Windows keeps the Defender policies an MDM (Intune) delivered; `AttackSurfaceReductionRules`
+/// holds the CSP's `GUID=value|GUID=value` string. Microsoft documents the CSP, not this key.
+pub const DEFENDER_POLICY_MANAGER_KEY: &str =
+    r"HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\Defender";
+/// The Local Security Authority's settings: `UseMachineId` is "Network security: Allow Local
+/// System to use computer identity for NTLM".
+pub const LSA_KEY: &str = r"HKLM\SYSTEM\CurrentControlSet\Control\Lsa";
+/// The GUID of the ASR rule "Block process creations originating from `PSExec` and WMI commands".
+pub const ASR_PSEXEC_WMI_RULE: &str = "d1e49aac-8f56-4280-b9ba-993a6d77406c";
 /// The signed-in user's Internet Options.
 pub const USER_INTERNET_SETTINGS: &str =
     r"HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Internet Settings";
@@ -81,11 +95,14 @@ pub const KEYS: &[&str] = &[
     USER_CONNECTIONS,
     SYSTEM_INTERNET_SETTINGS,
     SYSTEM_CONNECTIONS,
+    ASR_RULES_KEY,
+    DEFENDER_POLICY_MANAGER_KEY,
+    LSA_KEY,
 ];
 
 /// The values the live settings reader reads, by key; DWORDs and strings are told apart by how
 /// they read.
-pub const SETTINGS_VALUES: [(&str, &[&str]); 7] = [
+pub const SETTINGS_VALUES: [(&str, &[&str]); 10] = [
     (
         POLICY_KEY,
         &[
@@ -113,6 +130,12 @@ pub const SETTINGS_VALUES: [(&str, &[&str]); 7] = [
     (DIAGTRACK_KEY, &["Start"]),
     (SENSE_KEY, &["Start"]),
     (ATP_STATUS_KEY, &["OnboardingState"]),
+    (ASR_RULES_KEY, &[ASR_PSEXEC_WMI_RULE]),
+    (
+        DEFENDER_POLICY_MANAGER_KEY,
+        &["AttackSurfaceReductionRules"],
+    ),
+    (LSA_KEY, &["UseMachineId"]),
 ];
 
 /// The `reg export` commands that cover every key in [`KEYS`]: one per key that is not below

@@ -11,6 +11,9 @@ pub(crate) mod live;
 pub(crate) mod netsh;
 pub(crate) mod regfile;
 pub(crate) mod registry;
+// What SSPI's answers mean; used by the Windows reader in live/ and by the tests.
+#[cfg(any(windows, test))]
+pub(crate) mod sspi;
 pub(crate) mod utc;
 pub(crate) mod winhttp;
 pub(crate) mod wininet;

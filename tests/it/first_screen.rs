@@ -137,7 +137,7 @@ async fn a_dead_winhttp_proxy_is_one_reason_about_the_proxy() {
         ..ProxySources::default()
     };
     let device = dapreflight::read_device(&sources, &files).expect("the device export");
-    let settings = device.settings();
+    let settings = device.settings().map(Box::new);
     let report = report(sources, &files, settings, |_, route| match route {
         // The network lets nothing out directly; only the user's proxy works.
         Route::Proxy { proxy } if proxy.host == "user-proxy.corp.example" => Outcome::Answer(404),

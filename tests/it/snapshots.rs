@@ -249,7 +249,8 @@ fn evidence(planned: &Job, outcome: Outcome) -> Evidence {
 pub(crate) async fn report(
     sources: ProxySources,
     files: &DeviceFiles,
-    settings: Option<DeviceSettings>,
+    // Boxed: held across an await, the settings would make every caller's future large.
+    settings: Option<Box<DeviceSettings>>,
     outcome: impl Fn(&Endpoint, &Route) -> Outcome,
 ) -> Report {
     let catalog = dapreflight::load_catalog(None).expect("the built-in catalog");
@@ -270,7 +271,7 @@ pub(crate) async fn report(
         })
         .collect();
     let results = dapreflight::assess_all(&contexts, &plan, evidence);
-    let verdict = dapreflight::decide(&results, settings.as_ref());
+    let verdict = dapreflight::decide(&results, settings.as_deref());
     crate::verdict::assert_true_of_the_results("snapshot", &verdict, &results);
     let mut report = Report::new(
         CatalogInfo {
@@ -280,7 +281,7 @@ pub(crate) async fn report(
         contexts,
         results,
         verdict,
-        settings,
+        settings.map(|settings| *settings),
         UNIX_EPOCH + Duration::from_secs(1_796_000_000),
         Duration::from_millis(412),
     );
@@ -303,7 +304,9 @@ fn fixed_device() -> Device {
     }
 }
 
-pub(crate) fn device_export(name: &str) -> (ProxySources, DeviceFiles, Option<DeviceSettings>) {
+pub(crate) fn device_export(
+    name: &str,
+) -> (ProxySources, DeviceFiles, Option<Box<DeviceSettings>>) {
     let files = DeviceFiles {
         registry: vec![testdata(name)],
         netsh: Vec::new(),
@@ -313,7 +316,7 @@ pub(crate) fn device_export(name: &str) -> (ProxySources, DeviceFiles, Option<De
         ..ProxySources::default()
     };
     let device = dapreflight::read_device(&sources, &files).expect("the device export");
-    let settings = device.settings();
+    let settings = device.settings().map(Box::new);
     (sources, files, settings)
 }
 

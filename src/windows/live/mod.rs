@@ -5,8 +5,29 @@
 pub(crate) mod registry;
 #[cfg(windows)]
 pub(crate) mod settings;
+#[cfg(windows)]
+pub(crate) mod sspi;
 
+use std::sync::Arc;
+
+use crate::auth::Authenticate;
 use crate::windows::WindowsSource;
+
+/// Windows' own authentication with the logon of this process (SSPI: Negotiate, then NTLM), for
+/// a command that probes as the current logon; `None` off Windows.
+#[cfg(windows)]
+#[must_use]
+#[allow(clippy::unnecessary_wraps)] // the same signature as the version for other systems
+pub(crate) fn current_logon() -> Option<Arc<dyn Authenticate>> {
+    Some(Arc::new(sspi::CurrentLogon))
+}
+
+/// Off Windows there is no current logon to present.
+#[cfg(not(windows))]
+#[must_use]
+pub(crate) fn current_logon() -> Option<Arc<dyn Authenticate>> {
+    None
+}
 
 /// This machine's Windows proxy configuration, read from the live registry.
 #[cfg(windows)]
