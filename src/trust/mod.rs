@@ -1215,6 +1215,31 @@ mod tests {
     }
 
     #[test]
+    fn an_unconfirmed_host_accepts_every_microsoft_root_and_nothing_else() {
+        let union = pinned_certificates(TrustRule::MicrosoftUnconfirmed);
+        let app = pinned_certificates(TrustRule::MicrosoftApplicationRoot);
+        let public = pinned_certificates(TrustRule::MicrosoftPublicRoots);
+        assert_eq!(union.len(), app.len() + public.len());
+        assert!(app.iter().chain(&public).all(|der| union.contains(der)));
+        assert!(!TrustRule::MicrosoftUnconfirmed.confirmed());
+        assert!(TrustRule::MicrosoftApplicationRoot.confirmed());
+        // A private chain is still untrusted under it, and the assessment keeps the rule.
+        let root = Ca::root("Test Root");
+        let stores = TrustStores::new(Vec::new(), device(&[]));
+        let got = assess(
+            &[root.leaf("origin.test")],
+            "origin.test",
+            TrustRule::MicrosoftUnconfirmed,
+            &stores,
+        );
+        assert_eq!(got.rule, TrustRule::MicrosoftUnconfirmed);
+        assert!(
+            matches!(got.verdict, Interception::Untrusted { .. }),
+            "{got:?}"
+        );
+    }
+
+    #[test]
     fn stores_are_shareable_between_threads() {
         fn shareable<T: Send + Sync>() {}
         shareable::<TrustStores>();
