@@ -1135,7 +1135,7 @@ mod tests {
         assert_eq!(hosts("processor-config"), sorted(&list));
     }
 
-    /// The WUfB reports include (wufb-reports-endpoints.md@2ef11878) plus the processor
+    /// The `WUfB` reports include (`wufb-reports-endpoints.md@2ef11878`) plus the processor
     /// configuration its devices are enrolled in; the EU profile swaps in the EU hosts.
     #[test]
     fn wufb_reports_profiles_are_the_include_plus_the_processor_configuration() {
