@@ -159,7 +159,14 @@ pub(crate) fn assess(
     if endpoint.reachable.contains(http.status) {
         let chain = match &evidence.tls {
             Some(tls) => match &tls.trust.verdict {
-                Interception::NotDetected { anchor } => format!(", chain ends in '{anchor}'"),
+                Interception::NotDetected { anchor } => {
+                    let unconfirmed = if tls.trust.rule.confirmed() {
+                        ""
+                    } else {
+                        confidence(tls.trust.rule)
+                    };
+                    format!(", chain ends in '{anchor}'{unconfirmed}")
+                }
                 _ => String::new(),
             },
             None => ", plain http".to_owned(),
@@ -368,11 +375,16 @@ fn assess_tls(tls: &TlsEvidence) -> Option<(Status, Option<Stage>, String)> {
     }
 }
 
-/// A caveat for rules judged against public roots, which others can also chain to.
+/// A caveat for rules judged against public roots, which others can also chain to, and for hosts
+/// whose genuine chain is not yet known (never high confidence).
 fn confidence(rule: TrustRule) -> &'static str {
     match rule {
         TrustRule::MicrosoftPublicRoots | TrustRule::PublicRoots => {
             " (public-root endpoint: lower confidence)"
+        }
+        TrustRule::MicrosoftUnconfirmed => {
+            " (trust unconfirmed: this host's genuine chain is not yet known, any of Microsoft's \
+             roots is accepted; not high confidence)"
         }
         TrustRule::MicrosoftApplicationRoot | TrustRule::None => "",
     }

@@ -117,6 +117,9 @@ struct PacArgs {
 #[derive(Debug, clap::Args)]
 struct CatalogArgs {
     /// Endpoint profile to use, or `all` (e.g. `--profile wufb-reports`); `endpoints` lists them.
+    /// The default is Microsoft's current Windows diagnostic data Endpoints table; also
+    /// `processor-config`, `wufb-reports`, `wufb-reports-eu`, `update-compliance`,
+    /// `desktop-analytics` (retired 2022-11-30) and `service-connection-point`.
     #[arg(long, value_name = "PROFILE", default_value = DEFAULT_PROFILE)]
     profile: String,
     /// Replace the built-in catalog with this YAML file (e.g. `--endpoints endpoints.yaml`);

@@ -38,8 +38,10 @@ pub(crate) const BUILTIN_YAML: &str = include_str!("../../endpoints.yaml");
 /// The origin of the built-in catalog, as errors and reports name it.
 pub(crate) const BUILTIN_ORIGIN: &str = "built-in";
 
-/// The profile `check` uses when none is named: the client endpoints of Desktop Analytics.
-pub(crate) const DEFAULT_PROFILE: &str = "desktop-analytics";
+/// The profile `check` uses when none is named: the Endpoints table of Microsoft's current
+/// "Configure Windows diagnostic data in your organization" page. Desktop Analytics, the old
+/// default, was retired on 2022-11-30; its profile stays selectable.
+pub(crate) const DEFAULT_PROFILE: &str = "windows-diagnostic-data";
 
 /// The pseudo-profile that selects every entry.
 pub(crate) const ALL_PROFILES: &str = "all";
@@ -96,6 +98,10 @@ pub enum TrustRule {
     /// The public roots Microsoft's services use (`DigiCert Global Root G2`, `G3` and `CA`,
     /// Microsoft RSA and ECC Root 2017, Baltimore for old chains): lower confidence.
     MicrosoftPublicRoots,
+    /// Any of Microsoft's roots (the application root and the public roots above), for a host
+    /// whose chain has not yet been observed: a chain ending there is accepted, but the result is
+    /// marked unconfirmed and never high confidence.
+    MicrosoftUnconfirmed,
     /// Any root in Mozilla's public set (webpki-roots): the default for a user's own https entries.
     PublicRoots,
     /// Plain HTTP: there is no chain to judge.
@@ -565,7 +571,8 @@ fn check_trust(rule: TrustRule, scheme: Scheme) -> Result<TrustRule, String> {
     match (scheme, rule) {
         (Scheme::Https, TrustRule::None) => Err(
             "`trust: none` is only for http URLs: an https entry must name the roots its chain \
-             ends in (microsoft-application-root, microsoft-public-roots or public-roots)"
+             ends in (microsoft-application-root, microsoft-public-roots, microsoft-unconfirmed or \
+             public-roots)"
                 .to_owned(),
         ),
         (Scheme::Http, TrustRule::None) | (Scheme::Https, _) => Ok(rule),
@@ -904,9 +911,10 @@ impl StatusSet {
 
 impl TrustRule {
     /// Every rule.
-    pub const ALL: [TrustRule; 4] = [
+    pub const ALL: [TrustRule; 5] = [
         TrustRule::MicrosoftApplicationRoot,
         TrustRule::MicrosoftPublicRoots,
+        TrustRule::MicrosoftUnconfirmed,
         TrustRule::PublicRoots,
         TrustRule::None,
     ];
@@ -917,9 +925,17 @@ impl TrustRule {
         match self {
             TrustRule::MicrosoftApplicationRoot => "microsoft-application-root",
             TrustRule::MicrosoftPublicRoots => "microsoft-public-roots",
+            TrustRule::MicrosoftUnconfirmed => "microsoft-unconfirmed",
             TrustRule::PublicRoots => "public-roots",
             TrustRule::None => "none",
         }
+    }
+
+    /// Whether a chain judged under this rule is known for the host: `false` only for
+    /// `microsoft-unconfirmed`, whose results the report marks unconfirmed.
+    #[must_use]
+    pub fn confirmed(self) -> bool {
+        self != TrustRule::MicrosoftUnconfirmed
     }
 }
 
@@ -1026,26 +1042,195 @@ mod tests {
     fn builtin_profiles_have_the_documented_entry_counts() {
         let catalog = builtin();
         let cases = [
+            ("windows-diagnostic-data", 18),
+            ("processor-config", 4),
             ("desktop-analytics", 18),
             ("service-connection-point", 4),
             ("update-compliance", 7),
-            ("wufb-reports", 13),
-            ("wufb-reports-eu", 13),
-            ("all", 25),
+            ("wufb-reports", 16),
+            ("wufb-reports-eu", 14),
+            ("all", 31),
         ];
         for (profile, count) in cases {
             let selected = catalog.select(profile).expect("known profile");
             assert_eq!(selected.len(), count, "{profile}");
         }
-        let names: Vec<&str> = cases[..5].iter().map(|(name, _)| *name).collect();
+        let names: Vec<&str> = cases[..7].iter().map(|(name, _)| *name).collect();
         let mut sorted = names.clone();
         sorted.sort_unstable();
         assert_eq!(catalog.profiles(), sorted);
     }
 
+    /// The hosts `profile` selects, sorted.
+    fn hosts(profile: &str) -> Vec<String> {
+        let mut hosts: Vec<String> = builtin()
+            .select(profile)
+            .expect("known profile")
+            .into_iter()
+            .map(|e| e.target.host)
+            .collect();
+        hosts.sort_unstable();
+        hosts
+    }
+
+    fn sorted(hosts: &[&str]) -> Vec<String> {
+        let mut hosts: Vec<String> = hosts.iter().map(|h| (*h).to_owned()).collect();
+        hosts.sort_unstable();
+        hosts
+    }
+
     #[test]
-    fn default_profile_has_the_client_endpoints() {
-        let selected = builtin().select(DEFAULT_PROFILE).expect("default profile");
+    fn the_default_profile_is_windows_diagnostic_data() {
+        assert_eq!(DEFAULT_PROFILE, "windows-diagnostic-data");
+        assert!(
+            builtin()
+                .profiles()
+                .iter()
+                .any(|p| p == "desktop-analytics")
+        );
+    }
+
+    /// The Endpoints table of "Configure Windows diagnostic data in your organization"
+    /// (windows-itpro-docs windows/privacy/configure-windows-diagnostic-data-in-your-organization.md
+    /// @7af7e3df854af6770aff6738d0252614e33d410a), row by row.
+    #[test]
+    fn windows_diagnostic_data_is_exactly_the_documented_endpoints_table() {
+        let table = [
+            // Connected User Experiences and Telemetry
+            "v10.events.data.microsoft.com",
+            "v10c.events.data.microsoft.com",
+            "v10.vortex-win.data.microsoft.com",
+            // Windows Error Reporting
+            "watson.telemetry.microsoft.com",
+            "umwatsonc.events.data.microsoft.com",
+            "*-umwatsonc.events.data.microsoft.com",
+            "ceuswatcab01.blob.core.windows.net",
+            "ceuswatcab02.blob.core.windows.net",
+            "eaus2watcab01.blob.core.windows.net",
+            "eaus2watcab02.blob.core.windows.net",
+            "weus2watcab01.blob.core.windows.net",
+            "weus2watcab02.blob.core.windows.net",
+            // Authentication
+            "login.live.com",
+            // Online Crash Analysis
+            "oca.telemetry.microsoft.com",
+            "oca.microsoft.com",
+            "kmwatsonc.events.data.microsoft.com",
+            "*-kmwatsonc.events.data.microsoft.com",
+            // Settings
+            "settings-win.data.microsoft.com",
+        ];
+        assert_eq!(hosts("windows-diagnostic-data"), sorted(&table));
+    }
+
+    /// "Enable Windows diagnostic data processor configuration", same page: the US hosts.
+    #[test]
+    fn processor_config_is_exactly_the_documented_list() {
+        let list = [
+            "us-v10c.events.data.microsoft.com",
+            "watsonc.events.data.microsoft.com",
+            "settings-win.data.microsoft.com",
+            "*.blob.core.windows.net",
+        ];
+        assert_eq!(hosts("processor-config"), sorted(&list));
+    }
+
+    /// The `WUfB` reports include (`wufb-reports-endpoints.md@2ef11878`) plus the processor
+    /// configuration its devices are enrolled in; the EU profile swaps in the EU hosts.
+    #[test]
+    fn wufb_reports_profiles_are_the_include_plus_the_processor_configuration() {
+        let include = [
+            "*v10c.events.data.microsoft.com",
+            "umwatsonc.events.data.microsoft.com",
+            "v10.vortex-win.data.microsoft.com",
+            "settings-win.data.microsoft.com",
+            "adl.windows.com",
+            "oca.telemetry.microsoft.com",
+            "login.live.com",
+            "ceuswatcab01.blob.core.windows.net",
+            "ceuswatcab02.blob.core.windows.net",
+            "eaus2watcab01.blob.core.windows.net",
+            "eaus2watcab02.blob.core.windows.net",
+            "weus2watcab01.blob.core.windows.net",
+            "weus2watcab02.blob.core.windows.net",
+        ];
+        let mut us: Vec<&str> = include.to_vec();
+        us.extend([
+            "us-v10c.events.data.microsoft.com",
+            "watsonc.events.data.microsoft.com",
+            "*.blob.core.windows.net",
+        ]);
+        assert_eq!(hosts("wufb-reports"), sorted(&us));
+        let mut eu: Vec<&str> = include
+            .iter()
+            .copied()
+            .filter(|h| {
+                !matches!(
+                    *h,
+                    "*v10c.events.data.microsoft.com" | "umwatsonc.events.data.microsoft.com"
+                )
+            })
+            .collect();
+        eu.extend([
+            "eu-v10c.events.data.microsoft.com",
+            "eu-watsonc.events.data.microsoft.com",
+            "*.blob.core.windows.net",
+        ]);
+        assert_eq!(hosts("wufb-reports-eu"), sorted(&eu));
+    }
+
+    #[test]
+    fn new_hosts_are_unconfirmed_and_the_eu_and_us_v10c_use_the_keepalive_path() {
+        let catalog = builtin();
+        let e = |host: &str| {
+            catalog
+                .endpoints
+                .iter()
+                .find(|e| e.target.host == host)
+                .unwrap_or_else(|| panic!("{host} is listed"))
+        };
+        for host in [
+            "us-v10c.events.data.microsoft.com",
+            "watsonc.events.data.microsoft.com",
+            "oca.microsoft.com",
+            "*-umwatsonc.events.data.microsoft.com",
+            "*-kmwatsonc.events.data.microsoft.com",
+        ] {
+            assert_eq!(e(host).trust, TrustRule::MicrosoftUnconfirmed, "{host}");
+            assert!(!e(host).trust.confirmed(), "{host}");
+        }
+        for host in [
+            "v10c.events.data.microsoft.com",
+            "eu-v10c.events.data.microsoft.com",
+            "us-v10c.events.data.microsoft.com",
+        ] {
+            assert_eq!(e(host).probe_path, "/health/keepalive", "{host}");
+        }
+        let blob = e("*.blob.core.windows.net");
+        assert_eq!(blob.trust, TrustRule::MicrosoftPublicRoots);
+        assert_eq!(
+            blob.probe_target().map(|t| t.host),
+            Some("ceuswatcab01.blob.core.windows.net".to_owned())
+        );
+        for host in [
+            "*-umwatsonc.events.data.microsoft.com",
+            "*-kmwatsonc.events.data.microsoft.com",
+        ] {
+            assert!(
+                e(host).wildcard && e(host).probe_target().is_none(),
+                "{host}"
+            );
+        }
+        let builds = e("us-v10c.events.data.microsoft.com")
+            .windows
+            .expect("builds");
+        assert_eq!(builds.uses(17763, None), Some(true));
+        assert_eq!(builds.uses(17134, Some(285)), Some(false));
+    }
+
+    #[test]
+    fn desktop_analytics_profile_has_the_client_endpoints() {
+        let selected = builtin().select("desktop-analytics").expect("profile");
         let cases = [
             (
                 "https://v10c.events.data.microsoft.com",
@@ -1207,7 +1392,7 @@ endpoints:
         assert!(matches!(err, CatalogError::UnknownProfile { .. }));
         assert!(text.contains("desktop-analytic'"), "{text}");
         assert!(
-            text.contains("desktop-analytics, service-connection-point"),
+            text.contains("desktop-analytics, processor-config, service-connection-point"),
             "{text}"
         );
         assert!(text.ends_with(", all"), "{text}");

@@ -401,6 +401,11 @@ pub struct CertificateInfo {
     pub dns_names_omitted: usize,
 }
 
+/// Reports written before `confirmed` existed judged only known chains.
+fn confirmed_default() -> bool {
+    true
+}
+
 #[expect(
     clippy::trivially_copy_pass_by_ref,
     reason = "serde's skip_serializing_if signature"
@@ -413,6 +418,11 @@ fn is_zero(n: &usize) -> bool {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TrustAssessment {
     pub rule: Word<TrustRule>,
+    /// `false` when the endpoint's genuine chain is not yet known (rule `microsoft-unconfirmed`):
+    /// the chain was accepted against any of Microsoft's roots, and the result is never high
+    /// confidence.
+    #[serde(default = "confirmed_default")]
+    pub confirmed: bool,
     #[serde(flatten)]
     pub verdict: Interception,
 }
@@ -1238,6 +1248,7 @@ impl From<&trust::TrustAssessment> for TrustAssessment {
     fn from(assessment: &trust::TrustAssessment) -> Self {
         Self {
             rule: Word(assessment.rule),
+            confirmed: assessment.rule.confirmed(),
             verdict: Interception::from(&assessment.verdict),
         }
     }

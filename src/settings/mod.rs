@@ -1393,6 +1393,12 @@ mod tests {
                 Relevance::NotUsed
             }
         };
+        // The processor configuration's hosts, added with the catalog: 1809 and later.
+        if host == "us-v10c.events.data.microsoft.com"
+            || host == "watsonc.events.data.microsoft.com"
+        {
+            return yes(build >= 17763);
+        }
         if host.ends_with("v10c.events.data.microsoft.com") {
             return match os.family {
                 OsFamily::Windows10V1803 => match os.ubr {

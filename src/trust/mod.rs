@@ -35,7 +35,7 @@ pub(crate) struct TrustStores {
     extra: Vec<CertificateDer<'static>>,
     device: DeviceStore,
     /// One per rule that has roots, in [`RULES_WITH_ROOTS`] order.
-    rules: [OnceLock<Option<Verifier>>; 3],
+    rules: [OnceLock<Option<Verifier>>; 4],
     device_verifier: OnceLock<DeviceVerifier>,
 }
 
@@ -148,9 +148,10 @@ const PINNED: &[(TrustRule, &str, &str)] = &[
 ];
 
 /// The rules that have roots, in the order `TrustStores::rules` keeps their verifiers.
-const RULES_WITH_ROOTS: [TrustRule; 3] = [
+const RULES_WITH_ROOTS: [TrustRule; 4] = [
     TrustRule::MicrosoftApplicationRoot,
     TrustRule::MicrosoftPublicRoots,
+    TrustRule::MicrosoftUnconfirmed,
     TrustRule::PublicRoots,
 ];
 
@@ -161,7 +162,12 @@ impl TrustStores {
         Self {
             extra,
             device,
-            rules: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
+            rules: [
+                OnceLock::new(),
+                OnceLock::new(),
+                OnceLock::new(),
+                OnceLock::new(),
+            ],
             device_verifier: OnceLock::new(),
         }
     }
@@ -844,7 +850,8 @@ fn pinned_certificates(rule: TrustRule) -> Vec<CertificateDer<'static>> {
                 .collect()
         })
         .iter()
-        .filter(|(r, _)| *r == rule)
+        // A host whose chain is not yet known may end in any of Microsoft's roots.
+        .filter(|(r, _)| *r == rule || rule == TrustRule::MicrosoftUnconfirmed)
         .map(|(_, der)| der.clone())
         .collect()
 }
@@ -1205,6 +1212,31 @@ mod tests {
         let stores = TrustStores::new(Vec::new(), device(&[]));
         let got = verdict(&[root.leaf("origin.test")], "origin.test", &stores);
         assert!(matches!(got, Interception::Untrusted { .. }));
+    }
+
+    #[test]
+    fn an_unconfirmed_host_accepts_every_microsoft_root_and_nothing_else() {
+        let union = pinned_certificates(TrustRule::MicrosoftUnconfirmed);
+        let app = pinned_certificates(TrustRule::MicrosoftApplicationRoot);
+        let public = pinned_certificates(TrustRule::MicrosoftPublicRoots);
+        assert_eq!(union.len(), app.len() + public.len());
+        assert!(app.iter().chain(&public).all(|der| union.contains(der)));
+        assert!(!TrustRule::MicrosoftUnconfirmed.confirmed());
+        assert!(TrustRule::MicrosoftApplicationRoot.confirmed());
+        // A private chain is still untrusted under it, and the assessment keeps the rule.
+        let root = Ca::root("Test Root");
+        let stores = TrustStores::new(Vec::new(), device(&[]));
+        let got = assess(
+            &[root.leaf("origin.test")],
+            "origin.test",
+            TrustRule::MicrosoftUnconfirmed,
+            &stores,
+        );
+        assert_eq!(got.rule, TrustRule::MicrosoftUnconfirmed);
+        assert!(
+            matches!(got.verdict, Interception::Untrusted { .. }),
+            "{got:?}"
+        );
     }
 
     #[test]

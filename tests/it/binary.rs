@@ -364,7 +364,30 @@ fn endpoints_lists_the_catalog_and_rejects_unknown_profiles() {
         urls.contains(&"https://v10c.events.data.microsoft.com"),
         "{urls:?}"
     );
-    assert!(urls.contains(&"http://adl.windows.com"), "{urls:?}");
+    // The default is the current Endpoints table: no adl.windows.com, the wildcard rows in.
+    assert!(urls.contains(&"https://oca.microsoft.com"), "{urls:?}");
+    assert!(
+        urls.contains(&"https://*-kmwatsonc.events.data.microsoft.com"),
+        "{urls:?}"
+    );
+    assert!(!urls.contains(&"http://adl.windows.com"), "{urls:?}");
+    assert_eq!(urls.len(), 18, "{urls:?}");
+    let old = dapreflight(
+        &[
+            "endpoints",
+            "--profile",
+            "desktop-analytics",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(
+        old.status.code(),
+        Some(0),
+        "desktop-analytics stays selectable"
+    );
+    assert!(text(&old.stdout).contains("http://adl.windows.com"));
     let all = dapreflight(&["endpoints", "--profile", "all"], &[("COLUMNS", "300")]);
     assert_eq!(all.status.code(), Some(0));
     assert!(text(&all.stdout).contains("*.manage.microsoft.com"));
@@ -397,13 +420,18 @@ async fn the_device_store_from_ssl_cert_file_decides_interception_versus_untrust
         let out = dapreflight_async(args.clone(), env).await;
         assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(
+            json["catalog"]["profile"], "windows-diagnostic-data",
+            "check without --profile uses the current Endpoints table"
+        );
         let results = json["results"].as_array().expect("results");
+        // Wildcard rows without a probe host are not probed.
         let https: Vec<&serde_json::Value> = results
             .iter()
             .filter(|r| {
                 r["endpoint"]
                     .as_str()
-                    .is_some_and(|u| u.starts_with("https://"))
+                    .is_some_and(|u| u.starts_with("https://") && !u.contains('*'))
             })
             .collect();
         assert!(

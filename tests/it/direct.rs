@@ -216,3 +216,77 @@ async fn a_wildcard_entry_without_a_probe_host_is_not_probed() {
     );
     assert_eq!(report.summary.findings, 0);
 }
+
+#[tokio::test]
+async fn the_blob_wildcard_is_probed_through_the_wer_cab_host_microsoft_names() {
+    let ca = Ca::generate("Origin Test Root");
+    let host = "ceuswatcab01.blob.core.windows.net";
+    let origin = TlsServer::start_with(ca.issue(&[host]), 404).await;
+    let port = origin.addr().port();
+    // The built-in entry gives the pattern its probe host and trust rule.
+    let result = Check::new()
+        .pinned(host, origin.addr())
+        .endpoint(&format!("url: \"https://*.blob.core.windows.net:{port}\""))
+        .trust(&ca)
+        .run_one()
+        .await;
+    assert_eq!(result.status, Status::Ok, "{result:#?}");
+    let tls = result.tls.as_ref().expect("tls evidence");
+    assert_eq!(tls.server_name, host);
+    assert_eq!(tls.trust.rule, dapreflight::TrustRule::MicrosoftPublicRoots);
+    let seen = origin.requests();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        seen[0].host.as_deref(),
+        Some(format!("{host}:{port}").as_str())
+    );
+}
+
+#[tokio::test]
+async fn a_host_whose_chain_is_unconfirmed_is_ok_but_marked_unconfirmed_not_high_confidence() {
+    let ca = Ca::generate("Origin Test Root");
+    let host = "us-v10c.events.data.microsoft.com";
+    let origin = TlsServer::start_with(ca.issue(&[host]), 404).await;
+    let port = origin.addr().port();
+    let result = Check::new()
+        .pinned(host, origin.addr())
+        .endpoint(&format!("url: \"https://{host}:{port}\""))
+        .trust(&ca)
+        .run_one()
+        .await;
+    assert_eq!(result.status, Status::Ok, "{result:#?}");
+    assert!(
+        result.detail.contains("trust unconfirmed")
+            && result.detail.contains("not high confidence"),
+        "{}",
+        result.detail
+    );
+    let tls = result.tls.as_ref().expect("tls evidence");
+    assert_eq!(tls.trust.rule, dapreflight::TrustRule::MicrosoftUnconfirmed);
+    assert!(matches!(
+        tls.trust.verdict,
+        Interception::NotDetected { .. }
+    ));
+    let wire = dapreflight::wire::TrustAssessment::from(&tls.trust);
+    assert!(!wire.confirmed);
+    let json = serde_json::to_value(&wire).expect("json");
+    assert_eq!(json["confirmed"], false, "{json}");
+    assert_eq!(json["rule"], "microsoft-unconfirmed", "{json}");
+    assert_eq!(origin.requests()[0].path, "/health/keepalive");
+    // A known host through the same root stays confirmed and carries no caveat.
+    let known = "v10c.events.data.microsoft.com";
+    let origin = TlsServer::start_with(ca.issue(&[known]), 404).await;
+    let result = Check::new()
+        .pinned(known, origin.addr())
+        .endpoint(&format!(
+            "url: \"https://{known}:{}\"",
+            origin.addr().port()
+        ))
+        .trust(&ca)
+        .run_one()
+        .await;
+    assert_eq!(result.status, Status::Ok, "{result:#?}");
+    assert!(!result.detail.contains("unconfirmed"), "{}", result.detail);
+    let wire = dapreflight::wire::TrustAssessment::from(&result.tls.as_ref().expect("tls").trust);
+    assert!(wire.confirmed);
+}
