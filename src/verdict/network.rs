@@ -653,7 +653,12 @@ pub(super) fn classify(result: &ProbeResult) -> Block {
         Status::TlsIntercepted | Status::TlsUntrusted => {
             let rule = result.tls.as_ref().map(|tls| tls.trust.rule);
             let pinned = match rule {
-                Some(rule) => rule == TrustRule::MicrosoftApplicationRoot,
+                // The upload hosts whose chain is not yet confirmed (us-v10c, watsonc) serve the
+                // same client as v10c: judged as pinned, the result's detail says unconfirmed.
+                Some(rule) => matches!(
+                    rule,
+                    TrustRule::MicrosoftApplicationRoot | TrustRule::MicrosoftUnconfirmed
+                ),
                 None => !result.host.ends_with(".blob.core.windows.net"),
             };
             Block::Intercepted { pinned }
@@ -802,6 +807,12 @@ mod tests {
             (
                 "inspected, pinned root",
                 probe(V10C).intercepted(TrustRule::MicrosoftApplicationRoot, None),
+                Block::Intercepted { pinned: true },
+            ),
+            (
+                "inspected, an upload host whose chain is unconfirmed",
+                probe("us-v10c.events.data.microsoft.com")
+                    .intercepted(TrustRule::MicrosoftUnconfirmed, None),
                 Block::Intercepted { pinned: true },
             ),
             (
