@@ -6,6 +6,7 @@
 
 pub(crate) mod dns;
 pub(crate) mod http;
+pub(crate) mod identity;
 pub(crate) mod tls;
 pub(crate) mod tunnel;
 
@@ -31,6 +32,7 @@ use crate::url::{Scheme, Target};
 pub use crate::auth::Credentials;
 pub(crate) use dns::Resolver;
 pub use dns::{DnsCause, DnsOf, Pin};
+pub use identity::{How, Identity, ProbedAs};
 pub use tunnel::Challenge;
 
 /// How probes run: deadlines, concurrency, name pins, credentials and trust stores.
@@ -65,7 +67,7 @@ impl RunDeadline {
 }
 
 /// What a probe saw, stage by stage. Stages it never reached are `None`.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Evidence {
     pub timings_ms: Timings,
     pub dns: Option<DnsEvidence>,
@@ -80,7 +82,7 @@ pub struct Evidence {
 }
 
 /// Milliseconds spent in each stage; absent stages were not reached (or not needed).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Timings {
     pub dns: Option<u64>,
     pub connect: Option<u64>,
@@ -91,7 +93,7 @@ pub struct Timings {
 }
 
 /// Which name was resolved, to what, and how.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DnsEvidence {
     pub name: String,
     pub addresses: Vec<IpAddr>,
@@ -103,7 +105,7 @@ pub struct DnsEvidence {
 pub use crate::net::tcp::Connected as ConnectEvidence;
 
 /// What the proxy answered.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ProxyEvidence {
     pub address: ProxyAddr,
     /// The request line sent, e.g. `CONNECT v10c.events.data.microsoft.com:443`.
@@ -120,14 +122,14 @@ pub struct ProxyEvidence {
 }
 
 /// One response header, as received.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Header {
     pub name: String,
     pub value: String,
 }
 
 /// The retry with credentials after a 407. Never holds the credentials themselves.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AuthAttempt {
     pub scheme: String,
     pub accepted: bool,
@@ -136,7 +138,7 @@ pub struct AuthAttempt {
 }
 
 /// The HTTP exchange with the service.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HttpEvidence {
     /// e.g. `GET /health/keepalive`, or the absolute form through a proxy.
     pub request: String,
@@ -146,7 +148,7 @@ pub struct HttpEvidence {
 }
 
 /// Where and why a probe stopped. The wire layer turns it into the report's JSON.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ProbeFailure {
     /// The name did not resolve. `of` says whose name it is (the endpoint's, or the proxy's on
     /// the way to it); `cause` classifies why; `reason` keeps the resolver's own words.
@@ -182,7 +184,7 @@ pub enum ProbeFailure {
 }
 
 /// One probe to run: an endpoint, the concrete target, and the route to take.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Job {
     pub endpoint: Endpoint,
     /// The concrete target; `None` when the endpoint is a wildcard with no probe host.
