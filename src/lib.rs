@@ -38,7 +38,7 @@ pub mod fuzzing;
 pub use cli::{Args, Terminal};
 pub use command::check::build_report;
 pub use command::{Device as DeviceInput, read_device, run};
-pub use config::{CatalogChoice, CheckConfig, Config, DeviceFiles, Limits};
+pub use config::{CatalogChoice, CheckConfig, Config, DeviceFiles, HopVia, Limits, ProbeAs};
 pub use error::Error;
 
 // The words every layer shares.
@@ -75,7 +75,8 @@ pub use plan::plan;
 pub use probe::tls::TlsEvidence;
 pub use probe::{
     AuthAttempt, Challenge, ConnectCause, ConnectEvidence, Credentials, DnsCause, DnsEvidence,
-    DnsOf, Evidence, HttpEvidence, Job, Pin, ProbeFailure, ProxyEvidence, Timings,
+    DnsOf, Evidence, How, HttpEvidence, Identity, Job, Pin, ProbeFailure, ProbedAs, ProxyEvidence,
+    Timings,
 };
 pub use trust::{CertificateInfo, DeviceStore, Interception, TrustAssessment};
 pub use verdict::{Approach, Code, Finding, Ref, Remedy, Severity, Verdict, decide};
@@ -83,4 +84,6 @@ pub use verdict::{Approach, Code, Finding, Ref, Remedy, Severity, Verdict, decid
 // The report, its JSON contract and its renderings.
 pub use output::verdict::render as render_verdict;
 pub use output::{Format, Style, render, render_proxy, terminal_columns, width};
-pub use report::{CatalogInfo, Device, DeviceSource, Outcome, ProxyView, RanOn, Report, wire};
+pub use report::{
+    CatalogInfo, Device, DeviceSource, Outcome, Probing, ProxyView, RanOn, Report, wire,
+};

@@ -16,6 +16,7 @@ use crate::windows::DeviceIdentity;
 
 // The parts a report holds, re-exported so that renderers read them through `report` alone.
 pub(crate) use crate::catalog::Endpoint;
+pub(crate) use crate::probe::ProbedAs;
 pub(crate) use crate::proxy::{ContextConfig, SourceStatus};
 pub(crate) use crate::settings::DeviceSettings;
 pub(crate) use crate::verdict::{Fix, Reason, Ref, Severity, Verdict};
@@ -40,6 +41,54 @@ pub struct Report {
     pub verdict: Verdict,
     /// The diagnostic-data settings enrollment needs, when they could be read.
     pub settings: Option<DeviceSettings>,
+    /// Which identity probed each context, and whether the run was elevated.
+    pub probing: Probing,
+}
+
+/// Who probed each context and how, whether dapreflight ran elevated, and what that means.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Probing {
+    /// The token was elevated (Windows); `None` off Windows, or for a hand-built report.
+    pub elevated: Option<bool>,
+    /// Per context: the account its probes ran as, and how. A context missing here was not
+    /// probed as anyone (e.g. no user is signed in).
+    pub contexts: Vec<(Context, ProbedAs)>,
+    /// What a person should know about the identities (not elevated, credentials, cleanup).
+    pub notes: Vec<String>,
+}
+
+impl Probing {
+    /// Who probed `context`, when anyone did.
+    #[must_use]
+    pub fn of(&self, context: Context) -> Option<&ProbedAs> {
+        self.contexts
+            .iter()
+            .find(|(name, _)| *name == context)
+            .map(|(_, probed_as)| probed_as)
+    }
+
+    /// One line for a person: who probed `context`, and how.
+    #[must_use]
+    pub fn line(&self, context: Context) -> Option<String> {
+        self.of(context).map(|probed_as| {
+            format!(
+                "probed as {} ({}, {})",
+                probed_as.account, probed_as.identity, probed_as.how
+            )
+        })
+    }
+
+    /// One line for a person: whether the run was elevated, when that is known.
+    #[must_use]
+    pub fn elevation_line(&self) -> Option<&'static str> {
+        self.elevated.map(|elevated| {
+            if elevated {
+                "dapreflight ran elevated"
+            } else {
+                "dapreflight ran without elevation"
+            }
+        })
+    }
 }
 
 /// What device the report is about, where that came from, and where the probes ran.
@@ -199,7 +248,15 @@ impl Report {
             summary,
             verdict,
             settings,
+            probing: Probing::default(),
         }
+    }
+
+    /// The report with who probed each context.
+    #[must_use]
+    pub fn probed(mut self, probing: Probing) -> Self {
+        self.probing = probing;
+        self
     }
 
     /// Clear only when the verdict says the device is ready.

@@ -11,6 +11,7 @@ pub(crate) mod live;
 pub(crate) mod netsh;
 pub(crate) mod regfile;
 pub(crate) mod registry;
+pub(crate) mod service;
 pub(crate) mod winhttp;
 pub(crate) mod wininet;
 

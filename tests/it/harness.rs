@@ -9,7 +9,7 @@ use dapreflight::ProbeResult;
 use dapreflight::ProxyAddr;
 use dapreflight::Report;
 use dapreflight::Style;
-use dapreflight::{CatalogChoice, CheckConfig, DeviceFiles, Limits};
+use dapreflight::{CatalogChoice, CheckConfig, DeviceFiles, HopVia, Limits, ProbeAs};
 use dapreflight::{ContextChoice, ProxyOverride, ProxySources};
 use dapreflight::{Credentials, Pin};
 use tempfile::TempDir;
@@ -30,6 +30,8 @@ pub struct Check {
     deadline: Option<Duration>,
     device_files: DeviceFiles,
     contexts: ContextChoice,
+    probe_as: ProbeAs,
+    hop: HopVia,
 }
 
 impl Check {
@@ -48,6 +50,8 @@ impl Check {
             deadline: None,
             device_files: DeviceFiles::default(),
             contexts: ContextChoice::Both,
+            probe_as: ProbeAs::Current,
+            hop: HopVia::Native,
         }
     }
 
@@ -138,6 +142,15 @@ impl Check {
         self
     }
 
+    /// Probes as `probe_as`, each hop a child process of the built binary (the portable hop).
+    pub fn probe_as_child(mut self, probe_as: ProbeAs) -> Self {
+        self.probe_as = probe_as;
+        self.hop = HopVia::ChildProcess {
+            exe: env!("CARGO_BIN_EXE_dapreflight").into(),
+        };
+        self
+    }
+
     /// Sets each stage's deadline.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -176,6 +189,8 @@ impl Check {
             output: None,
             progress: false,
             quiet: false,
+            probe_as: self.probe_as,
+            hop: self.hop.clone(),
         }
     }
 

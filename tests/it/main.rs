@@ -9,6 +9,7 @@ mod dns;
 mod exports;
 mod first_screen;
 mod harness;
+mod hop;
 mod interception;
 mod pac;
 mod peers;

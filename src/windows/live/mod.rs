@@ -4,7 +4,11 @@
 #[cfg(windows)]
 pub(crate) mod registry;
 #[cfg(windows)]
+pub(crate) mod service;
+#[cfg(windows)]
 pub(crate) mod settings;
+#[cfg(windows)]
+pub(crate) mod token;
 
 use crate::windows::WindowsSource;
 
