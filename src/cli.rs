@@ -575,3 +575,36 @@ impl From<FormatArg> for Format {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn as_takes_every_identity_on_windows_and_only_current_elsewhere() {
+        let cases = [
+            (None, true, Some(ProbeAs::Default)),
+            (None, false, Some(ProbeAs::Current)),
+            (Some(AsArg::Current), false, Some(ProbeAs::Current)),
+            (Some(AsArg::System), true, Some(ProbeAs::System)),
+            (Some(AsArg::User), true, Some(ProbeAs::User)),
+            (Some(AsArg::Both), true, Some(ProbeAs::Both)),
+            (Some(AsArg::System), false, None),
+            (Some(AsArg::User), false, None),
+            (Some(AsArg::Both), false, None),
+        ];
+        for (arg, windows, expected) in cases {
+            let chosen = probe_as(arg, windows);
+            match (chosen, expected) {
+                (Ok(chosen), Some(expected)) => assert_eq!(chosen, expected, "{arg:?} {windows}"),
+                (Err(Error::Argument { flag, message }), None) => {
+                    assert_eq!(flag, "--as");
+                    assert!(message.contains("off Windows"), "{message}");
+                }
+                (chosen, expected) => {
+                    panic!("{arg:?} on windows={windows}: {chosen:?} vs {expected:?}")
+                }
+            }
+        }
+    }
+}

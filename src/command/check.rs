@@ -80,7 +80,12 @@ pub async fn build_report(config: &CheckConfig) -> Result<Report, Error> {
     };
     let started = SystemTime::now();
     let clock = Instant::now();
-    let identities = identities(config, &contexts, hop::Facts::of_this_process())?;
+    let identities = identities(
+        config,
+        &contexts,
+        device.live,
+        hop::Facts::of_this_process(),
+    )?;
     let (contexts, plan, evidence, probing) = match identities {
         Identities::Current { notes } => {
             let plan = plan::plan(&endpoints, &contexts); // one probe per distinct (target, route)
@@ -177,6 +182,7 @@ enum Identities {
 fn identities(
     config: &CheckConfig,
     contexts: &[ContextConfig],
+    live: bool,
     facts: hop::Facts,
 ) -> Result<Identities, Error> {
     let has = |name| contexts.iter().any(|c| c.name == name);
@@ -193,7 +199,8 @@ fn identities(
     let (system, user) = match config.probe_as {
         ProbeAs::Current => return Ok(Identities::Current { notes: Vec::new() }),
         ProbeAs::Default => {
-            if !(has_system || has_user) || !native || !cfg!(windows) {
+            // Another device's exports, or a run off Windows: nobody here to be but oneself.
+            if !(has_system || has_user) || !live || !native || !cfg!(windows) {
                 return Ok(Identities::Current { notes: Vec::new() });
             }
             if config.credentials.is_some() {
