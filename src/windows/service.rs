@@ -14,8 +14,12 @@ pub(crate) const MARKER: &str =
     "dapreflight: temporary service that probes as LocalSystem; deleted after each run";
 /// `ERROR_SERVICE_DATABASE_LOCKED`: the SCM is busy (seen right after boot, and under Wine).
 pub(crate) const DATABASE_LOCKED: i32 = 1055;
+/// `ERROR_SERVICE_REQUEST_TIMEOUT`: the process did not reach the dispatcher in time, e.g. while
+/// an antivirus scans the fresh copy of the executable (and under Wine, a cold start); the next
+/// start finds it scanned and cached.
+pub(crate) const REQUEST_TIMEOUT: i32 = 1053;
 /// How many times a locked database is retried before the start gives up.
-pub(crate) const START_ATTEMPTS: u32 = 5;
+pub(crate) const START_ATTEMPTS: u32 = 20;
 /// The pause between two starts of a locked database.
 pub(crate) const START_PAUSE: Duration = Duration::from_millis(500);
 
@@ -37,8 +41,8 @@ pub(crate) trait ServiceManager {
     fn services(&self, prefix: &str) -> Result<Vec<(String, Option<String>)>, ScmError>;
 }
 
-/// Starts `name`, retrying while the database is locked: at most `attempts` starts, `pause`
-/// apart, and none after `deadline`. Returns how many starts it took.
+/// Starts `name`, retrying while the database is locked or the start timed out: at most
+/// `attempts` starts, `pause` apart, and none after `deadline`. Returns how many starts it took.
 pub(crate) fn start_with_retry(
     manager: &impl ServiceManager,
     name: &str,
@@ -52,7 +56,7 @@ pub(crate) fn start_with_retry(
         match manager.start(name) {
             Ok(()) => return Ok(attempt),
             Err(err)
-                if err.code == Some(DATABASE_LOCKED)
+                if matches!(err.code, Some(DATABASE_LOCKED | REQUEST_TIMEOUT))
                     && attempt < attempts
                     && Instant::now() + pause < deadline =>
             {
@@ -164,6 +168,17 @@ mod tests {
         let result = start_with_retry(&fake, "s", 3, Duration::ZERO, later(), |_| {});
         assert_eq!(result.map_err(|e| e.code), Err(Some(DATABASE_LOCKED)));
         assert_eq!(*fake.starts.borrow(), 3);
+    }
+
+    #[test]
+    fn a_start_that_timed_out_is_retried() {
+        let fake = Fake {
+            start_failures: RefCell::new(vec![REQUEST_TIMEOUT]),
+            ..Fake::default()
+        };
+        let attempts =
+            start_with_retry(&fake, "s", START_ATTEMPTS, Duration::ZERO, later(), |_| {});
+        assert_eq!(attempts, Ok(2));
     }
 
     #[test]
