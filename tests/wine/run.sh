@@ -160,3 +160,30 @@ if ls "$WINEPREFIX/drive_c/ProgramData/dapreflight/bin/"*.exe >/dev/null 2>&1; t
   echo "the service's copy of the executable was left behind"; exit 1
 fi
 echo "wine: no dapreflight-probe-* service left"
+
+# ── check --as both: from the service, the console user's process via WTSQueryUserToken and
+# CreateProcessAsUserW (Wine hands out a token without checking SeTcbPrivilege); the user's
+# WinINET goes direct to the same loopback origin.
+add "$is" /v ProxyEnable /t REG_DWORD /d 0
+add "$is\Connections" /v DefaultConnectionSettings /t REG_BINARY /d "$(blob 46 1 '' '' '')"
+status=0
+timeout 170 wine "$work/dapreflight.exe" check --as both --format json --timeout 5 --deadline 150 \
+  --endpoints "$(winepath -w "$work/endpoints.yaml" 2>/dev/null)" \
+  > "$work/both.json" 2> "$work/both-stderr.txt" || status=$?
+if [ "$status" -ge 2 ]; then
+  echo "dapreflight.exe check --as both failed under Wine (exit $status):"
+  cat "$work/both-stderr.txt"; exit 1
+fi
+python3 - "$work/both.json" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1], encoding="utf-8"))
+how = {c["name"]: (c.get("probed_as") or {}).get("how") for c in report["contexts"]}
+assert how == {"system": "service", "user": "user token"}, (how, report["results"])
+statuses = {(r["context"], r["status"]) for r in report["results"]}
+assert statuses == {("system", "ok"), ("user", "ok")}, report["results"]
+print("wine: check --as both probed the system context through the service and the user context",
+      "with the console user's token")
+PY
+left=$(timeout 60 wine reg query 'HKLM\System\CurrentControlSet\Services' 2>/dev/null \
+  | tr -d '\r' | grep -i 'dapreflight-probe' || true)
+[ -z "$left" ] || { echo "services left behind: $left"; exit 1; }
