@@ -23,10 +23,12 @@ use windows_service::service_control_handler::{self, ServiceControlHandlerResult
 use windows_service::service_manager::{ServiceManager as Scm, ServiceManagerAccess};
 use windows_sys::Win32::Foundation::LocalFree;
 use windows_sys::Win32::Security::Authorization::{
-    ConvertStringSecurityDescriptorToSecurityDescriptorW, SDDL_REVISION_1,
+    ConvertStringSecurityDescriptorToSecurityDescriptorW, GetNamedSecurityInfoW, SDDL_REVISION_1,
+    SE_FILE_OBJECT,
 };
 use windows_sys::Win32::Security::{
-    DACL_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, SECURITY_ATTRIBUTES, SetFileSecurityW,
+    DACL_SECURITY_INFORMATION, OWNER_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR,
+    SECURITY_ATTRIBUTES, SetFileSecurityW,
 };
 use windows_sys::Win32::Storage::FileSystem::CreateDirectoryW;
 use windows_sys::Win32::System::Console::SetConsoleCtrlHandler;
@@ -36,6 +38,8 @@ use crate::windows::service::{
     start_with_retry,
 };
 
+/// `%ProgramData%\dapreflight`: SYSTEM and Administrators; users may list it (not inherited).
+const ROOT: &str = "D:P(A;;FA;;;SY)(A;;FA;;;BA)(A;;GRGX;;;BU)";
 /// SYSTEM and Administrators only, inherited by what is created inside.
 const ADMIN_ONLY: &str = "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)";
 /// The executable's directory: SYSTEM and Administrators write it, users may only run what is in
@@ -283,18 +287,70 @@ impl Drop for ExeCopy {
 /// Copies this executable into `%ProgramData%\dapreflight\bin\`, which only SYSTEM and
 /// Administrators may write: a service binary a user could replace would hand them SYSTEM.
 fn copy_exe(name: &str) -> Result<ExeCopy, ServiceError> {
-    let bin = program_data().join("bin");
+    let root = program_data();
+    let bin = root.join("bin");
     let prepare = |what, path: &Path| {
         let path = path.to_owned();
         move |source| ServiceError::Prepare { what, path, source }
     };
-    fs::create_dir_all(&bin).map_err(prepare("the directory", &bin))?;
-    set_acl(&bin, BIN).map_err(prepare("the access list of", &bin))?;
+    secure_dir(&root, ROOT).map_err(prepare("the directory", &root))?;
+    secure_dir(&bin, BIN).map_err(prepare("the directory", &bin))?;
     let own = std::env::current_exe().map_err(prepare("the path of", Path::new("dapreflight")))?;
     let path = bin.join(format!("{name}.exe"));
     fs::copy(&own, &path).map_err(prepare("a copy of the executable at", &path))?;
     set_acl(&path, BIN).map_err(prepare("the access list of", &path))?;
     Ok(ExeCopy { path })
+}
+
+/// Creates `path` with `sddl` as its access list, or, when it exists, checks that an
+/// administrator or SYSTEM owns it (whoever owns it can change its access list: a user who made
+/// it first could swap the service's executable) and sets `sddl`.
+fn secure_dir(path: &Path, sddl: &str) -> io::Result<()> {
+    match create_dir(path, sddl) {
+        Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
+            check_owner(path)?;
+            set_acl(path, sddl)
+        }
+        result => result,
+    }
+}
+
+/// Fails unless SYSTEM, Administrators or this process's user owns `path`.
+fn check_owner(path: &Path) -> io::Result<()> {
+    let name = wide(path.as_os_str());
+    let mut owner: windows_sys::Win32::Security::PSID = ptr::null_mut();
+    let mut descriptor: PSECURITY_DESCRIPTOR = ptr::null_mut();
+    // SAFETY: `name` is NUL-terminated; on success `descriptor` is LocalAlloc'd and `owner`
+    // points into it.
+    let status = unsafe {
+        GetNamedSecurityInfoW(
+            name.as_ptr(),
+            SE_FILE_OBJECT,
+            OWNER_SECURITY_INFORMATION,
+            &raw mut owner,
+            ptr::null_mut(),
+            ptr::null_mut(),
+            ptr::null_mut(),
+            &raw mut descriptor,
+        )
+    };
+    if status != 0 {
+        return Err(io::Error::from_raw_os_error(
+            i32::try_from(status).unwrap_or(i32::MAX),
+        ));
+    }
+    let trusted = crate::windows::live::token::is_trusted_owner(owner);
+    // SAFETY: `descriptor` came from GetNamedSecurityInfoW and is freed once, after `owner`'s use.
+    unsafe { LocalFree(descriptor) };
+    if trusted {
+        Ok(())
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "it is owned by an account that is neither SYSTEM nor an administrator: \
+             remove it, then run dapreflight again",
+        ))
+    }
 }
 
 /// `%ProgramData%\dapreflight`.
@@ -327,24 +383,29 @@ impl PrivateDir {
     /// Creates the directory with `sddl` as its access list from the start.
     pub(crate) fn create(sddl: &str) -> io::Result<Self> {
         let parent = program_data();
-        fs::create_dir_all(&parent)?;
+        secure_dir(&parent, ROOT)?;
         let path = parent.join(random());
-        with_descriptor(sddl, |descriptor| {
-            let attributes = SECURITY_ATTRIBUTES {
-                nLength: u32::try_from(size_of::<SECURITY_ATTRIBUTES>()).unwrap_or(u32::MAX),
-                lpSecurityDescriptor: descriptor,
-                bInheritHandle: 0,
-            };
-            let wide = wide(path.as_os_str());
-            // SAFETY: `wide` is NUL-terminated and `attributes` points to a valid descriptor;
-            // both outlive the call.
-            if unsafe { CreateDirectoryW(wide.as_ptr(), &raw const attributes) } == 0 {
-                return Err(io::Error::last_os_error());
-            }
-            Ok(())
-        })?;
+        create_dir(&path, sddl)?;
         Ok(Self { path })
     }
+}
+
+/// Creates the directory `path` with `sddl` as its access list from the start.
+fn create_dir(path: &Path, sddl: &str) -> io::Result<()> {
+    with_descriptor(sddl, |descriptor| {
+        let attributes = SECURITY_ATTRIBUTES {
+            nLength: u32::try_from(size_of::<SECURITY_ATTRIBUTES>()).unwrap_or(u32::MAX),
+            lpSecurityDescriptor: descriptor,
+            bInheritHandle: 0,
+        };
+        let wide = wide(path.as_os_str());
+        // SAFETY: `wide` is NUL-terminated and `attributes` points to a valid descriptor;
+        // both outlive the call.
+        if unsafe { CreateDirectoryW(wide.as_ptr(), &raw const attributes) } == 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    })
 }
 
 impl Drop for PrivateDir {

@@ -317,3 +317,27 @@ fn start_and_wait(
     }
     Ok(code)
 }
+
+/// Whether `sid` may own the directories a SYSTEM service runs from: LocalSystem, the
+/// Administrators group, or this (elevated) process's own user.
+pub(crate) fn is_trusted_owner(sid: windows_sys::Win32::Security::PSID) -> bool {
+    use windows_sys::Win32::Security::{EqualSid, WinBuiltinAdministratorsSid};
+    // SAFETY: `sid` is a valid SID for the duration of the call (the caller holds its descriptor).
+    let well_known = unsafe {
+        IsWellKnownSid(sid, WinLocalSystemSid) != 0
+            || IsWellKnownSid(sid, WinBuiltinAdministratorsSid) != 0
+    };
+    if well_known {
+        return true;
+    }
+    let Ok(token) = own_token() else {
+        return false;
+    };
+    let Ok(user) = token_user(token.0) else {
+        return false;
+    };
+    // SAFETY: `user` starts with the TOKEN_USER GetTokenInformation wrote; its SID lives in it.
+    let own = unsafe { (*user.as_ptr().cast::<TOKEN_USER>()).User.Sid };
+    // SAFETY: both SIDs are valid for the call.
+    unsafe { EqualSid(sid, own) != 0 }
+}
