@@ -285,6 +285,17 @@ async fn probe_as(
         (!context.is_empty()).then(|| plan::plan(endpoints, &context))
     };
     let (system, user) = (part(Context::System), part(Context::User));
+    if config.progress {
+        // The hop draws no progress line: say what the wait is for.
+        let whom = match (system.is_some(), user.is_some()) {
+            (true, true) => {
+                "the system context as SYSTEM and the user context as the signed-in user"
+            }
+            (true, false) => "the system context as SYSTEM",
+            _ => "the user context as the signed-in user",
+        };
+        let _ = writeln!(io::stderr(), "probing {whom}…");
+    }
     let (launcher, via): (Box<dyn hop::Launcher>, hop::Via) = match &config.hop {
         HopVia::ChildProcess { exe } => (
             Box::new(hop::ChildProcess { exe: exe.clone() }),
