@@ -82,8 +82,9 @@ pub async fn build_report(config: &CheckConfig) -> Result<Report, Error> {
     let clock = Instant::now();
     let identities = identities(
         config,
-        &contexts,
+        &contexts.iter().map(|c| c.name).collect::<Vec<_>>(),
         device.live,
+        cfg!(windows),
         hop::Facts::of_this_process(),
     )?;
     let (contexts, plan, evidence, probing) = match identities {
@@ -178,14 +179,16 @@ enum Identities {
     },
 }
 
-/// Resolves `--as` against the contexts this run has and what this process is.
+/// Resolves `--as` against the contexts this run has and what this process is: `live` when the
+/// device is this machine read live, `windows` when this build can change identity.
 fn identities(
     config: &CheckConfig,
-    contexts: &[ContextConfig],
+    contexts: &[Context],
     live: bool,
+    windows: bool,
     facts: hop::Facts,
 ) -> Result<Identities, Error> {
-    let has = |name| contexts.iter().any(|c| c.name == name);
+    let has = |name| contexts.contains(&name);
     let (has_system, has_user) = (has(Context::System), has(Context::User));
     let native = config.hop == HopVia::Native;
     let can_hop = !native || facts.is_system || facts.elevated == Some(true);
@@ -200,7 +203,7 @@ fn identities(
         ProbeAs::Current => return Ok(Identities::Current { notes: Vec::new() }),
         ProbeAs::Default => {
             // Another device's exports, or a run off Windows: nobody here to be but oneself.
-            if !(has_system || has_user) || !live || !native || !cfg!(windows) {
+            if !(has_system || has_user) || !live || !native || !windows {
                 return Ok(Identities::Current { notes: Vec::new() });
             }
             if config.credentials.is_some() {
@@ -246,7 +249,7 @@ fn identities(
         ProbeAs::Both if !(has_system || has_user) => return missing("--as both"),
         _ => {}
     }
-    if native && !cfg!(windows) {
+    if native && !windows {
         return Err(Error::Argument {
             flag: "--as".to_owned(),
             message: "only `current` exists off Windows".to_owned(),
@@ -364,4 +367,168 @@ async fn probe_as(
     probes.extend(user.map(|plan| plan.probes).unwrap_or_default());
     let evidence = system_evidence.into_iter().chain(user_evidence).collect();
     (plan::Plan { probes }, evidence, probing)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Args, Terminal};
+    use crate::config::Config;
+
+    fn config(probe_as: ProbeAs, credentials: bool) -> CheckConfig {
+        let mut vars = Vec::new();
+        if credentials {
+            vars.push((
+                "DAPREFLIGHT_PROXY_USER".to_owned(),
+                "CORP\\alice".to_owned(),
+            ));
+            vars.push(("DAPREFLIGHT_PROXY_PASSWORD".to_owned(), "s3cret".to_owned()));
+        }
+        let args = Args::try_parse_from(["dapreflight", "check"]).expect("valid arguments");
+        let Ok(Config::Check(mut config)) = args.into_config(vars, Terminal::default()) else {
+            panic!("a check configuration");
+        };
+        config.probe_as = probe_as;
+        *config
+    }
+
+    const BOTH: [Context; 2] = [Context::System, Context::User];
+    const ELEVATED: hop::Facts = hop::Facts {
+        elevated: Some(true),
+        is_system: false,
+    };
+    const NOT_ELEVATED: hop::Facts = hop::Facts {
+        elevated: Some(false),
+        is_system: false,
+    };
+
+    fn hop(system: bool, user: bool) -> Identities {
+        Identities::Hop {
+            system,
+            user,
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_default_is_both_when_elevated_on_a_live_windows_device_and_current_otherwise() {
+        let default = config(ProbeAs::Default, false);
+        let resolve = |contexts: &[Context], live, windows, facts| {
+            identities(&default, contexts, live, windows, facts).expect("resolves")
+        };
+        assert_eq!(resolve(&BOTH, true, true, ELEVATED), hop(true, true));
+        let system = hop::Facts {
+            elevated: Some(true),
+            is_system: true,
+        };
+        assert_eq!(
+            resolve(&[Context::System], true, true, system),
+            hop(true, false)
+        );
+        let quiet = Identities::Current { notes: Vec::new() };
+        assert_eq!(
+            resolve(&BOTH, false, true, ELEVATED),
+            quiet,
+            "another device's exports"
+        );
+        assert_eq!(resolve(&BOTH, true, false, ELEVATED), quiet, "off Windows");
+        assert_eq!(resolve(&[Context::Explicit], true, true, ELEVATED), quiet);
+        let Identities::Current { notes } = resolve(&BOTH, true, true, NOT_ELEVATED) else {
+            panic!("not elevated probes here");
+        };
+        assert!(
+            notes.len() == 1
+                && notes[0].contains("not elevated")
+                && notes[0].contains("prove nothing about the device approach")
+                && notes[0].contains("Run as administrator"),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn explicit_credentials_keep_the_default_here_and_are_named_when_a_hop_leaves_them() {
+        let default = config(ProbeAs::Default, true);
+        let Ok(Identities::Current { notes }) = identities(&default, &BOTH, true, true, ELEVATED)
+        else {
+            panic!("credentials probe here");
+        };
+        assert!(
+            notes[0].contains("not what it does for the device"),
+            "{notes:?}"
+        );
+        let system = config(ProbeAs::System, true);
+        let Ok(Identities::Hop { notes, .. }) = identities(&system, &BOTH, true, true, ELEVATED)
+        else {
+            panic!("an explicit --as system hops");
+        };
+        assert!(
+            notes[0].contains("CORP\\alice") && notes[0].contains("used only in this process"),
+            "{notes:?}"
+        );
+        assert!(!notes.iter().any(|note| note.contains("s3cret")));
+    }
+
+    #[test]
+    fn an_identity_that_selects_no_context_or_cannot_hop_is_an_argument_error() {
+        let cases = [
+            (
+                ProbeAs::System,
+                &[Context::User][..],
+                ELEVATED,
+                true,
+                "selects no context",
+            ),
+            (
+                ProbeAs::User,
+                &[Context::System][..],
+                ELEVATED,
+                true,
+                "selects no context",
+            ),
+            (
+                ProbeAs::Both,
+                &[Context::Explicit][..],
+                ELEVATED,
+                true,
+                "selects no context",
+            ),
+            (
+                ProbeAs::Both,
+                &BOTH[..],
+                NOT_ELEVATED,
+                true,
+                "needs an elevated prompt",
+            ),
+            (
+                ProbeAs::System,
+                &BOTH[..],
+                ELEVATED,
+                false,
+                "only `current` exists off Windows",
+            ),
+        ];
+        for (probe_as, contexts, facts, windows, expected) in cases {
+            let result = identities(&config(probe_as, false), contexts, true, windows, facts);
+            match result {
+                Err(Error::Argument { flag, message }) => {
+                    assert_eq!(flag, "--as");
+                    assert!(message.contains(expected), "{probe_as:?}: {message}");
+                }
+                other => panic!("{probe_as:?} {contexts:?}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            identities(
+                &config(ProbeAs::Both, false),
+                &[Context::User],
+                true,
+                true,
+                ELEVATED
+            )
+            .expect("the user context alone"),
+            hop(false, true)
+        );
+    }
 }
