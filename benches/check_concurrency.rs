@@ -78,6 +78,8 @@ async fn bench() {
             output: None,
             progress: false,
             quiet: false,
+            probe_as: dapreflight::ProbeAs::Current,
+            hop: dapreflight::HopVia::Native,
         };
         let mut samples = Vec::new();
         for _ in 0..RUNS {

@@ -8,8 +8,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::catalog::DEFAULT_PROFILE;
 use crate::config::{
-    CatalogChoice, CheckConfig, Config, DeviceFiles, EndpointsConfig, Limits, PacConfig,
-    ProxyConfig,
+    CatalogChoice, CheckConfig, Config, DeviceFiles, EndpointsConfig, HopVia, Limits, PacConfig,
+    ProbeAs, ProbeJobsConfig, ProxyConfig,
 };
 use crate::error::Error;
 use crate::output::{self, Format, Style};
@@ -44,6 +44,7 @@ const CHECK_EXAMPLES: &str = "\
 Examples:
   dapreflight check
   dapreflight check --context system
+  dapreflight check --as system        (Windows, elevated: probe as SYSTEM, as the device does)
   dapreflight check --from-reg device.reg --from-netsh winhttp.txt
   dapreflight check --proxy http://proxy.corp.example:8080
   dapreflight check --profile all --format json --output report.json
@@ -83,6 +84,22 @@ enum Command {
     /// Evaluate a PAC file for URLs as Windows would, like pacparser's pactester
     /// (e.g. `dapreflight pac proxy.pac https://v10c.events.data.microsoft.com/`).
     Pac(PacArgs),
+    /// Internal: run a hop's probe jobs and write the evidence (started by `check --as`).
+    #[command(name = "__probe-jobs", hide = true)]
+    ProbeJobs(ProbeJobsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ProbeJobsArgs {
+    /// The request: the jobs and the probe settings, as JSON.
+    #[arg(long, value_name = "FILE")]
+    request: PathBuf,
+    /// Where to write the response: the evidence per job and who ran it.
+    #[arg(long, value_name = "FILE")]
+    response: PathBuf,
+    /// Started by the service control manager.
+    #[arg(long)]
+    service: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -209,8 +226,22 @@ struct CheckArgs {
     /// `--proxy http://proxy.corp:8080 --ask-credentials`).
     #[arg(long)]
     ask_credentials: bool,
+    /// Which identity probes the contexts (Windows, elevated): the system context as SYSTEM
+    /// (`system`), the user context as the signed-in console user (`user`), both (`both`), or
+    /// every context as whoever runs dapreflight (`current`). Default: `both` when elevated,
+    /// else `current`; off Windows only `current` exists (e.g. `--as system`).
+    #[arg(long = "as", value_enum, value_name = "IDENTITY")]
+    probe_as: Option<AsArg>,
     #[command(flatten)]
     output: OutputArgs,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum AsArg {
+    System,
+    User,
+    Both,
+    Current,
 }
 
 #[derive(Debug, clap::Args)]
@@ -309,6 +340,11 @@ impl Args {
             Command::Proxy(args) => args
                 .into_config(&vars, style)
                 .map(|config| Config::Proxy(Box::new(config))),
+            Command::ProbeJobs(args) => Ok(Config::ProbeJobs(ProbeJobsConfig {
+                request: args.request,
+                response: args.response,
+                service: args.service,
+            })),
         }
     }
 }
@@ -351,6 +387,7 @@ impl CheckArgs {
             .map(|text| parse_dns_server(text))
             .collect::<Result<Vec<_>, _>>()?;
         let to_file = self.output.output.is_some();
+        let probe_as = probe_as(self.probe_as, cfg!(windows))?;
         Ok(CheckConfig {
             catalog: self.catalog.into_choice(),
             proxy_sources,
@@ -377,7 +414,29 @@ impl CheckArgs {
             output: self.output.output,
             progress: terminal.stderr_is_terminal && !self.output.quiet,
             quiet: self.output.quiet,
+            probe_as,
+            hop: HopVia::Native,
         })
+    }
+}
+
+/// `--as`, checked against what this OS can do: only Windows can change identity.
+fn probe_as(arg: Option<AsArg>, windows: bool) -> Result<ProbeAs, Error> {
+    let chosen = match arg {
+        None => ProbeAs::Default,
+        Some(AsArg::System) => ProbeAs::System,
+        Some(AsArg::User) => ProbeAs::User,
+        Some(AsArg::Both) => ProbeAs::Both,
+        Some(AsArg::Current) => ProbeAs::Current,
+    };
+    match chosen {
+        ProbeAs::Default if !windows => Ok(ProbeAs::Current),
+        ProbeAs::System | ProbeAs::User | ProbeAs::Both if !windows => Err(argument(
+            "--as",
+            "only `current` exists off Windows: SYSTEM and the signed-in console user are \
+             Windows identities (run dapreflight on the device, elevated, to probe as them)",
+        )),
+        chosen => Ok(chosen),
     }
 }
 
@@ -537,6 +596,39 @@ impl From<FormatArg> for Format {
         match arg {
             FormatArg::Table => Format::Table,
             FormatArg::Json => Format::Json,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn as_takes_every_identity_on_windows_and_only_current_elsewhere() {
+        let cases = [
+            (None, true, Some(ProbeAs::Default)),
+            (None, false, Some(ProbeAs::Current)),
+            (Some(AsArg::Current), false, Some(ProbeAs::Current)),
+            (Some(AsArg::System), true, Some(ProbeAs::System)),
+            (Some(AsArg::User), true, Some(ProbeAs::User)),
+            (Some(AsArg::Both), true, Some(ProbeAs::Both)),
+            (Some(AsArg::System), false, None),
+            (Some(AsArg::User), false, None),
+            (Some(AsArg::Both), false, None),
+        ];
+        for (arg, windows, expected) in cases {
+            let chosen = probe_as(arg, windows);
+            match (chosen, expected) {
+                (Ok(chosen), Some(expected)) => assert_eq!(chosen, expected, "{arg:?} {windows}"),
+                (Err(Error::Argument { flag, message }), None) => {
+                    assert_eq!(flag, "--as");
+                    assert!(message.contains("off Windows"), "{message}");
+                }
+                (chosen, expected) => {
+                    panic!("{arg:?} on windows={windows}: {chosen:?} vs {expected:?}")
+                }
+            }
         }
     }
 }

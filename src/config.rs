@@ -22,6 +22,8 @@ pub enum Config {
     Pac(PacConfig),
     /// `dapreflight proxy`: show each context's configuration and routes.
     Proxy(Box<ProxyConfig>),
+    /// `dapreflight __probe-jobs`: the far side of a hop (internal).
+    ProbeJobs(ProbeJobsConfig),
 }
 
 /// Settings for `proxy`.
@@ -95,6 +97,46 @@ pub struct CheckConfig {
     pub progress: bool,
     /// `--quiet`: no note on stderr after writing `--output`.
     pub quiet: bool,
+    /// `--as`: which identity probes each context.
+    pub probe_as: ProbeAs,
+    /// How a context probed as another identity gets there.
+    pub hop: HopVia,
+}
+
+/// `check --as`: the identity each selected context is probed as.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ProbeAs {
+    /// Not given: `both` on Windows when elevated, else `current`.
+    #[default]
+    Default,
+    /// The system context as SYSTEM (the device approach).
+    System,
+    /// The user context as the signed-in console user (the user approach).
+    User,
+    /// The system context as SYSTEM and the user context as the console user.
+    Both,
+    /// Every selected context in this process, as whoever runs it.
+    Current,
+}
+
+/// How a context probed as another identity is reached.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum HopVia {
+    /// Windows: a temporary service for SYSTEM, the console user's token for the user.
+    #[default]
+    Native,
+    /// This executable as a plain child process of the same account, for both hops: the
+    /// portable path the tests drive (it changes no identity, and the report says so).
+    ChildProcess { exe: PathBuf },
+}
+
+/// `dapreflight __probe-jobs`: runs a hop request and writes its response (hidden, internal).
+#[derive(Clone, Debug)]
+pub struct ProbeJobsConfig {
+    pub request: PathBuf,
+    pub response: PathBuf,
+    /// Started by the service control manager: run under its dispatcher.
+    pub service: bool,
 }
 
 /// Settings for `endpoints`.

@@ -51,6 +51,9 @@ pub enum Error {
     /// `--ask-credentials` could not ask (no terminal) or was cancelled.
     #[error(transparent)]
     Prompt(#[from] crate::prompt::PromptError),
+    /// The far side of a hop (`__probe-jobs`) could not run its request.
+    #[error("cannot run the probe jobs")]
+    Hop(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A PAC file could not be loaded, compiled or evaluated (`dapreflight pac`).
     #[error(transparent)]
     Pac(#[from] crate::proxy::pac::PacError),

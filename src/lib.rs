@@ -39,7 +39,7 @@ pub mod fuzzing;
 pub use cli::{Args, Terminal};
 pub use command::check::build_report;
 pub use command::{Device as DeviceInput, read_device, run};
-pub use config::{CatalogChoice, CheckConfig, Config, DeviceFiles, Limits};
+pub use config::{CatalogChoice, CheckConfig, Config, DeviceFiles, HopVia, Limits, ProbeAs};
 pub use error::Error;
 
 // The words every layer shares.
@@ -80,7 +80,8 @@ pub use plan::plan;
 pub use probe::tls::TlsEvidence;
 pub use probe::{
     AuthAttempt, AuthOutcome, Challenge, ConnectCause, ConnectEvidence, Credentials, DnsCause,
-    DnsEvidence, DnsOf, Evidence, HttpEvidence, Job, Pin, ProbeFailure, ProxyEvidence, Timings,
+    DnsEvidence, DnsOf, Evidence, How, HttpEvidence, Identity, Job, Pin, ProbeFailure, ProbedAs,
+    ProxyEvidence, Timings,
 };
 pub use trust::{CertificateInfo, DeviceStore, Interception, TrustAssessment};
 pub use verdict::{
@@ -92,5 +93,5 @@ pub use verdict::{
 pub use output::verdict::render as render_verdict;
 pub use output::{Format, Style, render, render_proxy, terminal_columns, width};
 pub use report::{
-    CatalogInfo, Device, DeviceSource, DiagTrack, Outcome, ProxyView, RanOn, Report, wire,
+    CatalogInfo, Device, DeviceSource, DiagTrack, Outcome, Probing, ProxyView, RanOn, Report, wire,
 };

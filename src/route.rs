@@ -7,7 +7,7 @@ use crate::url;
 
 /// How a probe reaches its target: straight to it, through an HTTP proxy, or a way dapreflight
 /// cannot probe (a SOCKS or HTTPS proxy, a PAC that failed), which is reported, not probed.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Route {
     Direct,
     Proxy { proxy: ProxyAddr },
@@ -15,7 +15,7 @@ pub enum Route {
 }
 
 /// The address of an HTTP proxy. Never holds credentials.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct ProxyAddr {
     /// Host name or IP literal (IPv6 without brackets), lower case.
     pub host: String,

@@ -72,7 +72,7 @@ impl fmt::Display for Status {
 }
 
 /// The stages of a probe, in order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Stage {
     Dns,
     Connect,

@@ -6,7 +6,7 @@ use std::fmt;
 use url::{Host, ParseError, Url};
 
 /// Scheme, host, port and path of an endpoint URL.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Target {
     /// `http` or `https`.
     pub scheme: Scheme,
@@ -19,7 +19,7 @@ pub struct Target {
 }
 
 /// The URL schemes dapreflight probes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Scheme {
     /// Plain HTTP (port 80 by default).
     Http,

@@ -72,7 +72,7 @@ impl fmt::Debug for Step {
 }
 
 /// Whose identity an authenticator presents.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Presenting {
     /// Credentials given to this run (`DAPREFLIGHT_PROXY_USER`/`_PASSWORD` or the prompt): the
     /// account as given, `DOMAIN\user` or `user@domain`.
@@ -83,7 +83,7 @@ pub enum Presenting {
 }
 
 /// Who authenticated, and with what, as far as the handshake can tell. Never a secret.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Authenticated {
     /// The account name, e.g. `CORP\WS01$` (from SSPI's `SECPKG_ATTR_NAMES`) or the explicit
     /// account.

@@ -59,7 +59,7 @@ pub struct Catalog {
 }
 
 /// One URL a device must reach, with what is needed to judge the answer.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Endpoint {
     /// The documented URL, as written in the catalog (scheme included).
     pub url: String,
@@ -90,7 +90,7 @@ pub struct Endpoint {
 }
 
 /// Which roots a genuine certificate chain for an endpoint ends in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TrustRule {
     /// Microsoft Root Certificate Authority 2011, which the Windows telemetry client requires.
@@ -109,7 +109,7 @@ pub enum TrustRule {
 }
 
 /// A set of HTTP statuses, as single codes and whole classes (`4xx`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct StatusSet(pub Vec<StatusPattern>);
 
 /// One entry of a [`StatusSet`].
@@ -183,7 +183,7 @@ impl Endpoint {
 
 /// The Windows builds that use an endpoint: inclusive bounds, each a build with an optional update
 /// build revision (UBR), e.g. `{from_build: 17134, from_ubr: 285}` for 17134.285 and later.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WindowsBuilds {
     pub from_build: Option<u32>,
@@ -832,6 +832,16 @@ impl<'de> Deserialize<'de> for StatusSet {
             }
         }
         deserializer.deserialize_seq(Statuses)
+    }
+}
+
+/// Written as the catalog writes it (`404`, `4xx`), so that it reads back the same.
+impl serde::Serialize for StatusPattern {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            StatusPattern::Code(code) => serializer.serialize_u16(*code),
+            StatusPattern::Class(class) => serializer.collect_str(&format_args!("{class}xx")),
+        }
     }
 }
 

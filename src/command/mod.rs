@@ -2,6 +2,7 @@
 
 pub(crate) mod check;
 pub(crate) mod endpoints;
+pub(crate) mod hop;
 pub(crate) mod pac;
 pub(crate) mod progress;
 pub(crate) mod proxy;
@@ -24,6 +25,7 @@ pub async fn run(config: &Config, out: &mut impl Write) -> Result<Outcome, Error
         Config::Endpoints(config) => endpoints::run(config, out).map(|()| Outcome::Clear),
         Config::Pac(config) => pac::run(config, out).await.map(|()| Outcome::Clear),
         Config::Proxy(config) => proxy::run(config, out).await.map(|()| Outcome::Clear),
+        Config::ProbeJobs(config) => hop::run(config).await.map(|()| Outcome::Clear),
         // Each command flushes `out` itself, so a failed flush is its error, not lost at exit.
     }
 }

@@ -9,7 +9,7 @@ use tokio::net::TcpStream;
 use crate::net::millis;
 
 /// The connection that was opened.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Connected {
     pub peer: SocketAddr,
     /// Addresses tried before `peer` that failed, with why.
@@ -31,7 +31,7 @@ pub enum ConnectError {
 }
 
 /// Why an address did not accept the connection, classified from the OS error at the source.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ConnectCause {
     /// The peer answered with a reset to the SYN: nothing listens, or a firewall rejects it.
     Refused,

@@ -11,7 +11,7 @@ use unicode_width::UnicodeWidthStr;
 use crate::output::Style;
 use crate::output::verdict::write_lines;
 use crate::output::wrap::wrap;
-use crate::report::{ContextConfig, EndpointList, ProxyView, Report, SourceStatus};
+use crate::report::{ContextConfig, EndpointList, Probing, ProxyView, Report, SourceStatus};
 use crate::route::Route;
 use crate::status::Status;
 
@@ -97,7 +97,7 @@ pub(crate) fn render(report: &Report, style: Style, out: &mut impl Write) -> io:
     }
     write_lines(out, wrap(&report.summary_line(), style.width, "", "  "))?;
     writeln!(out)?;
-    render_contexts(&report.contexts, style, out)?;
+    render_contexts(&report.contexts, Some(&report.probing), style, out)?;
     super::verdict::render_settings(report.settings.as_ref(), &report.verdict, style, out)?;
     super::diagtrack::render(report.diagtrack.as_ref(), style, out)
 }
@@ -166,12 +166,16 @@ fn natural_width<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> us
 /// that is used, `·` one that is not set (or not usable), `–` one that does not apply here.
 fn render_contexts(
     contexts: &[ContextConfig],
+    probing: Option<&Probing>,
     style: Style,
     out: &mut impl Write,
 ) -> io::Result<()> {
     let line = |mark: &str, text: &str| wrap(text, style.width, &format!("  {mark} "), "    ");
     for context in contexts {
         writeln!(out, "context {}:", context.name)?;
+        if let Some(probed) = probing.and_then(|probing| probing.line(context.name)) {
+            write_lines(out, line("→", &probed))?;
+        }
         for source in &context.sources {
             let mark = match source.status {
                 SourceStatus::Used => "✓",
@@ -192,12 +196,20 @@ fn render_contexts(
             write_lines(out, line("!", warning))?;
         }
     }
+    if let Some(probing) = probing {
+        if let Some(elevation) = probing.elevation_line() {
+            write_lines(out, wrap(elevation, style.width, "", "  "))?;
+        }
+        for note in &probing.notes {
+            write_lines(out, wrap(&format!("note: {note}"), style.width, "", "  "))?;
+        }
+    }
     Ok(())
 }
 
 /// Writes what `dapreflight proxy` shows: the contexts, then the route per endpoint and context.
 pub(crate) fn render_proxy(view: &ProxyView, style: Style, out: &mut impl Write) -> io::Result<()> {
-    render_contexts(&view.contexts, style, out)?;
+    render_contexts(&view.contexts, None, style, out)?;
     let mut table = new_table(style);
     table.set_header(["Endpoint", "Context", "Route", "Chosen by"]);
     for row in &view.routes {

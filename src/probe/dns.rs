@@ -13,7 +13,7 @@ use hickory_resolver::proto::op::ResponseCode;
 use tokio::sync::OnceCell;
 
 /// A `--resolve HOST:PORT:ADDR` pin: connections to HOST:PORT go to ADDR, without DNS.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Pin {
     pub host: String,
     pub port: u16,
@@ -21,7 +21,7 @@ pub struct Pin {
 }
 
 /// Why a name did not resolve, classified from the resolver's own error where it is raised.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DnsCause {
     /// The server says the name does not exist (NXDOMAIN).
     NxDomain,
@@ -130,7 +130,7 @@ impl DnsCause {
 }
 
 /// Whose name a failed lookup was for: the endpoint's, or the proxy's on the way to it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DnsOf {
     Endpoint,
     Proxy,

@@ -6,6 +6,7 @@
 
 pub(crate) mod dns;
 pub(crate) mod http;
+pub(crate) mod identity;
 pub(crate) mod tls;
 pub(crate) mod tunnel;
 
@@ -32,6 +33,7 @@ use crate::url::{Scheme, Target};
 pub use crate::auth::Credentials;
 pub(crate) use dns::Resolver;
 pub use dns::{DnsCause, DnsOf, Pin};
+pub use identity::{How, Identity, ProbedAs};
 pub use tunnel::Challenge;
 
 /// How probes run: deadlines, concurrency, name pins, the authenticator and trust stores.
@@ -67,7 +69,7 @@ impl RunDeadline {
 }
 
 /// What a probe saw, stage by stage. Stages it never reached are `None`.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Evidence {
     pub timings_ms: Timings,
     pub dns: Option<DnsEvidence>,
@@ -82,7 +84,7 @@ pub struct Evidence {
 }
 
 /// Milliseconds spent in each stage; absent stages were not reached (or not needed).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Timings {
     pub dns: Option<u64>,
     pub connect: Option<u64>,
@@ -93,7 +95,7 @@ pub struct Timings {
 }
 
 /// Which name was resolved, to what, and how.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DnsEvidence {
     pub name: String,
     pub addresses: Vec<IpAddr>,
@@ -105,7 +107,7 @@ pub struct DnsEvidence {
 pub use crate::net::tcp::Connected as ConnectEvidence;
 
 /// What the proxy answered.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ProxyEvidence {
     pub address: ProxyAddr,
     /// The request line sent, e.g. `CONNECT v10c.events.data.microsoft.com:443`.
@@ -122,7 +124,7 @@ pub struct ProxyEvidence {
 }
 
 /// One response header, as received.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Header {
     pub name: String,
     pub value: String,
@@ -130,7 +132,7 @@ pub struct Header {
 
 /// The handshake after a 407: who was presented, how far it went, and how it ended. Never holds
 /// a password or a token.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AuthAttempt {
     /// The scheme answered: `NTLM`, `Negotiate`, `Basic`.
     pub scheme: String,
@@ -148,7 +150,7 @@ pub struct AuthAttempt {
 }
 
 /// How a handshake ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AuthOutcome {
     /// The proxy let the request through after the handshake.
     Accepted,
@@ -214,7 +216,7 @@ impl std::fmt::Display for AuthAttempt {
 }
 
 /// The HTTP exchange with the service.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HttpEvidence {
     /// e.g. `GET /health/keepalive`, or the absolute form through a proxy.
     pub request: String,
@@ -224,7 +226,7 @@ pub struct HttpEvidence {
 }
 
 /// Where and why a probe stopped. The wire layer turns it into the report's JSON.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ProbeFailure {
     /// The name did not resolve. `of` says whose name it is (the endpoint's, or the proxy's on
     /// the way to it); `cause` classifies why; `reason` keeps the resolver's own words.
@@ -268,7 +270,7 @@ pub enum ProbeFailure {
 }
 
 /// One probe to run: an endpoint, the concrete target, and the route to take.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Job {
     pub endpoint: Endpoint,
     /// The concrete target; `None` when the endpoint is a wildcard with no probe host.

@@ -17,7 +17,7 @@ use crate::status::Stage;
 use crate::trust::{self, CertificateInfo, TrustAssessment, TrustStores};
 
 /// What the TLS handshake showed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TlsEvidence {
     /// The name sent in SNI and checked against the certificate.
     pub server_name: String,

@@ -49,7 +49,7 @@ const HEADERS_OF_INTEREST: &[&str] = &[
 ];
 
 /// One authentication challenge from a `Proxy-Authenticate` header (RFC 9110 §11).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Challenge {
     /// The scheme as sent (`Negotiate`, `NTLM`, `Basic`, `Digest`, ...).
     pub scheme: String,

@@ -17,6 +17,7 @@ pub(crate) use crate::windows::utc::{Connections, UploadState, Uploaded, UtcRepo
 
 // The parts a report holds, re-exported so that renderers read them through `report` alone.
 pub(crate) use crate::catalog::Endpoint;
+pub(crate) use crate::probe::ProbedAs;
 pub(crate) use crate::proxy::{ContextConfig, SourceStatus};
 pub(crate) use crate::settings::DeviceSettings;
 pub(crate) use crate::verdict::{Fix, Reason, Ref, Severity, Verdict};
@@ -43,6 +44,8 @@ pub struct Report {
     pub settings: Option<DeviceSettings>,
     /// DiagTrack's own upload summary, when one was given or looked for.
     pub diagtrack: Option<DiagTrack>,
+    /// Which identity probed each context, and whether the run was elevated.
+    pub probing: Probing,
 }
 
 /// DiagTrack's own upload summary (`UtcConnectionReport`), as read, or why it was not.
@@ -52,6 +55,52 @@ pub struct DiagTrack {
     pub source: String,
     /// The summary, or why it could not be read (e.g. only SYSTEM may).
     pub report: Result<UtcReport, String>,
+}
+
+/// Who probed each context and how, whether dapreflight ran elevated, and what that means.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Probing {
+    /// The token was elevated (Windows); `None` off Windows, or for a hand-built report.
+    pub elevated: Option<bool>,
+    /// Per context: the account its probes ran as, and how. A context missing here was not
+    /// probed as anyone (e.g. no user is signed in).
+    pub contexts: Vec<(Context, ProbedAs)>,
+    /// What a person should know about the identities (not elevated, credentials, cleanup).
+    pub notes: Vec<String>,
+}
+
+impl Probing {
+    /// Who probed `context`, when anyone did.
+    #[must_use]
+    pub fn of(&self, context: Context) -> Option<&ProbedAs> {
+        self.contexts
+            .iter()
+            .find(|(name, _)| *name == context)
+            .map(|(_, probed_as)| probed_as)
+    }
+
+    /// One line for a person: who probed `context`, and how.
+    #[must_use]
+    pub fn line(&self, context: Context) -> Option<String> {
+        self.of(context).map(|probed_as| {
+            format!(
+                "probed as {} ({}, {})",
+                probed_as.account, probed_as.identity, probed_as.how
+            )
+        })
+    }
+
+    /// One line for a person: whether the run was elevated, when that is known.
+    #[must_use]
+    pub fn elevation_line(&self) -> Option<&'static str> {
+        self.elevated.map(|elevated| {
+            if elevated {
+                "dapreflight ran elevated"
+            } else {
+                "dapreflight ran without elevation"
+            }
+        })
+    }
 }
 
 /// What device the report is about, where that came from, and where the probes ran.
@@ -212,6 +261,7 @@ impl Report {
             verdict,
             settings,
             diagtrack: None,
+            probing: Probing::default(),
         }
     }
 
@@ -219,6 +269,13 @@ impl Report {
     #[must_use]
     pub fn with_diagtrack(mut self, diagtrack: Option<DiagTrack>) -> Self {
         self.diagtrack = diagtrack;
+        self
+    }
+
+    /// The report with who probed each context.
+    #[must_use]
+    pub fn probed(mut self, probing: Probing) -> Self {
+        self.probing = probing;
         self
     }
 

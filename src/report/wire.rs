@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::assess;
 use crate::catalog::{self, StatusPattern, TrustRule};
-use crate::probe::{self, ConnectCause, DnsCause, DnsOf, tls::TlsEvidence};
+use crate::probe::{self, ConnectCause, DnsCause, DnsOf, How, Identity, tls::TlsEvidence};
 use crate::proxy::pac::{self as pac_eval, PacEntry as InternalPacEntry};
 use crate::proxy::{self as proxy_config, SourceStatus};
 use crate::report::{self, DeviceSource, pac};
@@ -143,6 +143,13 @@ pub struct RanOn {
     pub os: String,
     /// True only on a live run: the probes ran on the device itself.
     pub is_device: bool,
+    /// Whether dapreflight ran elevated (Windows); absent off Windows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elevated: Option<bool>,
+    /// What the identities the contexts were probed as mean for this report (not elevated,
+    /// explicit credentials, stale services removed, a hop that failed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Which endpoint list was probed.
@@ -163,6 +170,33 @@ pub struct ContextConfig {
     pub disabled: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Who the context's probes ran as, and how (a `check` only; absent when nobody probed it,
+    /// e.g. no user is signed in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probed_as: Option<ProbedAs>,
+}
+
+/// The account a context's probes ran as, and how dapreflight came to run as it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ProbedAs {
+    /// As Windows names it (`NT AUTHORITY\SYSTEM`, `CORP\alice`), or the user name elsewhere.
+    pub account: String,
+    /// `system` (LocalSystem, what the device presents), `user` (the signed-in console user) or
+    /// `current` (whoever ran dapreflight: proves nothing about either approach).
+    pub identity: Word<Identity>,
+    /// `in-process`, `service` (a temporary LocalSystem service), `user token` (started with
+    /// the console user's token) or `child process` (the portable hop; changes no identity).
+    pub how: Word<How>,
+}
+
+impl From<&probe::ProbedAs> for ProbedAs {
+    fn from(probed_as: &probe::ProbedAs) -> Self {
+        Self {
+            account: probed_as.account.clone(),
+            identity: Word(probed_as.identity),
+            how: Word(probed_as.how),
+        }
+    }
 }
 
 /// How one source of proxy settings fared.
@@ -843,6 +877,8 @@ vocabulary! {
     DnsOf => as_str;
     ConnectCause => as_str;
     DeviceSource => as_str;
+    Identity => as_str;
+    How => as_str;
     TrustRule => name;
 }
 
@@ -980,12 +1016,26 @@ impl From<&report::Report> for Report {
             schema_version: report.schema_version,
             tool_version: report.tool_version.to_owned(),
             generated_at: report.generated_at.clone(),
-            device: Device::from(&report.device),
+            device: Device {
+                ran_on: RanOn {
+                    elevated: report.probing.elevated,
+                    notes: report.probing.notes.clone(),
+                    ..Device::from(&report.device).ran_on
+                },
+                ..Device::from(&report.device)
+            },
             catalog: CatalogInfo {
                 origin: report.catalog.origin.clone(),
                 profile: report.catalog.profile.clone(),
             },
-            contexts: report.contexts.iter().map(ContextConfig::from).collect(),
+            contexts: report
+                .contexts
+                .iter()
+                .map(|context| ContextConfig {
+                    probed_as: report.probing.of(context.name).map(ProbedAs::from),
+                    ..ContextConfig::from(context)
+                })
+                .collect(),
             results: report.results.iter().map(ProbeResult::from).collect(),
             summary: Summary::from(&report.summary),
             verdict: Verdict::from(&report.verdict),
@@ -1044,6 +1094,8 @@ impl From<&report::Device> for Device {
                 name: device.ran_on.name.clone(),
                 os: device.ran_on.os.to_owned(),
                 is_device: device.ran_on.is_device,
+                elevated: None,
+                notes: Vec::new(),
             },
         }
     }
@@ -1064,6 +1116,7 @@ impl From<&proxy_config::ContextConfig> for ContextConfig {
                 .collect(),
             disabled: context.disabled.clone(),
             warnings: context.warnings.clone(),
+            probed_as: None,
         }
     }
 }

@@ -49,14 +49,14 @@ pub enum DeviceStore {
 }
 
 /// What the presented chain says about interception, under the endpoint's trust rule.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TrustAssessment {
     pub rule: TrustRule,
     pub verdict: Interception,
 }
 
 /// The interception verdict for one chain.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Interception {
     /// The chain ends in a root the rule expects: not intercepted.
     NotDetected { anchor: String },
@@ -79,7 +79,7 @@ pub enum Interception {
 }
 
 /// What the report shows of one certificate.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CertificateInfo {
     pub subject: String,
     pub issuer: String,

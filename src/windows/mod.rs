@@ -11,6 +11,7 @@ pub(crate) mod live;
 pub(crate) mod netsh;
 pub(crate) mod regfile;
 pub(crate) mod registry;
+pub(crate) mod service;
 // What SSPI's answers mean; used by the Windows reader in live/ and by the tests.
 #[cfg(any(windows, test))]
 pub(crate) mod sspi;

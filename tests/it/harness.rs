@@ -11,7 +11,7 @@ use dapreflight::ProxyAddr;
 use dapreflight::Report;
 use dapreflight::Style;
 use dapreflight::{Authenticate, Credentials, Pin};
-use dapreflight::{CatalogChoice, CheckConfig, DeviceFiles, Limits};
+use dapreflight::{CatalogChoice, CheckConfig, DeviceFiles, HopVia, Limits, ProbeAs};
 use dapreflight::{ContextChoice, ProxyOverride, ProxySources};
 use tempfile::TempDir;
 
@@ -33,6 +33,8 @@ pub struct Check {
     device_files: DeviceFiles,
     contexts: ContextChoice,
     utc_report: Option<PathBuf>,
+    probe_as: ProbeAs,
+    hop: HopVia,
 }
 
 impl Check {
@@ -53,6 +55,8 @@ impl Check {
             device_files: DeviceFiles::default(),
             contexts: ContextChoice::Both,
             utc_report: None,
+            probe_as: ProbeAs::Current,
+            hop: HopVia::Native,
         }
     }
 
@@ -160,6 +164,15 @@ impl Check {
         self
     }
 
+    /// Probes as `probe_as`, each hop a child process of the built binary (the portable hop).
+    pub fn probe_as_child(mut self, probe_as: ProbeAs) -> Self {
+        self.probe_as = probe_as;
+        self.hop = HopVia::ChildProcess {
+            exe: env!("CARGO_BIN_EXE_dapreflight").into(),
+        };
+        self
+    }
+
     /// Sets each stage's deadline.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -201,6 +214,8 @@ impl Check {
             output: None,
             progress: false,
             quiet: false,
+            probe_as: self.probe_as,
+            hop: self.hop.clone(),
         }
     }
 

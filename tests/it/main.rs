@@ -10,6 +10,7 @@ mod dns;
 mod exports;
 mod first_screen;
 mod harness;
+mod hop;
 mod interception;
 mod ntlm;
 mod pac;

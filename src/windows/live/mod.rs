@@ -4,9 +4,13 @@
 #[cfg(windows)]
 pub(crate) mod registry;
 #[cfg(windows)]
+pub(crate) mod service;
+#[cfg(windows)]
 pub(crate) mod settings;
 #[cfg(windows)]
 pub(crate) mod sspi;
+#[cfg(windows)]
+pub(crate) mod token;
 
 use std::sync::Arc;
 
