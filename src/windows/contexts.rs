@@ -505,7 +505,7 @@ fn user_context(registry: &RegistrySnapshot, connection: Option<&str>) -> Contex
         } else {
             // Nothing of the user's settings was read: don't guess a route for them.
             RouteRule::Unavailable {
-                source: name.to_owned(),
+                source: name.clone(),
                 reason: format!(
                     "the user's settings are not in the input (no {} key exported)",
                     abbreviated(&values)
@@ -599,20 +599,8 @@ fn wininet_source(
     let api = ProxyApi::WinInet;
     // The legacy values mirror the LAN's settings only.
     let lan = value_name.eq_ignore_ascii_case(LAN);
-    let legacy = InternetSettingsValues {
-        proxy_enable: registry.dword(values_key, "ProxyEnable"),
-        proxy_server: registry
-            .string(values_key, "ProxyServer")
-            .map(str::to_owned),
-        proxy_override: registry
-            .string(values_key, "ProxyOverride")
-            .map(str::to_owned),
-        auto_config_url: registry
-            .string(values_key, "AutoConfigURL")
-            .map(str::to_owned),
-    };
     let legacy = if lan {
-        legacy
+        legacy_values(registry, values_key)
     } else {
         InternetSettingsValues::default()
     };
@@ -704,6 +692,22 @@ fn wininet_source(
         api,
     ));
     push_chain(context, name, chain);
+}
+
+/// The legacy `ProxyEnable`/`ProxyServer`/`ProxyOverride`/`AutoConfigURL` values of `values_key`.
+fn legacy_values(registry: &RegistrySnapshot, values_key: &str) -> InternetSettingsValues {
+    InternetSettingsValues {
+        proxy_enable: registry.dword(values_key, "ProxyEnable"),
+        proxy_server: registry
+            .string(values_key, "ProxyServer")
+            .map(str::to_owned),
+        proxy_override: registry
+            .string(values_key, "ProxyOverride")
+            .map(str::to_owned),
+        auto_config_url: registry
+            .string(values_key, "AutoConfigURL")
+            .map(str::to_owned),
+    }
 }
 
 /// The source for a WinINET configuration none of whose keys is in the input, if so.
