@@ -250,3 +250,16 @@ fn an_unknown_connection_is_exit_2_listing_the_names_present() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn choosing_an_unreadable_connection_leaves_the_user_context_without_a_route_not_on_the_lan() {
+    let view = proxy_json(&["--connection", "Broken VPN", "--context", "user"]);
+    let user = routes(&view, "user");
+    assert!(!user.is_empty());
+    assert!(user.iter().all(|route| route == "unprobeable "), "{user:?}");
+    let sources = view["contexts"][0]["sources"].to_string();
+    assert!(
+        sources.contains(r#""status":"failed""#) && sources.contains("unreadable Broken VPN"),
+        "{sources}"
+    );
+}
