@@ -177,6 +177,11 @@ struct SourceArgs {
     /// user's (`user`), or `both` (e.g. `--context system`).
     #[arg(long, value_enum, default_value = "both")]
     context: ContextArg,
+    /// Route the user context by this VPN or dial-up connection's WinINET settings instead of the
+    /// LAN's (`DefaultConnectionSettings`); `dapreflight proxy` lists the names (e.g.
+    /// `--connection "Contoso VPN"`).
+    #[arg(long, value_name = "NAME")]
+    connection: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -509,6 +514,7 @@ impl SourceArgs {
             wpad_domain: self.wpad_domain,
             live_network: self.wpad,
             timeout,
+            connection: self.connection,
         };
         let files = DeviceFiles {
             registry: self.from_reg,

@@ -60,9 +60,21 @@ pub fn read_device(sources: &ProxySources, files: &DeviceFiles) -> Result<Device
         // On the device itself, auto-detect (WPAD) is what Windows would do: run it.
         sources.live_network = true;
     }
+    // `--connection`: the registry's own spelling of a name it holds, or exit 2 with the names.
+    let connection = match (&sources.connection, &windows) {
+        (None, _) => None,
+        (Some(wanted), Some(windows)) => Some(windows.connection(wanted)?),
+        (Some(wanted), None) => {
+            return Err(windows::DeviceError::ConnectionWithoutSettings {
+                name: wanted.clone(),
+            }
+            .into());
+        }
+    };
+    sources.connection.clone_from(&connection);
     sources.windows = windows
         .as_ref()
-        .map(|windows| windows.contexts(sources.live_network));
+        .map(|windows| windows.contexts(sources.live_network, connection.as_deref()));
     Ok(Device {
         sources,
         windows,

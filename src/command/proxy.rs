@@ -22,7 +22,12 @@ pub(crate) async fn run(config: &ProxyConfig, out: &mut impl Write) -> Result<()
         deadline: config.deadline,
         during: "proxy discovery",
     })??;
-    let view = ProxyView::new(&endpoints, contexts).about(device.report_device());
+    let connections = device.windows.as_ref().map_or_else(Vec::new, |windows| {
+        windows.connections(device.sources.connection.as_deref())
+    });
+    let view = ProxyView::new(&endpoints, contexts)
+        .about(device.report_device())
+        .with_connections(connections);
     write_stdout(out, Some(Outcome::Clear), |out| {
         output::render_proxy(&view, config.style, out)
     })

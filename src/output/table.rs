@@ -14,6 +14,7 @@ use crate::output::wrap::wrap;
 use crate::report::{ContextConfig, EndpointList, Probing, ProxyView, Report, SourceStatus};
 use crate::route::Route;
 use crate::status::Status;
+use crate::windows::connections::{ConnectionSummary, ContextConnections, FORCE_TUNNEL_NOTE};
 
 /// Below this width a results table that does not fit on one line per row is stacked instead: a
 /// table squeezed under it wraps each detail over many lines.
@@ -210,6 +211,7 @@ fn render_contexts(
 /// Writes what `dapreflight proxy` shows: the contexts, then the route per endpoint and context.
 pub(crate) fn render_proxy(view: &ProxyView, style: Style, out: &mut impl Write) -> io::Result<()> {
     render_contexts(&view.contexts, None, style, out)?;
+    render_connections(&view.connections, style, out)?;
     let mut table = new_table(style);
     table.set_header(["Endpoint", "Context", "Route", "Chosen by"]);
     for row in &view.routes {
@@ -225,6 +227,73 @@ pub(crate) fn render_proxy(view: &ProxyView, style: Style, out: &mut impl Write)
         table.add_row([row.endpoint.clone(), row.context.to_string(), route, chosen]);
     }
     writeln!(out, "{table}")
+}
+
+/// Writes each context's WinINET connections, `▸` the one in use, and Microsoft's force-tunnel
+/// note once when a VPN or dial-up connection is listed.
+fn render_connections(
+    listings: &[ContextConnections],
+    style: Style,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let line = |mark: &str, text: &str| wrap(text, style.width, &format!("  {mark} "), "    ");
+    for listing in listings {
+        let heading = format!(
+            "connections of context {} ({}):",
+            listing.context, listing.key
+        );
+        write_lines(out, wrap(&heading, style.width, "", "  "))?;
+        for entry in &listing.connections {
+            let what = if entry.is_vpn() {
+                "VPN or dial-up"
+            } else {
+                "the LAN"
+            };
+            let settings = match &entry.settings {
+                Ok(settings) => connection_settings(settings),
+                Err(problem) => problem.clone(),
+            };
+            let in_use = if entry.in_use { ", in use" } else { "" };
+            write_lines(
+                out,
+                line(
+                    if entry.in_use { "▸" } else { " " },
+                    &format!(
+                        "{} ({what}{in_use}): {settings} ({})",
+                        entry.name, entry.origin
+                    ),
+                ),
+            )?;
+        }
+    }
+    if listings.iter().any(ContextConnections::has_vpn) {
+        write_lines(
+            out,
+            wrap(&format!("note: {FORCE_TUNNEL_NOTE}"), style.width, "", "  "),
+        )?;
+    }
+    Ok(())
+}
+
+/// One connection's settings in words: what its flags switch on, in WinINET's order.
+fn connection_settings(settings: &ConnectionSummary) -> String {
+    let mut parts = Vec::new();
+    if settings.auto_detect {
+        parts.push("auto-detect (WPAD)".to_owned());
+    }
+    if let Some(url) = &settings.auto_config_url {
+        parts.push(format!("PAC {url}"));
+    }
+    match (&settings.proxy, &settings.bypass) {
+        (Some(proxy), Some(bypass)) => parts.push(format!("proxy {proxy}, bypass {bypass}")),
+        (Some(proxy), None) => parts.push(format!("proxy {proxy}")),
+        (None, _) => {}
+    }
+    if parts.is_empty() {
+        "direct".to_owned()
+    } else {
+        parts.join(", then ")
+    }
 }
 
 /// Writes the endpoint list: URL, profiles, trust rule, probe path, purpose.

@@ -51,6 +51,9 @@ pub struct ProxySources {
     pub live_network: bool,
     /// Deadline for fetching a PAC and for each WPAD step and PAC evaluation.
     pub timeout: std::time::Duration,
+    /// `--connection`: the VPN/dial-up connection whose WinINET settings the user context uses
+    /// (`None`: `DefaultConnectionSettings`, the LAN).
+    pub connection: Option<String>,
 }
 
 /// What the device's exports or registry say about one context.

@@ -13,6 +13,7 @@ use crate::plan::{self};
 use crate::route::{Context, RouteChoice};
 use crate::status::Status;
 use crate::windows::DeviceIdentity;
+use crate::windows::connections::ContextConnections;
 pub(crate) use crate::windows::utc::{Connections, UploadState, Uploaded, UtcReport};
 
 // The parts a report holds, re-exported so that renderers read them through `report` alone.
@@ -160,6 +161,9 @@ pub struct ProxyView {
     pub contexts: Vec<ContextConfig>,
     /// One per endpoint × context × route, in catalog order, then context order.
     pub routes: Vec<RouteRow>,
+    /// Each context's WinINET connections (the LAN's, each VPN's and dial-up's), the one in use
+    /// marked; empty without a Windows configuration.
+    pub connections: Vec<ContextConnections>,
 }
 
 /// The route one context takes to one endpoint.
@@ -175,6 +179,13 @@ impl ProxyView {
     #[must_use]
     pub fn about(mut self, device: Device) -> Self {
         self.device = device;
+        self
+    }
+
+    /// The view listing each context's WinINET connections.
+    #[must_use]
+    pub fn with_connections(mut self, connections: Vec<ContextConnections>) -> Self {
+        self.connections = connections;
         self
     }
 
@@ -196,6 +207,7 @@ impl ProxyView {
             device: Device::this_machine(),
             contexts,
             routes,
+            connections: Vec::new(),
         }
     }
 }

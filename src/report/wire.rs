@@ -23,6 +23,9 @@ use crate::settings::{self, OsFamily};
 use crate::status::{Answer, Stage, Status};
 use crate::trust::{self, Interception as InternalInterception};
 use crate::verdict::{self, Approach, Code, Severity};
+use crate::windows::connections::{
+    ContextConnections as ContextConnectionsInternal, FORCE_TUNNEL_NOTE,
+};
 use crate::windows::utc;
 
 /// Everything one `check` found, as `check --format json` writes it. Renaming or removing a field
@@ -733,6 +736,38 @@ pub struct ProxyView {
     pub device: Device,
     pub contexts: Vec<ContextConfig>,
     pub routes: Vec<RouteRow>,
+    /// Each context's WinINET connections: the LAN's and each VPN or dial-up connection's.
+    pub connections: Vec<ContextConnections>,
+    /// Microsoft's note on VPN proxy settings (force tunnel only), when a VPN is listed.
+    pub vpn_note: Option<String>,
+}
+
+/// The WinINET connections under one context's `Connections` key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ContextConnections {
+    pub context: Word<Context>,
+    /// The key read, e.g. `HKCU\…\Internet Settings\Connections`.
+    pub key: String,
+    pub connections: Vec<WinInetConnection>,
+}
+
+/// One connection's proxy settings: only what its flags switch on (`null` when off).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct WinInetConnection {
+    /// `DefaultConnectionSettings` (the LAN), or the VPN or dial-up connection's name.
+    pub name: String,
+    /// A VPN or dial-up connection (not the LAN).
+    pub vpn: bool,
+    /// This context's routes come from this connection.
+    pub in_use: bool,
+    /// Where the value was read: `file:line`, or `registry`.
+    pub origin: String,
+    pub auto_detect: Option<bool>,
+    pub auto_config_url: Option<String>,
+    pub proxy: Option<String>,
+    pub bypass: Option<String>,
+    /// Why the value could not be decoded; the settings are then all `null`.
+    pub problem: Option<String>,
 }
 
 /// The route one context takes to one endpoint.
@@ -1550,6 +1585,46 @@ impl From<&report::ProxyView> for ProxyView {
                     endpoint: row.endpoint.clone(),
                     context: Word(row.context),
                     route: RouteChoice::from(&row.route),
+                })
+                .collect(),
+            connections: view
+                .connections
+                .iter()
+                .map(ContextConnections::from)
+                .collect(),
+            vpn_note: view
+                .connections
+                .iter()
+                .any(ContextConnectionsInternal::has_vpn)
+                .then(|| FORCE_TUNNEL_NOTE.to_owned()),
+        }
+    }
+}
+
+impl From<&ContextConnectionsInternal> for ContextConnections {
+    fn from(listing: &ContextConnectionsInternal) -> Self {
+        Self {
+            context: Word(listing.context),
+            key: listing.key.clone(),
+            connections: listing
+                .connections
+                .iter()
+                .map(|entry| {
+                    let (settings, problem) = match &entry.settings {
+                        Ok(settings) => (Some(settings), None),
+                        Err(problem) => (None, Some(problem.clone())),
+                    };
+                    WinInetConnection {
+                        name: entry.name.clone(),
+                        vpn: entry.is_vpn(),
+                        in_use: entry.in_use,
+                        origin: entry.origin.clone(),
+                        auto_detect: settings.map(|s| s.auto_detect),
+                        auto_config_url: settings.and_then(|s| s.auto_config_url.clone()),
+                        proxy: settings.and_then(|s| s.proxy.clone()),
+                        bypass: settings.and_then(|s| s.bypass.clone()),
+                        problem,
+                    }
                 })
                 .collect(),
         }

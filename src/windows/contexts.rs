@@ -9,6 +9,7 @@ use crate::proxy::proxylist::{ProxyApi, ProxyList};
 use crate::proxy::{AutoConfig, RouteRule, SourceReport, SourceStatus};
 use crate::proxy::{ContextSources, WindowsContexts};
 use crate::route::{ProxyAddr, Route};
+use crate::windows::connections::{LAN, names as connection_names};
 use crate::windows::keys::{
     INTERNET_POLICY_KEY, INTERNET_SETTINGS, MACHINE_CONNECTIONS, MACHINE_CONNECTIONS_WOW64,
     MACHINE_INTERNET_SETTINGS, POLICY_KEY, SYSTEM_HIVES, USER_INTERNET_SETTINGS, WINHTTP_SWITCHES,
@@ -22,13 +23,17 @@ use crate::windows::wininet::{self, ConnectionSettings, InternetSettingsValues};
 /// Reads both contexts from a registry snapshot and, optionally, a `netsh winhttp show proxy`
 /// capture (`netsh_origin` names its file).
 #[must_use]
+///
+/// `connection` names the VPN/dial-up connection whose settings the user context uses (`None`:
+/// `DefaultConnectionSettings`, the LAN); the caller has checked that the name is present.
 pub(crate) fn contexts(
     registry: &RegistrySnapshot,
     netsh: Option<(&NetshProxy, &str)>,
+    connection: Option<&str>,
 ) -> WindowsContexts {
     let mut found = WindowsContexts {
         system: system_context(registry, netsh),
-        user: user_context(registry),
+        user: user_context(registry, connection),
         warnings: Vec::new(),
     };
     // Only what the input holds counts: a context missing from it is not known, neither "uses a
@@ -410,35 +415,51 @@ fn system_wininet_source(registry: &RegistrySnapshot, context: &mut ContextSourc
                 detail: format!("{value}: per-user WinINET settings (the default)"),
             });
         }
-        let hive = SYSTEM_HIVES
-            .iter()
-            .find(|hive| {
-                registry
-                    .key(&format!(r"{hive}\{INTERNET_SETTINGS}\Connections"))
-                    .is_some()
-            })
-            .unwrap_or(&SYSTEM_HIVES[0]);
+        let hive = system_hive(registry);
         (
             "LocalSystem's WinINET (HKU\\.DEFAULT)",
             format!(r"{hive}\{INTERNET_SETTINGS}\Connections"),
             format!(r"{hive}\{INTERNET_SETTINGS}"),
         )
     };
-    wininet_source(
-        registry,
-        name,
-        &connections,
-        &values,
-        ProxyApi::WinInet,
-        context,
-    );
+    wininet_source(registry, name, &connections, &values, LAN, context);
 }
 
-/// The signed-in user's WinINET settings (HKCU).
-fn user_context(registry: &RegistrySnapshot) -> ContextSources {
+/// LocalSystem's hive as the input names it (`HKU\.DEFAULT` or `HKU\S-1-5-18`).
+fn system_hive(registry: &RegistrySnapshot) -> &'static str {
+    SYSTEM_HIVES
+        .iter()
+        .find(|hive| {
+            registry
+                .key(&format!(r"{hive}\{INTERNET_SETTINGS}\Connections"))
+                .is_some()
+        })
+        .unwrap_or(&SYSTEM_HIVES[0])
+}
+
+/// The `Connections` key LocalSystem's WinINET settings come from.
+pub(crate) fn system_connections_key(registry: &RegistrySnapshot) -> String {
+    if registry.dword(INTERNET_POLICY_KEY, "ProxySettingsPerUser") == Some(0) {
+        return MACHINE_CONNECTIONS.to_owned();
+    }
+    format!(r"{}\{INTERNET_SETTINGS}\Connections", system_hive(registry))
+}
+
+/// The `Connections` key the user's WinINET settings come from (HKLM's under
+/// `ProxySettingsPerUser = 0`).
+pub(crate) fn user_connections_key(registry: &RegistrySnapshot) -> String {
+    if registry.dword(INTERNET_POLICY_KEY, "ProxySettingsPerUser") == Some(0) {
+        return MACHINE_CONNECTIONS.to_owned();
+    }
+    let values = user_internet_settings(registry, &mut ContextSources::default());
+    format!(r"{values}\Connections")
+}
+
+/// The signed-in user's WinINET settings (HKCU), from `connection`'s value when one is named.
+fn user_context(registry: &RegistrySnapshot, connection: Option<&str>) -> ContextSources {
     let mut context = ContextSources::default();
     let per_user = registry.dword(INTERNET_POLICY_KEY, "ProxySettingsPerUser");
-    let (name, connections, values) = if per_user == Some(0) {
+    let (base, connections, values) = if per_user == Some(0) {
         (
             "per-machine WinINET (ProxySettingsPerUser = 0)",
             MACHINE_CONNECTIONS.to_owned(),
@@ -452,14 +473,28 @@ fn user_context(registry: &RegistrySnapshot) -> ContextSources {
             values,
         )
     };
+    let vpn = connection.filter(|name| !name.eq_ignore_ascii_case(LAN));
+    let name = match vpn {
+        Some(vpn) => format!("{base}, connection '{vpn}'"),
+        None => base.to_owned(),
+    };
+    connection_choice(registry, &connections, vpn, &mut context);
     wininet_source(
         registry,
-        name,
+        &name,
         &connections,
         &values,
-        ProxyApi::WinInet,
+        vpn.unwrap_or(LAN),
         &mut context,
     );
+    if context.rules.is_empty()
+        && let Some(vpn) = vpn
+    {
+        context.rules.push(RouteRule::Unavailable {
+            source: name.clone(),
+            reason: format!("the settings of connection '{vpn}' could not be read"),
+        });
+    }
     if context.rules.is_empty() {
         let known = registry.holds(&values) || registry.holds(&connections);
         context.rules.push(if known {
@@ -470,7 +505,7 @@ fn user_context(registry: &RegistrySnapshot) -> ContextSources {
         } else {
             // Nothing of the user's settings was read: don't guess a route for them.
             RouteRule::Unavailable {
-                source: name.to_owned(),
+                source: name.clone(),
                 reason: format!(
                     "the user's settings are not in the input (no {} key exported)",
                     abbreviated(&values)
@@ -479,6 +514,42 @@ fn user_context(registry: &RegistrySnapshot) -> ContextSources {
         });
     }
     context
+}
+
+/// Says which connection's settings the user context uses, when VPN or dial-up connections are
+/// present or one was chosen.
+fn connection_choice(
+    registry: &RegistrySnapshot,
+    connections: &str,
+    vpn: Option<&str>,
+    context: &mut ContextSources,
+) {
+    let others: Vec<String> = connection_names(registry, connections)
+        .into_iter()
+        .filter(|name| !name.eq_ignore_ascii_case(LAN))
+        .collect();
+    let name = "the user's connection (--connection)";
+    if let Some(vpn) = vpn {
+        context.sources.push(SourceReport {
+            name: name.to_owned(),
+            status: SourceStatus::Used,
+            detail: format!(
+                "'{vpn}' (a VPN or dial-up connection) instead of DefaultConnectionSettings (the \
+                 LAN): WinINET uses it while that connection is up, and a VPN's only when the VPN \
+                 is force-tunnel (split-tunnel VPNs use the LAN's settings)"
+            ),
+        });
+    } else if !others.is_empty() {
+        context.sources.push(SourceReport {
+            name: name.to_owned(),
+            status: SourceStatus::NotSet,
+            detail: format!(
+                "DefaultConnectionSettings (the LAN); VPN or dial-up connections present: {} \
+                 (choose one with --connection NAME)",
+                others.join(", ")
+            ),
+        });
+    }
 }
 
 /// Where the user's Internet Settings are: `HKCU`, or, in an export made by an administrator for
@@ -522,23 +593,22 @@ fn wininet_source(
     name: &str,
     connections: &str,
     values_key: &str,
-    api: ProxyApi,
+    value_name: &str,
     context: &mut ContextSources,
 ) {
-    let legacy = InternetSettingsValues {
-        proxy_enable: registry.dword(values_key, "ProxyEnable"),
-        proxy_server: registry
-            .string(values_key, "ProxyServer")
-            .map(str::to_owned),
-        proxy_override: registry
-            .string(values_key, "ProxyOverride")
-            .map(str::to_owned),
-        auto_config_url: registry
-            .string(values_key, "AutoConfigURL")
-            .map(str::to_owned),
+    let api = ProxyApi::WinInet;
+    // The legacy values mirror the LAN's settings only.
+    let lan = value_name.eq_ignore_ascii_case(LAN);
+    let legacy = if lan {
+        legacy_values(registry, values_key)
+    } else {
+        InternetSettingsValues::default()
     };
-    let settings = connection_settings(registry, name, connections, context);
+    let settings = connection_settings(registry, name, connections, value_name, context);
     let Some((settings, origin)) = settings else {
+        if !lan {
+            return;
+        }
         if let Some(missing) = not_in_input(registry, name, values_key, connections, &legacy) {
             context.sources.push(missing);
             return;
@@ -550,13 +620,15 @@ fn wininet_source(
         settings
             .warnings
             .iter()
-            .map(|w| format!("{name} DefaultConnectionSettings ({origin}): {w}")),
+            .map(|w| format!("{name} {value_name} ({origin}): {w}")),
     );
-    context.warnings.extend(
-        wininet::compare(&legacy, &settings)
-            .into_iter()
-            .map(|w| format!("{name}: {w}")),
-    );
+    if lan {
+        context.warnings.extend(
+            wininet::compare(&legacy, &settings)
+                .into_iter()
+                .map(|w| format!("{name}: {w}")),
+        );
+    }
     for (what, stored) in [
         ("proxy", &settings.proxy),
         ("bypass list", &settings.bypass),
@@ -622,6 +694,22 @@ fn wininet_source(
     push_chain(context, name, chain);
 }
 
+/// The legacy `ProxyEnable`/`ProxyServer`/`ProxyOverride`/`AutoConfigURL` values of `values_key`.
+fn legacy_values(registry: &RegistrySnapshot, values_key: &str) -> InternetSettingsValues {
+    InternetSettingsValues {
+        proxy_enable: registry.dword(values_key, "ProxyEnable"),
+        proxy_server: registry
+            .string(values_key, "ProxyServer")
+            .map(str::to_owned),
+        proxy_override: registry
+            .string(values_key, "ProxyOverride")
+            .map(str::to_owned),
+        auto_config_url: registry
+            .string(values_key, "AutoConfigURL")
+            .map(str::to_owned),
+    }
+}
+
 /// The source for a WinINET configuration none of whose keys is in the input, if so.
 fn not_in_input(
     registry: &RegistrySnapshot,
@@ -655,27 +743,26 @@ fn push_chain(context: &mut ContextSources, name: &str, mut chain: Vec<RouteRule
     }
 }
 
-/// The decoded `DefaultConnectionSettings` under `connections`; `None` when absent or unreadable
-/// (an unreadable value is reported as a source).
+/// The decoded `value_name` (`DefaultConnectionSettings`, or a VPN/dial-up connection's value)
+/// under `connections`; `None` when absent or unreadable (an unreadable value is reported as a
+/// source).
 fn connection_settings(
     registry: &RegistrySnapshot,
     name: &str,
     connections: &str,
+    value_name: &str,
     context: &mut ContextSources,
 ) -> Option<(ConnectionSettings, Origin)> {
-    let value = registry.value(connections, "DefaultConnectionSettings")?;
+    let value = registry.value(connections, value_name)?;
     let problem = match &value.data {
         crate::windows::registry::ValueData::Binary(bytes) => {
             match wininet::parse_connection_settings(bytes) {
                 Ok(settings) => return Some((settings, value.origin.clone())),
-                Err(err) => format!(
-                    "unreadable DefaultConnectionSettings ({}): {err}",
-                    value.origin
-                ),
+                Err(err) => format!("unreadable {value_name} ({}): {err}", value.origin),
             }
         }
         other => format!(
-            "DefaultConnectionSettings is not REG_BINARY ({}, {})",
+            "{value_name} is not REG_BINARY ({}, {})",
             type_name(other),
             value.origin
         ),

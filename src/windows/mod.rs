@@ -4,6 +4,7 @@
 //! Everything here parses bytes and text on every OS; only `live/` touches Windows itself.
 
 pub(crate) mod bytes;
+pub(crate) mod connections;
 pub(crate) mod contexts;
 pub(crate) mod identity;
 pub mod keys;
@@ -23,7 +24,9 @@ use std::path::PathBuf;
 
 use crate::input::{self, InputError, InputKind};
 use crate::proxy::WindowsContexts;
+use crate::route::Context;
 use crate::windows::bytes::BlobError;
+use crate::windows::connections::ContextConnections;
 pub use crate::windows::identity::DeviceIdentity;
 use crate::windows::registry::{Origin, RegistrySnapshot, ValueData};
 
@@ -61,6 +64,22 @@ pub enum DeviceError {
     /// A `--from-netsh` file is not `netsh winhttp show proxy` (or `show advproxy`) output.
     #[error(transparent)]
     Netsh(#[from] netsh::NetshError),
+    /// `--connection` names no connection of the user's settings.
+    #[error(
+        "--connection '{name}': no such connection under {key}; present: {}",
+        if .present.is_empty() { "none".to_owned() } else { .present.join(", ") }
+    )]
+    UnknownConnection {
+        name: String,
+        key: String,
+        present: Vec<String>,
+    },
+    /// `--connection` was given, but no Windows proxy settings were read.
+    #[error(
+        "--connection '{name}': no Windows proxy settings were read (give --from-reg, or run on \
+         Windows without --proxy, --direct, --pac or --wpad)"
+    )]
+    ConnectionWithoutSettings { name: String },
     /// A proxy value in a registry export does not decode.
     #[error("{origin}: value '{name}'")]
     Blob {
@@ -147,19 +166,51 @@ impl WindowsSource {
 
     /// The system and user contexts this configuration describes, before automatic
     /// configuration is loaded. `live_network`: WinHTTP's own auto-detect may run here.
+    /// `connection`: the user context's connection, checked with [`Self::connection`].
     #[must_use]
-    pub fn contexts(&self, live_network: bool) -> WindowsContexts {
+    pub fn contexts(&self, live_network: bool, connection: Option<&str>) -> WindowsContexts {
         let netsh = self
             .netsh
             .as_ref()
             .map(|(capture, origin)| (capture, origin.as_str()));
-        let mut found = contexts::contexts(&self.registry, netsh);
+        let mut found = contexts::contexts(&self.registry, netsh, connection);
         if let Some((advanced, origin)) = &self.advproxy {
             contexts::add_advproxy(&mut found.system, advanced, origin);
         }
         contexts::add_system_wpad(&mut found.system, &self.registry, live_network);
         found.warnings.extend(self.problems.iter().cloned());
         found
+    }
+}
+
+impl WindowsSource {
+    /// The user context's connection named `wanted`, spelled as the registry spells it; an
+    /// unknown name is an error listing the names present.
+    pub fn connection(&self, wanted: &str) -> Result<String, DeviceError> {
+        let key = contexts::user_connections_key(&self.registry);
+        connections::find(&self.registry, &key, wanted).ok_or_else(|| {
+            DeviceError::UnknownConnection {
+                name: wanted.to_owned(),
+                key: keys::abbreviated(&key),
+                present: connections::names(&self.registry, &key),
+            }
+        })
+    }
+
+    /// Every connection of the user's and LocalSystem's settings that the input holds, with the
+    /// one each context uses marked (`selected`: the user's; LocalSystem always uses the LAN's).
+    #[must_use]
+    pub fn connections(&self, selected: Option<&str>) -> Vec<ContextConnections> {
+        let user = contexts::user_connections_key(&self.registry);
+        let system = contexts::system_connections_key(&self.registry);
+        [
+            (Context::System, system, connections::LAN),
+            (Context::User, user, selected.unwrap_or(connections::LAN)),
+        ]
+        .into_iter()
+        .filter(|(_, key, _)| self.registry.key(key).is_some())
+        .map(|(context, key, selected)| connections::list(&self.registry, context, &key, selected))
+        .collect()
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod auth;
 mod binary;
+mod connections;
 mod contexts;
 mod deadline;
 mod diagtrack;

@@ -83,6 +83,33 @@ print("wine: dapreflight.exe read WinHTTP, TelemetryProxyServer and the user's W
       "system", system, "user", proxies("user", v10c))
 PY
 
+# VPN and dial-up connections (issue 10 §4): a value named after the connection, beside
+# DefaultConnectionSettings, is listed, and --connection moves the user context onto it.
+add "$is\Connections" /v "Contoso VPN" /t REG_BINARY \
+  /d "$(blob 46 3 'vpn-proxy.corp.example:8080' '<local>' '')"
+timeout 120 wine "$work/dapreflight.exe" proxy --format json --profile update-compliance \
+  --connection "contoso vpn" > "$work/proxy-vpn.json" 2> "$work/stderr.txt" || {
+  echo "dapreflight.exe proxy --connection failed under Wine:"; cat "$work/stderr.txt"; exit 1; }
+
+python3 - "$work/proxy-vpn.json" <<'PY'
+import json, sys
+view = json.load(open(sys.argv[1], encoding="utf-8"))
+user = [c for c in view["connections"] if c["context"] == "user"]
+assert len(user) == 1, view["connections"]
+listed = {c["name"]: c for c in user[0]["connections"]}
+assert set(listed) == {"DefaultConnectionSettings", "Contoso VPN"}, listed.keys()
+vpn = listed["Contoso VPN"]
+assert vpn["vpn"] and vpn["in_use"] and vpn["proxy"] == "vpn-proxy.corp.example:8080", vpn
+assert not listed["DefaultConnectionSettings"]["in_use"], listed
+assert "force-tunnel" in (view["vpn_note"] or ""), view["vpn_note"]
+v10c = "https://v10c.events.data.microsoft.com"
+user_routes = sorted(r["route"].get("proxy", r["route"]["kind"])
+                     for r in view["routes"] if r["context"] == "user" and r["endpoint"] == v10c)
+assert user_routes == ["vpn-proxy.corp.example:8080"], user_routes
+print("wine: dapreflight.exe listed the VPN connection and routed the user context by it:",
+      user_routes)
+PY
+
 # ── check --as system: the hop through a temporary LocalSystem service ──────────────────────────
 # Wine's service control manager runs the service (same user: Wine models neither SYSTEM's
 # identity nor admin-only ACLs), so this asserts the plumbing: create, start (with the retry on
