@@ -6,7 +6,7 @@ use crate::catalog::{Endpoint, TrustRule};
 use crate::plan::Plan;
 use crate::probe::tls::TlsEvidence;
 use crate::probe::{
-    AuthOutcome, ConnectEvidence, DnsCause, DnsEvidence, DnsOf, Evidence, HttpEvidence,
+    AuthOutcome, ConnectEvidence, DnsCause, DnsEvidence, DnsOf, Evidence, HttpEvidence, Identity,
     ProbeFailure, ProxyEvidence, Timings,
 };
 use crate::proxy::ContextConfig;
@@ -39,6 +39,9 @@ pub struct ProbeResult {
     pub tls: Option<TlsEvidence>,
     pub http: Option<HttpEvidence>,
     pub failure: Option<ProbeFailure>,
+    /// Which identity ran the probe, when the command layer knows it: what an authentication
+    /// result proves depends on it (the computer account only as SYSTEM).
+    pub probed_as: Option<Identity>,
 }
 
 /// Assesses each probe's evidence and expands it to one result per context using it, in catalog
@@ -67,6 +70,7 @@ pub fn all(contexts: &[ContextConfig], plan: &Plan, evidence: Vec<Evidence>) -> 
                 tls: evidence.tls.clone(),
                 http: evidence.http.clone(),
                 failure: evidence.failure.clone(),
+                probed_as: None,
             });
         }
     }

@@ -142,7 +142,7 @@ pub async fn build_report(config: &CheckConfig) -> Result<Report, Error> {
         origin: catalog.origin,
         profile: config.catalog.profile.clone(),
     };
-    let results = assess::all(&contexts, &plan, evidence);
+    let results = assessed(&contexts, &plan, evidence, &probing);
     let verdict = verdict::decide_with(
         &results,
         verdict::Inputs {
@@ -162,6 +162,21 @@ pub async fn build_report(config: &CheckConfig) -> Result<Report, Error> {
     .about(device.report_device())
     .with_diagtrack(diagtrack)
     .probed(probing))
+}
+
+/// Assesses the evidence, each result marked with who ran its probe: what an authentication
+/// result proves depends on it.
+fn assessed(
+    contexts: &[ContextConfig],
+    plan: &plan::Plan,
+    evidence: Vec<probe::Evidence>,
+    probing: &Probing,
+) -> Vec<assess::ProbeResult> {
+    let mut results = assess::all(contexts, plan, evidence);
+    for result in &mut results {
+        result.probed_as = probing.of(result.context).map(|p| p.identity);
+    }
+    results
 }
 
 /// DiagTrack's own upload summary: the `--from-utc-report` file (a malformed one is an error),

@@ -2,8 +2,9 @@
 //! The text a person reads is rendered from these in `text.rs`; nothing here is prose.
 
 use crate::assess::ProbeResult;
+use crate::auth::Presenting;
 use crate::net::tcp::ConnectCause;
-use crate::probe::ProbeFailure;
+use crate::probe::{Identity, ProbeFailure};
 use crate::route::{Context, Route};
 use crate::status::{Stage, Status};
 use crate::trust::Interception;
@@ -47,6 +48,11 @@ pub enum Code {
     SystemProxyAuthIntegrated,
     /// The system context's proxy demands authentication Windows does not send (Basic, Digest).
     SystemProxyAuthOther,
+    /// The proxy answered 407 again to the identity that matters (the computer account as
+    /// SYSTEM, the signed-in user as the user), authenticating with its own logon.
+    ProxyAuthLogonRejected,
+    /// That identity authenticated, and the proxy refused the request (403, ...).
+    ProxyAuthLogonDenied,
     /// The proxy refuses the request (403, 451, ...).
     ProxyDenied,
     /// The proxy fails to reach the host or answers something that is not HTTP (502, 504, ...).
@@ -64,6 +70,14 @@ pub enum Code {
     // The approaches and what they rest on.
     /// Every endpoint answered cleanly in the system context: the bypass approach.
     SystemClean,
+    /// The computer account, probed as SYSTEM, authenticated and got through: device proxy
+    /// authentication, proven.
+    SystemProxyAuthProven,
+    /// The signed-in user, probed as that user, authenticated and got through.
+    UserProxyAuthProven,
+    /// A proxy accepted an account that is not the one the context uses (explicit credentials,
+    /// or the logon of whoever ran dapreflight): it proves that account, not the device.
+    AuthAccountOnly,
     /// Only the user context gets through, and the user approach's conditions hold.
     UserApproachFits,
     /// The user's route gets through without credentials: WinHTTP can take it too.
@@ -160,7 +174,7 @@ impl Severity {
 
 impl Code {
     /// Every code, in the order the verdict gives them within a severity.
-    pub const ALL: [Code; 47] = [
+    pub const ALL: [Code; 52] = [
         Code::ProxyUnresolved,
         Code::NoDnsServer,
         Code::NamesUnresolved,
@@ -169,6 +183,8 @@ impl Code {
         Code::ConnectFiltered,
         Code::SystemProxyAuthIntegrated,
         Code::SystemProxyAuthOther,
+        Code::ProxyAuthLogonRejected,
+        Code::ProxyAuthLogonDenied,
         Code::ProxyDenied,
         Code::ProxyError,
         Code::Timeout,
@@ -177,6 +193,9 @@ impl Code {
         Code::TlsFailed,
         Code::HttpUnexpected,
         Code::SystemClean,
+        Code::SystemProxyAuthProven,
+        Code::UserProxyAuthProven,
+        Code::AuthAccountOnly,
         Code::UserApproachFits,
         Code::UserRouteWorks,
         Code::UserApproachRuledOut,
@@ -222,6 +241,8 @@ impl Code {
             Code::ConnectFiltered => "network.connect_filtered",
             Code::SystemProxyAuthIntegrated => "system.proxy_auth.integrated",
             Code::SystemProxyAuthOther => "system.proxy_auth.other",
+            Code::ProxyAuthLogonRejected => "proxy_auth.logon_rejected",
+            Code::ProxyAuthLogonDenied => "proxy_auth.logon_denied",
             Code::ProxyDenied => "proxy.denied",
             Code::ProxyError => "proxy.error",
             Code::Timeout => "network.timeout",
@@ -230,6 +251,9 @@ impl Code {
             Code::TlsFailed => "tls.failed",
             Code::HttpUnexpected => "http.unexpected",
             Code::SystemClean => "system.clean",
+            Code::SystemProxyAuthProven => "system.proxy_auth.proven",
+            Code::UserProxyAuthProven => "user.proxy_auth.proven",
+            Code::AuthAccountOnly => "auth.account_only",
             Code::UserApproachFits => "approach.user",
             Code::UserRouteWorks => "user.route_works",
             Code::UserApproachRuledOut => "approach.user.ruled_out",
@@ -285,6 +309,8 @@ impl Code {
             | Code::ConnectFiltered
             | Code::SystemProxyAuthIntegrated
             | Code::SystemProxyAuthOther
+            | Code::ProxyAuthLogonRejected
+            | Code::ProxyAuthLogonDenied
             | Code::ProxyDenied
             | Code::ProxyError
             | Code::Timeout
@@ -299,6 +325,9 @@ impl Code {
             | Code::SettingsDiagTrackOff
             | Code::SettingsCommercialIdConflict => Severity::Blocker,
             Code::SystemClean
+            | Code::SystemProxyAuthProven
+            | Code::UserProxyAuthProven
+            | Code::AuthAccountOnly
             | Code::UserApproachFits
             | Code::UserRouteWorks
             | Code::UserApproachRuledOut
@@ -345,6 +374,13 @@ pub struct Hop {
     pub schemes: Vec<String>,
     /// Who re-signed the chain, when SSL inspection was detected.
     pub inspector: Option<Inspector>,
+    /// After a handshake: the account presented and the package used, as far as known.
+    pub account: Option<String>,
+    pub package: Option<String>,
+    /// Which identity ran the probe, when known.
+    pub identity: Option<Identity>,
+    /// The handshake presented explicit credentials (not a logon).
+    pub explicit: bool,
 }
 
 /// Who SSL inspection points at: the product when it is recognised, else the issuing CA.
@@ -458,7 +494,14 @@ pub enum FixKind {
     /// Stop asking for authentication for the hosts (the bypass approach), on these proxies.
     DropProxyAuth { proxies: Vec<String> },
     /// Let computer accounts through with Windows Integrated Authentication (device approach).
-    AllowComputerAccounts { proxies: Vec<String> },
+    AllowComputerAccounts {
+        proxies: Vec<String>,
+        /// The computer account that authenticated as SYSTEM, when it was tried.
+        account: Option<String>,
+        /// It authenticated and the proxy refused the request: allow it, rather than let it
+        /// authenticate.
+        denied: bool,
+    },
     /// Exclude the hosts from SSL inspection, on the product (or CA) that inspects them.
     ExcludeFromInspection { by: Option<Inspector> },
     /// Make the endpoint names resolve on the device's DNS.
@@ -527,6 +570,7 @@ impl Hop {
     /// The hop a probe result describes.
     #[must_use]
     pub fn of(result: &ProbeResult) -> Self {
+        let auth = result.proxy.as_ref().and_then(|p| p.auth.as_ref());
         let inspector = match result.tls.as_ref().map(|tls| &tls.trust.verdict) {
             Some(
                 Interception::Detected {
@@ -553,6 +597,10 @@ impl Hop {
             why: why(result),
             schemes: offered_schemes(result),
             inspector,
+            account: auth.and_then(|a| a.account().map(str::to_owned)),
+            package: auth.and_then(|a| a.authenticated.package.clone()),
+            identity: result.probed_as,
+            explicit: auth.is_some_and(|a| matches!(a.presenting, Presenting::Explicit { .. })),
         }
     }
 }

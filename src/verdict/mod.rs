@@ -155,6 +155,7 @@ pub fn decide_with(results: &[ProbeResult], inputs: Inputs<'_>) -> Verdict {
         .findings
         .into_iter()
         .chain(network::assumed_contexts(results))
+        .chain(network::account_only(results))
         .chain(left_out)
         .chain(device.findings)
         .collect();
@@ -216,7 +217,11 @@ fn found(findings: &[Finding], results: &[ProbeResult], ready: bool) -> diagtrac
 fn leads(code: Code) -> bool {
     matches!(
         code,
-        Code::SystemClean | Code::UserApproachFits | Code::UserRouteWorks
+        Code::SystemClean
+            | Code::SystemProxyAuthProven
+            | Code::UserProxyAuthProven
+            | Code::UserApproachFits
+            | Code::UserRouteWorks
     )
 }
 
@@ -243,6 +248,113 @@ mod tests {
 
     fn codes(verdict: &Verdict) -> Vec<Code> {
         verdict.findings.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn authentication_proves_an_approach_only_as_the_identity_the_context_uses() {
+        use crate::probe::{AuthOutcome, Identity};
+        const WS01: &str = "CORP\\WS01$";
+        let as_system = |outcome: AuthOutcome| {
+            each(&HOSTS, move |p| {
+                p.probed_as(Identity::System)
+                    .logon_handshake(WS01, outcome.clone())
+            })
+        };
+        // Proven: the computer account got through as SYSTEM.
+        let verdict = decide(&as_system(AuthOutcome::Accepted), Some(&device(|_| {})));
+        assert!(verdict.ready);
+        assert_eq!(verdict.approach, Approach::Device);
+        assert_eq!(codes(&verdict)[0], Code::SystemProxyAuthProven);
+        assert_eq!(
+            verdict.headline(),
+            "READY: device proxy authentication (the computer account CORP\\WS01$ \
+             authenticated (Kerberos) for 3 endpoints)"
+        );
+        assert_eq!(verdict.fixes[0].kind, "drop_proxy_auth");
+        assert!(
+            verdict.fixes[0].alternative,
+            "bypass stays recommended, optional"
+        );
+        // Rejected as SYSTEM: the proxy does not take the computer account.
+        let verdict = decide(&as_system(AuthOutcome::Rejected), Some(&device(|_| {})));
+        assert!(!verdict.ready);
+        assert_eq!(verdict.approach, Approach::Device);
+        assert!(codes(&verdict).contains(&Code::ProxyAuthLogonRejected));
+        assert!(
+            verdict.reasons[0]
+                .text
+                .contains("rejected the computer account CORP\\WS01$"),
+            "{}",
+            verdict.reasons[0].text
+        );
+        assert!(
+            verdict.fixes[0]
+                .title
+                .contains("this device is CORP\\WS01$")
+        );
+        // Denied as SYSTEM: authenticated, refused.
+        let verdict = decide(&as_system(AuthOutcome::Denied), Some(&device(|_| {})));
+        assert!(codes(&verdict).contains(&Code::ProxyAuthLogonDenied));
+        assert!(
+            verdict.fixes[0]
+                .title
+                .contains("allow the computer account CORP\\WS01$"),
+            "{}",
+            verdict.fixes[0].title
+        );
+        // The same handshake by whoever ran dapreflight proves only that account.
+        let current = each(&HOSTS, |p| {
+            p.probed_as(Identity::Current)
+                .logon_handshake("CORP\\admin", AuthOutcome::Accepted)
+        });
+        let verdict = decide(&current, Some(&device(|_| {})));
+        assert!(!verdict.ready);
+        assert_eq!(verdict.approach, Approach::Device);
+        assert!(codes(&verdict).contains(&Code::SystemProxyAuthIntegrated));
+        let only = verdict
+            .reasons
+            .iter()
+            .find(|r| r.code == Code::AuthAccountOnly)
+            .expect("what the account proves");
+        assert!(
+            only.text
+                .contains("accepted CORP\\admin (the logon dapreflight ran as)")
+        );
+        // Explicit credentials accepted, even in a run as SYSTEM, prove the account only.
+        let explicit = each(&HOSTS, |p| {
+            p.probed_as(Identity::System)
+                .logon_handshake("CORP\\alice", AuthOutcome::Accepted)
+                .explicit()
+        });
+        let verdict = decide(&explicit, Some(&device(|_| {})));
+        assert!(!verdict.ready);
+        assert!(codes(&verdict).contains(&Code::AuthAccountOnly));
+    }
+
+    #[test]
+    fn the_users_own_logon_getting_through_is_the_user_approach_never_a_route_for_winhttp() {
+        use crate::probe::{AuthOutcome, Identity};
+        let results = [
+            each(&HOSTS, |p| {
+                p.probed_as(Identity::System)
+                    .logon_handshake("CORP\\WS01$", AuthOutcome::Rejected)
+            }),
+            each(&HOSTS, |p| {
+                p.user()
+                    .probed_as(Identity::User)
+                    .logon_handshake("CORP\\alice", AuthOutcome::Accepted)
+            }),
+        ]
+        .concat();
+        let verdict = decide(&results, Some(&device(|_| {})));
+        assert!(verdict.ready, "{:#?}", verdict.reasons);
+        assert_eq!(verdict.approach, Approach::User);
+        assert!(codes(&verdict).contains(&Code::UserProxyAuthProven));
+        assert!(
+            verdict.fixes.iter().all(|f| f.kind != "share_user_route"),
+            "a route that needs the user's logon is not WinHTTP's: {:#?}",
+            verdict.fixes
+        );
     }
 
     #[test]

@@ -4,8 +4,9 @@
 use std::collections::BTreeSet;
 
 use crate::assess::ProbeResult;
+use crate::auth::Presenting;
 use crate::catalog::TrustRule;
-use crate::probe::{DnsCause, DnsOf, ProbeFailure};
+use crate::probe::{AuthAttempt, AuthOutcome, DnsCause, DnsOf, Identity, ProbeFailure};
 use crate::route::{Context, Route};
 use crate::settings::{DeviceSettings, Relevance};
 use crate::status::Status;
@@ -32,6 +33,9 @@ pub(super) struct EndpointView<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Block {
     Clean,
+    /// Through after authenticating as the identity the context really uses (the computer
+    /// account as SYSTEM in the system context, the signed-in user in the user's): proven.
+    Proven,
     /// 407 offering Windows Integrated Authentication (Negotiate, NTLM, Kerberos).
     IntegratedAuth,
     /// 407 offering only schemes the diagnostic-data service does not use (Basic, Digest).
@@ -165,7 +169,7 @@ pub(super) fn judge(endpoints: &[EndpointView<'_>], settings: Option<&DeviceSett
     let blockers: Vec<Blocker<'_, '_>> = endpoints
         .iter()
         .filter_map(|view| match best(&view.system) {
-            Some((_, Block::Clean)) | None => None,
+            Some((_, Block::Clean | Block::Proven)) | None => None,
             Some((result, block)) => Some((view, result, block)),
         })
         .collect();
@@ -177,7 +181,9 @@ pub(super) fn judge(endpoints: &[EndpointView<'_>], settings: Option<&DeviceSett
     let user_clean = user_present
         && endpoints
             .iter()
-            .all(|view| matches!(best(&view.user), Some((_, Block::Clean))));
+            .all(|view| matches!(best(&view.user), Some((_, Block::Clean | Block::Proven))));
+    let proven_system = proven(endpoints, |view| view.system.clone(), Context::System);
+    let proven_user = proven(endpoints, |view| view.user.clone(), Context::User);
     let mixed = mixed_routes(endpoints);
     if blockers.is_empty() && unprobed.is_empty() {
         let facts = if mixed.is_none() {
@@ -185,6 +191,9 @@ pub(super) fn judge(endpoints: &[EndpointView<'_>], settings: Option<&DeviceSett
         } else {
             vec![Fact::SomeRoutesFail]
         };
+        if let Some(proof) = proven_system {
+            return proven_ready(proof, mixed);
+        }
         let mut findings = vec![Finding {
             contexts: vec![Context::System],
             hosts: endpoints.iter().map(|v| v.host.to_owned()).collect(),
@@ -204,16 +213,22 @@ pub(super) fn judge(endpoints: &[EndpointView<'_>], settings: Option<&DeviceSett
     }
     let mut findings = causes(&blockers);
     findings.extend(not_probed(&unprobed));
+    findings.extend(proven_system);
     let all_integrated = !blockers.is_empty()
         && unprobed.is_empty()
-        && blockers
-            .iter()
-            .all(|(_, _, block)| *block == Block::IntegratedAuth);
+        && blockers.iter().all(|(_, _, block)| integrated(*block));
     // The fixes of the system context's own route, cause by cause.
     let own_route = cause_remedies(&blockers, all_integrated);
 
     if user_clean {
-        let shared = share_user_route(endpoints, &blockers);
+        // A route that needs the user's own logon cannot be given to WinHTTP: the service
+        // would present the computer account there.
+        let shared = if proven_user.is_some() {
+            None
+        } else {
+            share_user_route(endpoints, &blockers)
+        };
+        findings.extend(proven_user);
         return with_user_route(findings, mixed, own_route, shared, all_integrated, settings);
     }
     if user_present {
@@ -235,6 +250,33 @@ pub(super) fn judge(endpoints: &[EndpointView<'_>], settings: Option<&DeviceSett
         ready: false,
         findings,
         remedies: own_route,
+    }
+}
+
+/// Every endpoint gets through, some only by authenticating as the computer account: the
+/// device approach, proven; dropping authentication for the hosts is still the recommended way.
+fn proven_ready(proof: Finding, mixed: Option<Finding>) -> Network {
+    let proxies: Vec<String> = proof
+        .hops
+        .iter()
+        .filter_map(|h| match &h.route {
+            Route::Proxy { proxy } => Some(proxy.to_string()),
+            _ => None,
+        })
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let hosts = proof.hosts.clone();
+    let mut findings = vec![proof];
+    findings.extend(mixed);
+    Network {
+        approach: Approach::Device,
+        ready: true,
+        findings,
+        remedies: vec![Remedy {
+            alternative: true,
+            ..remedy(FixKind::DropProxyAuth { proxies }, hosts)
+        }],
     }
 }
 
@@ -340,7 +382,7 @@ fn code_of(block: Block) -> Option<Code> {
         Block::IntegratedAuth => Some(Code::SystemProxyAuthIntegrated),
         Block::OtherAuth => Some(Code::SystemProxyAuthOther),
         Block::Intercepted { .. } => Some(Code::SystemTlsIntercepted),
-        Block::Clean | Block::NotProbed => None,
+        Block::Clean | Block::Proven | Block::NotProbed => None,
     }
 }
 
@@ -525,8 +567,14 @@ fn proxy_setting_remedies(blockers: &[Blocker<'_, '_>]) -> Vec<Remedy> {
 /// (bypass), whichever the approach is first.
 fn auth_remedies(blockers: &[Blocker<'_, '_>], device: bool) -> Vec<Remedy> {
     let mut remedies = Vec::new();
-    let integrated = of(blockers, |b| *b == Block::IntegratedAuth);
+    let integrated = of(blockers, |b| integrated(*b));
     let auth = [integrated.clone(), of(blockers, |b| *b == Block::OtherAuth)].concat();
+    let account = integrated
+        .iter()
+        .find_map(|(_, r, b)| (*b != Block::IntegratedAuth).then(|| Hop::of(r).account)?);
+    let denied = integrated
+        .iter()
+        .any(|(_, _, b)| *b == Block::Blocked(Code::ProxyAuthLogonDenied));
     if auth.is_empty() {
         return remedies;
     }
@@ -539,7 +587,11 @@ fn auth_remedies(blockers: &[Blocker<'_, '_>], device: bool) -> Vec<Remedy> {
             hosts(&auth),
         );
         let computers = Remedy {
-            kind: FixKind::AllowComputerAccounts { proxies },
+            kind: FixKind::AllowComputerAccounts {
+                proxies,
+                account,
+                denied,
+            },
             hosts: hosts(&integrated),
             alternative: !device,
         };
@@ -620,6 +672,7 @@ pub(super) fn best<'a>(results: &[&'a ProbeResult]) -> Option<(&'a ProbeResult, 
     probed
         .iter()
         .find(|(_, b)| *b == Block::Clean)
+        .or_else(|| probed.iter().find(|(_, b)| *b == Block::Proven))
         .or_else(|| probed.first())
         .copied()
 }
@@ -634,16 +687,20 @@ pub(super) fn classify(result: &ProbeResult) -> Block {
         }
     };
     let via_proxy = matches!(result.route.route, Route::Proxy { .. });
+    let attempt = result.proxy.as_ref().and_then(|p| p.auth.as_ref());
+    let as_itself = attempt.is_some_and(|a| a.presenting == Presenting::CurrentLogon)
+        && proves_identity(result);
     match result.status {
-        // Through with credentials dapreflight supplied: the service has none of those.
-        Status::Ok
-            if result
-                .proxy
-                .as_ref()
-                .and_then(|p| p.auth.as_ref())
-                .is_some_and(crate::probe::AuthAttempt::accepted) =>
+        // Through by authenticating as the identity the context uses: what Windows would do.
+        Status::Ok if as_itself && attempt.is_some_and(AuthAttempt::accepted) => Block::Proven,
+        // Through with credentials dapreflight supplied, or as someone else: the service has
+        // none of those.
+        Status::Ok if attempt.is_some_and(AuthAttempt::accepted) => auth(),
+        Status::ProxyAuthRejected if as_itself => Block::Blocked(Code::ProxyAuthLogonRejected),
+        Status::ProxyDenied
+            if as_itself && attempt.is_some_and(|a| a.outcome == AuthOutcome::Denied) =>
         {
-            auth()
+            Block::Blocked(Code::ProxyAuthLogonDenied)
         }
         Status::Ok => Block::Clean,
         Status::NotProbed => Block::NotProbed,
@@ -691,6 +748,90 @@ pub(super) fn classify(result: &ProbeResult) -> Block {
         Status::ProxyError => Block::Blocked(Code::ProxyError),
         Status::TlsFailed => Block::Blocked(Code::TlsFailed),
         Status::HttpUnexpected => Block::Blocked(Code::HttpUnexpected),
+    }
+}
+
+/// Whether a blocker is Windows Integrated Authentication (offered, or tried as the identity
+/// itself): what letting the computer accounts through would fix.
+fn integrated(block: Block) -> bool {
+    matches!(
+        block,
+        Block::IntegratedAuth
+            | Block::Blocked(Code::ProxyAuthLogonRejected | Code::ProxyAuthLogonDenied)
+    )
+}
+
+/// Rule: the endpoints whose best result in a context got through only by authenticating as
+/// that context's own identity, as one finding.
+fn proven<'a>(
+    endpoints: &[EndpointView<'a>],
+    results: impl Fn(&EndpointView<'a>) -> Vec<&'a ProbeResult>,
+    context: Context,
+) -> Option<Finding> {
+    let proven: Vec<&ProbeResult> = endpoints
+        .iter()
+        .filter_map(|view| match best(&results(view)) {
+            Some((result, Block::Proven)) => Some(result),
+            _ => None,
+        })
+        .collect();
+    let code = if context == Context::User {
+        Code::UserProxyAuthProven
+    } else {
+        Code::SystemProxyAuthProven
+    };
+    (!proven.is_empty()).then(|| Finding {
+        code,
+        contexts: vec![context],
+        hops: proven.iter().map(|r| Hop::of(r)).collect(),
+        hosts: proven.iter().map(|r| r.host.clone()).collect(),
+        evidence: Evidence {
+            refs: proven.iter().map(|r| result_ref(r)).collect(),
+            ..Evidence::default()
+        },
+    })
+}
+
+/// Rule: results that got through by authenticating as an account the context does not use
+/// (explicit credentials, or whoever ran dapreflight): what they prove, and what they do not.
+pub(super) fn account_only(results: &[ProbeResult]) -> Option<Finding> {
+    let accepted: Vec<&ProbeResult> = results
+        .iter()
+        .filter(|r| {
+            r.status == Status::Ok
+                && r.proxy
+                    .as_ref()
+                    .and_then(|p| p.auth.as_ref())
+                    .is_some_and(|a| {
+                        a.accepted() && offers_integrated(std::slice::from_ref(&a.scheme))
+                    })
+                && classify(r) != Block::Proven
+        })
+        .collect();
+    (!accepted.is_empty()).then(|| {
+        let mut hosts: Vec<String> = accepted.iter().map(|r| r.host.clone()).collect();
+        hosts.dedup();
+        Finding {
+            code: Code::AuthAccountOnly,
+            contexts: contexts_of(&accepted),
+            hops: accepted.iter().map(|r| Hop::of(r)).collect(),
+            hosts,
+            evidence: Evidence {
+                refs: accepted.iter().map(|r| result_ref(r)).collect(),
+                ..Evidence::default()
+            },
+        }
+    })
+}
+
+/// Whether the probe ran as the identity its context stands for: SYSTEM (the computer account)
+/// for the system context, the signed-in user for the user's.
+fn proves_identity(result: &ProbeResult) -> bool {
+    match (result.context, result.probed_as) {
+        (Context::User, Some(Identity::User)) => true,
+        (Context::User, _) => false,
+        (_, Some(Identity::System)) => true,
+        _ => false,
     }
 }
 

@@ -44,6 +44,7 @@ pub(super) fn probe(host: &str) -> Probe {
         tls: None,
         http: None,
         failure: None,
+        probed_as: None,
     })
 }
 
@@ -114,6 +115,82 @@ impl Probe {
             notes: Vec::new(),
         });
         self.0.proxy = Some(evidence);
+        self
+    }
+
+    /// Probed as `identity` (what `--as` made the probing process).
+    pub(super) fn probed_as(mut self, identity: crate::probe::Identity) -> Self {
+        self.0.probed_as = Some(identity);
+        self
+    }
+
+    /// Through the proxy after a Negotiate handshake with the current logon: `outcome` says how
+    /// it ended (accepted: through; rejected: 407 again; denied: 403 after authenticating).
+    pub(super) fn logon_handshake(self, account: &str, outcome: crate::probe::AuthOutcome) -> Self {
+        use crate::probe::AuthOutcome;
+        let mut probe = match &outcome {
+            AuthOutcome::Accepted => self,
+            AuthOutcome::Rejected => self.failed(
+                Status::ProxyAuthRejected,
+                Stage::Proxy,
+                Some(ProbeFailure::ProxyAuthRejected {
+                    scheme: "Negotiate".to_owned(),
+                    status: 407,
+                    account: Some(account.to_owned()),
+                }),
+            ),
+            AuthOutcome::Denied => self.failed(
+                Status::ProxyDenied,
+                Stage::Proxy,
+                Some(ProbeFailure::ProxyDenied {
+                    status: 403,
+                    reason: "HTTP/1.1 403 Forbidden".to_owned(),
+                }),
+            ),
+            AuthOutcome::Failed { reason } => self.failed(
+                Status::ProxyAuthFailed,
+                Stage::Proxy,
+                Some(ProbeFailure::ProxyAuthFailed {
+                    scheme: "Negotiate".to_owned(),
+                    reason: reason.clone(),
+                }),
+            ),
+        };
+        let status = match outcome {
+            AuthOutcome::Accepted => 200,
+            AuthOutcome::Denied => 403,
+            _ => 407,
+        };
+        let mut evidence = proxy_evidence(status, &["Negotiate", "NTLM"]);
+        evidence.auth = Some(AuthAttempt {
+            scheme: "Negotiate".to_owned(),
+            presenting: crate::auth::Presenting::CurrentLogon,
+            authenticated: crate::auth::Authenticated {
+                account: Some(account.to_owned()),
+                package: Some("Kerberos".to_owned()),
+            },
+            rounds: 1,
+            outcome,
+            status: Some(status),
+            notes: Vec::new(),
+        });
+        probe.0.route = RouteChoice {
+            route: Route::Proxy {
+                proxy: ProxyAddr::parse(PROXY).expect("valid proxy"),
+            },
+            source: probe.0.route.source.clone(),
+            pac: None,
+        };
+        probe.0.proxy = Some(evidence);
+        probe
+    }
+
+    /// The handshake presented explicit credentials (the account it names), not a logon.
+    pub(super) fn explicit(mut self) -> Self {
+        if let Some(auth) = self.0.proxy.as_mut().and_then(|p| p.auth.as_mut()) {
+            let account = auth.authenticated.account.clone().unwrap_or_default();
+            auth.presenting = crate::auth::Presenting::Explicit { account };
+        }
         self
     }
 

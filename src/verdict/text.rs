@@ -12,6 +12,7 @@ use super::finding::{
     Code, Fact, FixKind, Health, Hop, Inspector, Mismatch, Remedy, Setting, UtcFacts,
 };
 use super::{Approach, Finding, Fix, Reason};
+use crate::probe::Identity;
 use crate::windows::utc::UploadState;
 
 /// Hosts named one by one up to this many; beyond, a count and "see the table".
@@ -47,8 +48,18 @@ pub(super) fn headline(
         Approach::None => "no approach",
     };
     if ready {
+        let proof = findings
+            .iter()
+            .find(|f| f.code == Code::SystemProxyAuthProven);
         let how = if approach == Approach::User {
             "Windows sends through the signed-in user's proxy".to_owned()
+        } else if let (Approach::Device, Some(proof)) = (approach, proof) {
+            format!(
+                "{} authenticated ({}) for {}",
+                who(proof),
+                with_what(proof),
+                count(proof.hosts.len(), "endpoint")
+            )
         } else {
             let n = findings
                 .iter()
@@ -129,11 +140,22 @@ fn short(remedy: &Remedy) -> String {
             count(n, "host"),
             proxy_names(proxies)
         ),
-        FixKind::AllowComputerAccounts { proxies } => format!(
-            "let computer accounts through {} for {}",
-            proxy_names(proxies),
-            count(n, "host")
-        ),
+        FixKind::AllowComputerAccounts {
+            proxies,
+            account,
+            denied,
+        } => match (account, denied) {
+            (Some(account), true) => format!(
+                "allow {account} through {} for {}",
+                proxy_names(proxies),
+                count(n, "host")
+            ),
+            _ => format!(
+                "let computer accounts through {} for {}",
+                proxy_names(proxies),
+                count(n, "host")
+            ),
+        },
         FixKind::ExcludeFromInspection { by } => {
             let on = match by {
                 Some(Inspector::Product(product)) => format!(" on {product}"),
@@ -187,12 +209,31 @@ fn title_and_commands(remedy: &Remedy) -> (String, Vec<String>) {
             ),
             Vec::new(),
         ),
-        FixKind::AllowComputerAccounts { proxies } => (
-            format!(
-                "On {}, allow computer accounts (\"Domain Computers\") with Windows \
-                 Integrated Authentication (device approach; not provable from here)",
-                proxy_names(proxies)
-            ),
+        FixKind::AllowComputerAccounts {
+            proxies,
+            account,
+            denied,
+        } => (
+            match (account, denied) {
+                (Some(account), true) => format!(
+                    "On {}, allow the computer account {account} (or \"Domain Computers\") for \
+                     these hosts: it authenticated, and the proxy refused the requests (device \
+                     approach)",
+                    proxy_names(proxies)
+                ),
+                (Some(account), false) => format!(
+                    "On {}, let computer accounts (\"Domain Computers\"; this device is \
+                     {account}) authenticate with Windows Integrated Authentication: the proxy \
+                     rejected it (device approach)",
+                    proxy_names(proxies)
+                ),
+                (None, _) => format!(
+                    "On {}, allow computer accounts (\"Domain Computers\") with Windows \
+                     Integrated Authentication (device approach; prove it on the device, \
+                     elevated: dapreflight check --as system)",
+                    proxy_names(proxies)
+                ),
+            },
             Vec::new(),
         ),
         FixKind::ExcludeFromInspection { by } => {
@@ -391,7 +432,73 @@ fn sentence(finding: &Finding) -> String {
         .or_else(|| reading(finding))
         .or_else(|| settings(finding))
         .or_else(|| diagtrack(finding))
+        .or_else(|| proofs(finding))
         .unwrap_or_default()
+}
+
+/// Who a handshake presented, as a reason names it: the computer account as SYSTEM, the
+/// signed-in user as the user, else the account alone.
+fn who(finding: &Finding) -> String {
+    let hop = finding.hops.first();
+    let account = hop
+        .and_then(|h| h.account.clone())
+        .unwrap_or_else(|| "the account".to_owned());
+    match hop.and_then(|h| h.identity) {
+        Some(Identity::System) => format!("the computer account {account}"),
+        Some(Identity::User) => format!("the signed-in user {account}"),
+        _ => account,
+    }
+}
+
+/// The scheme and package a handshake used: `Negotiate, Kerberos`.
+fn with_what(finding: &Finding) -> String {
+    let hop = finding.hops.first();
+    let scheme = hop.and_then(|h| h.schemes.first().cloned());
+    let package = hop.and_then(|h| h.package.clone());
+    match (scheme, package) {
+        (_, Some(package)) => package,
+        (Some(scheme), None) => scheme,
+        (None, None) => "Windows Integrated Authentication".to_owned(),
+    }
+}
+
+/// The sentences of proven (or only account-deep) proxy authentication.
+fn proofs(finding: &Finding) -> Option<String> {
+    let hosts = hosts_phrase(&finding.hosts);
+    let text = match finding.code {
+        Code::SystemProxyAuthProven => format!(
+            "{} authenticated ({}) and reached {hosts}, probed as SYSTEM: device proxy \
+             authentication works (bypass, which needs no authentication, is still recommended)",
+            capitalized(&who(finding)),
+            with_what(finding)
+        ),
+        Code::UserProxyAuthProven => format!(
+            "{} authenticated ({}) and reached {hosts}: the user's proxy works with the user's \
+             own logon, while a user is signed in",
+            capitalized(&who(finding)),
+            with_what(finding)
+        ),
+        Code::AuthAccountOnly => {
+            let hop = finding.hops.first();
+            let account = hop
+                .and_then(|h| h.account.clone())
+                .unwrap_or_else(|| "the account given".to_owned());
+            let how = if hop.is_some_and(|h| h.explicit) {
+                "explicit credentials"
+            } else {
+                "the logon dapreflight ran as"
+            };
+            format!(
+                "{} accepted {account} ({how}) for {hosts}: that proves the proxy accepts this \
+                 account, not that the diagnostic-data service (the computer account) or the \
+                 signed-in user gets through; prove it on the device, elevated: dapreflight \
+                 check --as both",
+                capitalized(&proxies(&finding.hops))
+            )
+        }
+        _ => return None,
+    };
+    Some(text)
 }
 
 /// The sentences of DiagTrack's own upload summary beside the probes.
@@ -540,6 +647,18 @@ fn causes(finding: &Finding) -> Option<String> {
              {hosts}",
             capitalized(&proxy),
             schemes(&finding.hops)
+        ),
+        Code::ProxyAuthLogonRejected => format!(
+            "{} rejected {} ({}) for {hosts} in {context}",
+            capitalized(&proxy),
+            who(finding),
+            with_what(finding)
+        ),
+        Code::ProxyAuthLogonDenied => format!(
+            "{} authenticated ({}), and {proxy} refused the requests ({why}) for {hosts} in \
+             {context}: the proxy knows the account and does not allow it",
+            capitalized(&who(finding)),
+            with_what(finding)
         ),
         Code::SystemProxyAuthOther => format!(
             "{} asks for authentication the diagnostic-data service never sends ({}) for \
@@ -1033,6 +1152,10 @@ mod tests {
             why: String::new(),
             schemes: Vec::new(),
             inspector: None,
+            account: None,
+            package: None,
+            identity: None,
+            explicit: false,
         }
     }
 
@@ -1063,6 +1186,8 @@ mod tests {
             },
             FixKind::AllowComputerAccounts {
                 proxies: vec!["p.example:8080".to_owned()],
+                account: None,
+                denied: false,
             },
             FixKind::ExcludeFromInspection { by: None },
             FixKind::ResolveNames,

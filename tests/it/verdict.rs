@@ -98,6 +98,7 @@ fn result(endpoint: &str, context: &str, route: Option<&str>, outcome: Outcome) 
         tls: None,
         http: None,
         failure: None,
+        probed_as: None,
     };
     match outcome {
         Outcome::Ok => {}
