@@ -147,16 +147,7 @@ impl ThirdPartyProxy {
              pid_filename none\ncache_log {d}/cache.log\naccess_log none\n\
              cache deny all\ncoredump_dir {d}\nshutdown_lifetime 0 seconds\n"
         );
-        let path = write(dir.path(), "squid.conf", &conf);
-        let child = Command::new("squid")
-            .arg("-N")
-            .arg("-f")
-            .arg(&path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start squid");
-        Self::ready(child, addr, dir, "squid")
+        Self::start_squid(dir, addr, &conf)
     }
 
     /// Starts Squid requiring authentication; `hosts` are its /etc/hosts lines.
@@ -197,7 +188,12 @@ impl ThirdPartyProxy {
              pid_filename none\ncache_log {d}/cache.log\naccess_log none\n\
              cache deny all\ncoredump_dir {d}\nshutdown_lifetime 0 seconds\n"
         );
-        let path = write(dir.path(), "squid.conf", &conf);
+        Self::start_squid(dir, addr, &conf)
+    }
+
+    /// Starts Squid in the foreground on `conf`, written into `dir`, and waits until it listens.
+    fn start_squid(dir: TempDir, addr: SocketAddr, conf: &str) -> Self {
+        let path = write(dir.path(), "squid.conf", conf);
         let child = Command::new("squid")
             .arg("-N")
             .arg("-f")
