@@ -42,6 +42,8 @@ pub(super) fn judge(settings: Option<&DeviceSettings>, approach: Approach) -> De
     findings.extend(telemetry_proxy(settings));
     findings.extend(per_machine_proxy(settings));
     findings.extend(auth_proxy_disabled(settings, approach));
+    findings.extend(anonymous_ntlm(settings, approach));
+    findings.extend(asr_blocks_psexec(settings));
     Device {
         findings,
         remedies,
@@ -204,6 +206,32 @@ fn auth_proxy_disabled(settings: &DeviceSettings, approach: Approach) -> Option<
     })
 }
 
+/// Rule: with `UseMachineId` = 0, LocalSystem's Negotiate falls back to anonymous NTLM, so under
+/// the device approach an NTLM proxy never sees the computer account (only Kerberos does).
+fn anonymous_ntlm(settings: &DeviceSettings, approach: Approach) -> Option<Finding> {
+    (approach == Approach::Device && settings.local_system_ntlm_anonymous() == Answer::Yes).then(
+        || Finding {
+            evidence: Evidence {
+                refs: vec![setting_ref("UseMachineId")],
+                ..Evidence::default()
+            },
+            ..bare(Code::SettingsLocalSystemNtlmAnonymous)
+        },
+    )
+}
+
+/// Rule: Defender's ASR rule against PsExec and WMI process creation is on (block or warn):
+/// why Microsoft's own analyzers, which run through PsExec, fail on this device.
+fn asr_blocks_psexec(settings: &DeviceSettings) -> Option<Finding> {
+    (settings.psexec_wmi_blocked() == Answer::Yes).then(|| Finding {
+        evidence: Evidence {
+            refs: vec![setting_ref("ASR PsExec and WMI rule")],
+            ..Evidence::default()
+        },
+        ..bare(Code::SettingsAsrBlocksPsexec)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,6 +294,32 @@ mod tests {
                 1,
             ),
         ]);
+    }
+
+    #[test]
+    fn anonymous_ntlm_for_local_system_is_a_caveat_only_under_the_device_approach() {
+        let anonymous = device(dword(keys::LSA_KEY, "UseMachineId", 0));
+        let device_codes = codes(&judge(Some(&anonymous), Approach::Device).findings);
+        assert!(device_codes.contains(&Code::SettingsLocalSystemNtlmAnonymous));
+        let bypass_codes = codes(&judge(Some(&anonymous), Approach::Bypass).findings);
+        assert!(!bypass_codes.contains(&Code::SettingsLocalSystemNtlmAnonymous));
+        // Not configured means the computer identity (Windows 7 and later): nothing to say.
+        let unset = device(|_| {});
+        let unset_codes = codes(&judge(Some(&unset), Approach::Device).findings);
+        assert!(!unset_codes.contains(&Code::SettingsLocalSystemNtlmAnonymous));
+    }
+
+    #[test]
+    fn the_asr_rule_against_psexec_is_noted_when_it_blocks_or_warns() {
+        for (value, noted) in [("1", true), ("6", true), ("2", false), ("0", false)] {
+            let settings = device(text(keys::ASR_RULES_KEY, keys::ASR_PSEXEC_WMI_RULE, value));
+            let found = codes(&judge(Some(&settings), Approach::Bypass).findings);
+            assert_eq!(
+                found.contains(&Code::SettingsAsrBlocksPsexec),
+                noted,
+                "rule value {value}"
+            );
+        }
     }
 
     #[test]

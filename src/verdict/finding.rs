@@ -143,6 +143,10 @@ pub enum Code {
     SettingsProxyPerMachine,
     /// `DisableEnterpriseAuthProxy` is 1 outside the user approach.
     SettingsAuthProxyDisabled,
+    /// `UseMachineId` is 0: LocalSystem's NTLM is anonymous, under the device approach.
+    SettingsLocalSystemNtlmAnonymous,
+    /// Defender's ASR rule blocks processes that PsExec and WMI start.
+    SettingsAsrBlocksPsexec,
 }
 
 /// How much a finding weighs: what blocks enrollment, what the verdict assumes or could not
@@ -174,7 +178,7 @@ impl Severity {
 
 impl Code {
     /// Every code, in the order the verdict gives them within a severity.
-    pub const ALL: [Code; 52] = [
+    pub const ALL: [Code; 54] = [
         Code::ProxyUnresolved,
         Code::NoDnsServer,
         Code::NamesUnresolved,
@@ -227,6 +231,8 @@ impl Code {
         Code::SettingsTelemetryProxyNeedsAuthProxyDisabled,
         Code::SettingsProxyPerMachine,
         Code::SettingsAuthProxyDisabled,
+        Code::SettingsLocalSystemNtlmAnonymous,
+        Code::SettingsAsrBlocksPsexec,
     ];
 
     /// The code's stable dotted name, e.g. `system.proxy_auth.integrated`.
@@ -287,6 +293,8 @@ impl Code {
             }
             Code::SettingsProxyPerMachine => "settings.proxy.per_machine",
             Code::SettingsAuthProxyDisabled => "settings.auth_proxy.disabled",
+            Code::SettingsLocalSystemNtlmAnonymous => "settings.use_machine_id.off",
+            Code::SettingsAsrBlocksPsexec => "settings.asr_psexec_wmi.block",
         }
     }
 
@@ -342,7 +350,8 @@ impl Code {
             | Code::DiagTrackDiffers
             | Code::DiagTrackNoReport
             | Code::DiagTrackNothingToUpload
-            | Code::SettingsTelemetryProxyNeedsAuthProxyDisabled => Severity::Caveat,
+            | Code::SettingsTelemetryProxyNeedsAuthProxyDisabled
+            | Code::SettingsLocalSystemNtlmAnonymous => Severity::Caveat,
             Code::UserBlocked
             | Code::UserDefenderNotKnown
             | Code::EndpointsNotUsed
@@ -352,7 +361,8 @@ impl Code {
             | Code::SettingsLimitedFallsBack
             | Code::SettingsTelemetryProxy
             | Code::SettingsProxyPerMachine
-            | Code::SettingsAuthProxyDisabled => Severity::Note,
+            | Code::SettingsAuthProxyDisabled
+            | Code::SettingsAsrBlocksPsexec => Severity::Note,
         }
     }
 }

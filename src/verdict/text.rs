@@ -929,6 +929,19 @@ fn settings(finding: &Finding) -> Option<String> {
              proxy settings. Per-machine needs 0; the Desktop Analytics doc's \"= 1\" is a known \
              documentation error"
         ),
+        Code::SettingsLocalSystemNtlmAnonymous => "UseMachineId is 0 (\"Allow Local System to \
+                                                   use computer identity for NTLM\" disabled): \
+                                                   when Negotiate falls back to NTLM, \
+                                                   LocalSystem authenticates anonymously, so \
+                                                   device proxy authentication works only where \
+                                                   Kerberos does"
+            .to_owned(),
+        Code::SettingsAsrBlocksPsexec => "Defender's ASR rule \"Block process creations \
+                                          originating from PSExec and WMI commands\" is on: \
+                                          Microsoft's analyzers that run as SYSTEM through \
+                                          PsExec fail here (dapreflight's own temporary service \
+                                          is not what the rule blocks)"
+            .to_owned(),
         Code::SettingsAuthProxyDisabled => "DisableEnterpriseAuthProxy is set to 1 (as Defender \
                                             for Endpoint and CIS L2 require): the \
                                             diagnostic-data service uses only the system \
