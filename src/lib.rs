@@ -9,6 +9,7 @@
 mod assess;
 mod auth;
 mod catalog;
+mod cause;
 mod cli;
 mod command;
 mod config;
@@ -36,6 +37,7 @@ mod windows;
 pub mod fuzzing;
 
 // The program: arguments, configuration, the commands and their errors.
+pub use cause::chain as error_chain;
 pub use cli::{Args, Terminal};
 pub use command::check::build_report;
 pub use command::{Device as DeviceInput, read_device, run};

@@ -1,7 +1,5 @@
 //! The `dapreflight` binary: arguments → `Config` → `run` → exit code. Nothing else.
 
-use std::error::Error as _;
-use std::fmt::Write as _;
 use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 
@@ -35,12 +33,6 @@ async fn main() -> ExitCode {
 
 /// Prints "dapreflight: …" and each source on stderr; exit code 2.
 fn fail(err: &Error) -> ExitCode {
-    let mut message = format!("dapreflight: {err}");
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let _ = write!(message, ": {cause}");
-        source = cause.source();
-    }
-    eprintln!("{message}");
+    eprintln!("dapreflight: {}", dapreflight::error_chain(err));
     ExitCode::from(2)
 }

@@ -503,17 +503,7 @@ async fn console_user(nested: &Nested, settings: &Settings) -> UserOutcome {
     }
 }
 
-/// An error and its sources on one line.
-pub(crate) fn chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
+pub(crate) use crate::cause::chain;
 
 /// `dapreflight __probe-jobs`: reads the request, runs it, writes the response.
 pub(crate) async fn run_request(config: &ProbeJobsConfig) -> Result<(), HopError> {

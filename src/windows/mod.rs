@@ -216,8 +216,6 @@ impl WindowsSource {
 
 #[cfg(test)]
 mod tests {
-    use std::error::Error as _;
-    use std::fmt::Write as _;
     use std::fs;
     use std::path::Path;
 
@@ -225,13 +223,7 @@ mod tests {
 
     /// The error as `main` prints it: the message, then each source after ": ".
     fn chain(err: &DeviceError) -> String {
-        let mut text = err.to_string();
-        let mut source = err.source();
-        while let Some(cause) = source {
-            let _ = write!(text, ": {cause}");
-            source = cause.source();
-        }
-        text
+        crate::cause::chain(err)
     }
 
     #[test]

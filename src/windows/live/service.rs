@@ -241,17 +241,7 @@ fn scm_error(err: &windows_service::Error) -> ScmError {
     }
 }
 
-/// An error and its sources on one line.
-fn chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
+use crate::cause::chain;
 
 /// The registered service: stopped and deleted when dropped, and by Ctrl-C while it exists.
 struct Registered {
