@@ -7,22 +7,14 @@ set -euo pipefail
 exe=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
-wineserver_pid=""
 cleanup() {
   WINEPREFIX="$work/prefix" wineserver -k 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-export WINEPREFIX="$work/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
-unset DISPLAY
-
-# Wine 8 has no bcryptprimitives.dll, which current Rust imports (ProcessPrng): a test-only shim.
-x86_64-w64-mingw32-gcc -O2 -shared -o "$work/bcryptprimitives.dll" \
-  "$here/bcryptprimitives-shim.c" -ladvapi32
-cp "$exe" "$work/dapreflight.exe"
-
-timeout 180 wineboot -i >/dev/null 2>&1
+# shellcheck source=tests/wine/prefix.sh
+source "$here/prefix.sh"
 
 # hex(bytes) of a length-prefixed string list, as WinHTTP and WinINET store them.
 blob() { python3 - "$@" <<'PY'

@@ -18,14 +18,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-export WINEPREFIX="$work/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
-unset DISPLAY
-
-# Wine 8 has no bcryptprimitives.dll, which current Rust imports (ProcessPrng): the test-only shim.
-x86_64-w64-mingw32-gcc -O2 -shared -o "$work/bcryptprimitives.dll" \
-  "$here/bcryptprimitives-shim.c" -ladvapi32
-cp "$exe" "$work/dapreflight.exe"
-timeout 180 wineboot -i >/dev/null 2>&1
+# shellcheck source=tests/wine/prefix.sh
+source "$here/prefix.sh"
 
 if command -v ntlm_auth >/dev/null; then
   echo "sspi.sh: ntlm_auth is $(command -v ntlm_auth) ($(ntlm_auth --version 2>/dev/null || echo '?'))"
