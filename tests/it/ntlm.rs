@@ -133,6 +133,18 @@ async fn handshake(proxy: SocketAddr, target: &str, auth: &dyn Authenticate) -> 
     panic!("the handshake did not end within three rounds");
 }
 
+/// The handshake as `account` with the right password, which must end in 200.
+async fn through(proxy: &FakeProxy, origin: &HttpServer, account: &str) -> Outcome {
+    let outcome = handshake(proxy.addr(), &target(origin), &explicit(account, PASSWORD)).await;
+    assert_eq!(
+        outcome.status,
+        200,
+        "rejections: {:?}",
+        proxy.ntlm_rejections()
+    );
+    outcome
+}
+
 fn explicit(account: &str, password: &str) -> Explicit {
     Explicit::new(Credentials::new(account.to_owned(), password.to_owned()))
 }
@@ -148,18 +160,7 @@ async fn the_right_password_authenticates_by_ntlmv2_and_tunnels_on_one_connectio
         "CORP", "alice", PASSWORD,
     )))
     .await;
-    let mut outcome = handshake(
-        proxy.addr(),
-        &target(&origin),
-        &explicit("CORP\\alice", PASSWORD),
-    )
-    .await;
-    assert_eq!(
-        outcome.status,
-        200,
-        "rejections: {:?}",
-        proxy.ntlm_rejections()
-    );
+    let mut outcome = through(&proxy, &origin, "CORP\\alice").await;
     assert_eq!(
         outcome.scheme,
         AuthScheme::Ntlm,
@@ -276,13 +277,7 @@ async fn the_minimal_fake_auth_challenge_still_gets_a_verified_answer() {
     let origin = HttpServer::serving("ok\n").await;
     let options = NtlmProxy::new("CORP", "alice", PASSWORD).minimal_challenge();
     let proxy = FakeProxy::start(ProxyBehavior::Ntlm(options)).await;
-    let outcome = handshake(proxy.addr(), &target(&origin), &explicit("alice", PASSWORD)).await;
-    assert_eq!(
-        outcome.status,
-        200,
-        "rejections: {:?}",
-        proxy.ntlm_rejections()
-    );
+    let outcome = through(&proxy, &origin, "alice").await;
     assert_eq!(
         proxy.authenticated_users(),
         vec!["alice".to_owned()],
@@ -302,13 +297,7 @@ async fn a_bare_user_takes_the_domain_from_the_full_challenge() {
         "CORP", "alice", PASSWORD,
     )))
     .await;
-    let outcome = handshake(proxy.addr(), &target(&origin), &explicit("alice", PASSWORD)).await;
-    assert_eq!(
-        outcome.status,
-        200,
-        "rejections: {:?}",
-        proxy.ntlm_rejections()
-    );
+    let outcome = through(&proxy, &origin, "alice").await;
     assert_eq!(proxy.authenticated_users(), vec!["CORP\\alice".to_owned()]);
     assert_eq!(
         outcome.authenticated.account.as_deref(),
@@ -323,18 +312,7 @@ async fn a_upn_account_is_sent_whole_with_an_empty_domain() {
         "CORP", "alice", PASSWORD,
     )))
     .await;
-    let outcome = handshake(
-        proxy.addr(),
-        &target(&origin),
-        &explicit("alice@corp.test", PASSWORD),
-    )
-    .await;
-    assert_eq!(
-        outcome.status,
-        200,
-        "rejections: {:?}",
-        proxy.ntlm_rejections()
-    );
+    through(&proxy, &origin, "alice@corp.test").await;
     assert_eq!(
         proxy.authenticated_users(),
         vec!["alice@corp.test".to_owned()]
@@ -362,18 +340,7 @@ async fn a_proxy_closing_after_its_first_407_is_answered_on_a_new_connection() {
     let origin = HttpServer::serving("ok\n").await;
     let options = NtlmProxy::new("CORP", "alice", PASSWORD).close_after_first_407();
     let proxy = FakeProxy::start(ProxyBehavior::Ntlm(options)).await;
-    let outcome = handshake(
-        proxy.addr(),
-        &target(&origin),
-        &explicit("CORP\\alice", PASSWORD),
-    )
-    .await;
-    assert_eq!(
-        outcome.status,
-        200,
-        "rejections: {:?}",
-        proxy.ntlm_rejections()
-    );
+    through(&proxy, &origin, "CORP\\alice").await;
     assert_eq!(proxy.connections(), 2);
 }
 
