@@ -22,9 +22,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 pub use ca::{Ca, Leaf};
 pub use dns::{DnsServer, RCODE_NOERROR, RCODE_REFUSED, RCODE_SERVFAIL};
-pub use handshake::{
-    ANSWER, CHALLENGE, FIRST, HandshakeProxy, Script, ScriptedAuth, ShapeOnlyNtlm,
-};
+pub use handshake::{ANSWER, CHALLENGE, FIRST, HandshakeProxy, Script, ScriptedAuth};
 pub use ntlm::NtlmProxy;
 pub use origin::{HttpServer, SeenRequest, TlsServer};
 pub use proxy::{FakeProxy, GARBAGE, ProxyBehavior, SeenProxyRequest};

@@ -3,15 +3,14 @@
 //! tinyproxy.
 
 use std::net::Ipv4Addr;
-use std::sync::Arc;
 
 use dapreflight::Status;
-use dapreflight::{AuthOutcome, AuthScheme, ProbeFailure, ProbeResult};
+use dapreflight::{AuthOutcome, ProbeFailure, ProbeResult};
 
 use crate::harness::Check;
 use crate::support::{
-    Ca, HttpServer, NtlmHelper, ShapeOnlyNtlm, SquidAccess, SquidAuth, SquidNtlm, ThirdPartyProxy,
-    TlsServer, available, closed_port,
+    Ca, HttpServer, NtlmHelper, SquidAccess, SquidAuth, SquidNtlm, ThirdPartyProxy, TlsServer,
+    available, closed_port,
 };
 
 const SQUID: &str = "/usr/sbin/squid";
@@ -126,31 +125,21 @@ async fn tinyproxy_tunnels_https_forwards_plain_http_and_reports_its_own_failure
     drop(tokio::task::spawn_blocking(move || drop(proxy)).await);
 }
 
-/// Probes the origin through Squid set up as `setup`, answering with NTLM-shaped messages as
+/// Probes the origin through Squid set up as `setup`, answering with dapreflight's NTLMv2 as
 /// `CORP\alice` (Squid's fake helper reads the user and checks no proof).
 async fn through_squid_ntlm(setup: SquidNtlm) -> ProbeResult {
     let ca = Ca::generate("Origin Test Root");
     let origin = TlsServer::start(&ca, &["origin.test"]).await;
-    let negotiate = setup.negotiate;
     let squid = tokio::task::spawn_blocking(move || {
         ThirdPartyProxy::squid_ntlm(&setup, &[("origin.test", Ipv4Addr::LOCALHOST)])
     })
     .await
     .expect("start squid");
-    let scheme = if negotiate {
-        AuthScheme::Negotiate
-    } else {
-        AuthScheme::Ntlm
-    };
     let result = Check::new()
         .endpoint(&format!("url: \"https://origin.test:{}/\"", origin.port()))
         .trust(&ca)
         .via(squid.addr())
-        .authenticator(Arc::new(ShapeOnlyNtlm {
-            scheme,
-            domain: "CORP".to_owned(),
-            user: "alice".to_owned(),
-        }))
+        .credentials("CORP\\alice", "unchecked-by-the-fake-helper")
         .run_one()
         .await;
     drop(tokio::task::spawn_blocking(move || drop(squid)).await);
